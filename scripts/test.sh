@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The one test command (README, CI): installs what is needed, checks layering and types,
+# then runs every test inside a D-Bus session with an unlocked gnome-keyring, so the
+# keychain tests use the real Secret Service.
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+bash "$PARLEY_ROOT/scripts/deps.sh"
+cd "$PARLEY_ROOT"
+
+echo "== layering (dependency-cruiser)"
+node node_modules/dependency-cruiser/bin/dependency-cruiser.mjs --config .dependency-cruiser.cjs \
+  --output-type err fix gateway agent main renderer bench build test
+echo "== types (tsc --noEmit)"
+node node_modules/typescript/bin/tsc --noEmit -p .
+
+mkdir -p .data
+echo "== tests (vitest)"
+set +e
+dbus-run-session -- bash "$PARLEY_ROOT/scripts/with-keyring.sh" \
+  node node_modules/vitest/vitest.mjs run --reporter=default --reporter=json \
+  --outputFile.json=.data/vitest-report.json "$@"
+rc=$?
+set -e
+node scripts/summary.mjs .data/vitest-report.json || true
+exit $rc
