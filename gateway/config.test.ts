@@ -1,0 +1,61 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseConfig } from './config.ts';
+
+function fileWith(text: string): string {
+  const f = join(mkdtempSync(join(tmpdir(), 'gwcfg-')), 'gateway.json');
+  writeFileSync(f, text);
+  return f;
+}
+function errorOf(fn: () => unknown): ConfigError {
+  try { fn(); } catch (e) { if (e instanceof ConfigError) return e; throw e; }
+  throw new Error('expected a ConfigError');
+}
+
+describe('gateway config', () => {
+  it('an empty object is a working config with embedded defaults', () => {
+    const c = parseConfig({}, '<inline>');
+    expect(c.listen.host).toBe('127.0.0.1');
+    expect(c.listen.fixPort).toBe(0);
+    expect(c.desk.dealers.length).toBeGreaterThan(0);
+    expect(c.paths.trades.endsWith('trades.jsonl')).toBe(true);
+  });
+
+  it('loads the documented example', () => {
+    const c = loadConfig(new URL('./example/gateway.json', import.meta.url).pathname);
+    expect(c.desk.dealers.map((d) => d.name)).toEqual(['DLR1', 'DLR2', 'DLR3']);
+    expect(c.paths.users).toMatch(/\.data\/gateway\/users\.json$/);
+  });
+
+  it('names the file, the field and what is wrong', () => {
+    const f = fileWith(JSON.stringify({ desk: { dealers: [{ name: 'A', delayMs: -5 }] } }));
+    const e = errorOf(() => loadConfig(f));
+    expect(e.message).toContain(f);
+    expect(e.issues[0]?.field).toBe('desk.dealers[0].delayMs');
+    expect(e.message).toMatch(/desk\.dealers\[0\]\.delayMs: .*>=\s*0/);
+  });
+
+  it('refuses unknown keys (typos) by name', () => {
+    const e = errorOf(() => parseConfig({ listen: { fixport: 1 } }, 'x.json'));
+    expect(e.issues[0]?.field).toBe('listen.fixport');
+  });
+
+  it('refuses a non-loopback listen address', () => {
+    const e = errorOf(() => parseConfig({ listen: { host: '0.0.0.0' } }, 'x.json'));
+    expect(e.issues[0]?.field).toBe('listen.host');
+    expect(e.issues[0]?.message).toMatch(/loopback/);
+  });
+
+  it('refuses garbage, truncated, hostile and oversized files', () => {
+    expect(errorOf(() => loadConfig(fileWith('\u0000\u0001garbage'))).issues[0]?.field).toBe('(file)');
+    expect(errorOf(() => loadConfig(fileWith('{"listen": {"host": '))).message).toMatch(/not valid JSON/);
+    expect(errorOf(() => loadConfig(fileWith('[]'))).issues[0]?.field).toBe('(top level)');
+    expect(errorOf(() => loadConfig(fileWith('{"__proto__": {"x": 1}}'))).issues.length).toBeGreaterThan(0);
+    expect(errorOf(() => loadConfig(fileWith(' '.repeat(1_100_000)))).message).toMatch(/1 MiB/);
+    expect(errorOf(() => loadConfig('/nonexistent/gw.json')).message).toMatch(/ENOENT/);
+    expect(errorOf(() => parseConfig({ rateLimit: { messagesPerSec: 'fast' } }, 'x.json')).issues[0]?.field)
+      .toBe('rateLimit.messagesPerSec');
+  });
+});

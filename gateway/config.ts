@@ -1,0 +1,194 @@
+/**
+ * The gateway's configuration: one JSON file, validated with zod at start.
+ * Every section has embedded defaults, so `{}` is a working (dev) config; relative paths
+ * resolve against the config file's folder, and runtime state lives under `dataDir`.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+const loopback = z.string().refine((h) => h === '127.0.0.1' || h === '::1' || h === 'localhost', {
+  message: 'the gateway listens on loopback only (127.0.0.1, ::1 or localhost)',
+});
+const cidr = z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'expected a CIDR like 10.0.0.0/8');
+
+const dealer = z.object({
+  name: z.string().min(1).max(64),
+  delayMs: z.number().int().min(0).max(60_000).default(250),
+  spreadBps: z.number().min(0).max(10_000).default(10),
+}).strict();
+
+const instrument = z.object({
+  symbol: z.string().min(1).max(32),
+  description: z.string().max(128).default(''),
+  currency: z.string().length(3).default('USD'),
+  mid: z.number().positive(),
+}).strict();
+
+const DEFAULT_INSTRUMENTS = [
+  { symbol: 'US912828ZT0', description: 'UST 0.25% 2025', currency: 'USD', mid: 99.25 },
+  { symbol: 'XS2010028343', description: 'ACME Corp 2.5% 2029', currency: 'EUR', mid: 96.8 },
+  { symbol: 'DE0001102580', description: 'Bund 0% 2032', currency: 'EUR', mid: 82.4 },
+  { symbol: 'GB00BMF9LG83', description: 'Gilt 0.5% 2029', currency: 'GBP', mid: 88.1 },
+];
+
+export const configSchema = z.object({
+  dataDir: z.string().min(1).default('.data/gateway'),
+  listen: z.object({
+    host: loopback.default('127.0.0.1'),
+    fixPort: port.default(0),
+    enrollPort: port.default(0),
+  }).strict().prefault({}),
+  fix: z.object({
+    compId: z.string().min(1).max(64).default('PARLEY'),
+    heartBtIntSec: z.number().int().min(1).max(300).default(30),
+    logonTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+    maxMessageBytes: z.number().int().min(256).max(1_048_576).default(65_536),
+  }).strict().prefault({}),
+  pki: z.object({
+    /** Folder of the dev PKI (fix/pki): ca.crt/ca.key/gateway.crt/gateway.key unless named below. */
+    dir: z.string().default('pki'),
+    caCert: z.string().optional(),
+    caKey: z.string().optional(),
+    serverCert: z.string().optional(),
+    serverKey: z.string().optional(),
+    /** Lifetime of enrolled client certificates: short, so renewal is the normal path. */
+    clientCertHours: z.number().int().min(1).max(24 * 90).default(72),
+  }).strict().prefault({}),
+  users: z.string().default('users.json'),
+  policy: z.object({
+    dir: z.string().default('policy'),
+    mode: z.enum(['enforce', 'log-only']).default('enforce'),
+  }).strict().prefault({}),
+  geoip: z.object({ mmdb: z.string().nullable().default(null) }).strict().prefault({}),
+  network: z.object({
+    corporate: z.array(cidr).default(['127.0.0.0/8', '10.0.0.0/8', '::1/128']),
+    /** Labelled networks for the access policy (e.g. privileged access workstations). */
+    zones: z.record(z.string(), z.array(cidr)).default({}),
+  }).strict().prefault({}),
+  /** Risk-score factors, handed to the decision core's scoreRisk as they are. */
+  risk: z.record(z.string(), z.unknown()).default({}),
+  /** Posture policy, handed to gateway/posture as it is. */
+  posture: z.record(z.string(), z.unknown()).default({}),
+  stepUp: z.object({
+    methods: z.array(z.enum(['totp', 'webauthn'])).min(1).default(['totp', 'webauthn']),
+    challengeTtlSec: z.number().int().min(10).max(900).default(120),
+    maxAttempts: z.number().int().min(1).max(10).default(3),
+    /** RFC 9470 max_age: an action step-up older than this is asked again. */
+    maxAuthAgeSec: z.number().int().min(0).max(86_400).default(900),
+    rfqNotionalLimit: z.number().positive().default(5_000_000),
+    rpId: z.string().default('localhost'),
+    origin: z.string().default('https://localhost'),
+  }).strict().prefault({}),
+  attestation: z.object({
+    maxAgeMs: z.number().int().min(1_000).max(3_600_000).default(120_000),
+    reattestIntervalSec: z.number().min(1).max(86_400).default(300),
+    graceSec: z.number().min(1).max(3_600).default(30),
+    onLapse: z.enum(['end', 'downgrade']).default('end'),
+  }).strict().prefault({}),
+  rateLimit: z.object({
+    messagesPerSec: z.number().min(1).max(100_000).default(50),
+    burst: z.number().int().min(1).max(100_000).default(100),
+  }).strict().prefault({}),
+  desk: z.object({
+    dealers: z.array(dealer).min(1).max(64).default([
+      { name: 'DLR1', delayMs: 150, spreadBps: 8 },
+      { name: 'DLR2', delayMs: 300, spreadBps: 12 },
+      { name: 'DLR3', delayMs: 500, spreadBps: 20 },
+    ]),
+    quoteTtlMs: z.number().int().min(100).max(600_000).default(15_000),
+    instruments: z.array(instrument).min(1).max(10_000).default(DEFAULT_INSTRUMENTS),
+  }).strict().prefault({}),
+  audit: z.object({
+    file: z.string().default('audit.jsonl'),
+    alertWebhook: z.string().url().nullable().default(null),
+  }).strict().prefault({}),
+  admin: z.object({ socket: z.string().default('admin.sock') }).strict().prefault({}),
+}).strict();
+
+export type GatewayConfigInput = z.input<typeof configSchema>;
+export type GatewayConfig = z.output<typeof configSchema> & {
+  /** Absolute path of the file this came from (or '<inline>'). */
+  source: string;
+  /** Absolute paths, resolved once. */
+  paths: ResolvedPaths;
+};
+export type ResolvedPaths = {
+  dataDir: string; users: string; policyDir: string; mmdb: string | null; audit: string; adminSocket: string;
+  trades: string; tokens: string; issued: string; revoked: string; crl: string;
+  caCert: string; caKey: string; serverCert: string; serverKey: string;
+};
+
+export class ConfigError extends Error {
+  readonly file: string;
+  readonly issues: { field: string; message: string }[];
+  constructor(file: string, issues: { field: string; message: string }[]) {
+    super(`${file}: invalid configuration\n${issues.map((i) => `  - ${i.field}: ${i.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.file = file;
+    this.issues = issues;
+  }
+}
+
+function fieldOf(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? '(top level)' : path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+}
+
+/** Validates an already-parsed value; `file` names it in errors and anchors relative paths. */
+export function parseConfig(value: unknown, file: string): GatewayConfig {
+  const r = configSchema.safeParse(value);
+  if (!r.success) {
+    throw new ConfigError(file, r.error.issues.map((i) => {
+      // Unknown keys carry the offending names in `keys`, not in the path.
+      const keys = (i as { keys?: string[] }).keys;
+      const path = keys?.length ? [...i.path, keys.join(',')] : i.path;
+      return { field: fieldOf(path), message: i.message };
+    }));
+  }
+  const c = r.data;
+  const base = file === '<inline>' ? process.cwd() : dirname(file);
+  const at = (p: string, from = base) => (isAbsolute(p) ? p : resolve(from, p));
+  const dataDir = at(c.dataDir);
+  const pkiDir = at(c.pki.dir, dataDir);
+  return {
+    ...c,
+    source: file,
+    paths: {
+      dataDir,
+      users: at(c.users, dataDir),
+      policyDir: at(c.policy.dir, dataDir),
+      mmdb: c.geoip.mmdb === null ? null : at(c.geoip.mmdb),
+      audit: at(c.audit.file, dataDir),
+      adminSocket: at(c.admin.socket, dataDir),
+      trades: resolve(dataDir, 'trades.jsonl'),
+      tokens: resolve(dataDir, 'enroll-tokens.json'),
+      issued: resolve(dataDir, 'issued-certs.jsonl'),
+      revoked: resolve(dataDir, 'revoked.json'),
+      crl: resolve(dataDir, 'crl.pem'),
+      caCert: at(c.pki.caCert ?? 'ca.crt', pkiDir),
+      caKey: at(c.pki.caKey ?? 'ca.key', pkiDir),
+      serverCert: at(c.pki.serverCert ?? 'gateway.crt', pkiDir),
+      serverKey: at(c.pki.serverKey ?? 'gateway.key', pkiDir),
+    },
+  };
+}
+
+/** Reads and validates a config file; every failure names the file, and the field when there is one. */
+export function loadConfig(file: string): GatewayConfig {
+  const abs = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (e) {
+    throw new ConfigError(abs, [{ field: '(file)', message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
+  }
+  if (text.length > 1_048_576) throw new ConfigError(abs, [{ field: '(file)', message: 'larger than 1 MiB' }]);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(abs, [{ field: '(file)', message: `not valid JSON: ${(e as Error).message}` }]);
+  }
+  return parseConfig(value, abs);
+}
