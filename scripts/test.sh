@@ -7,8 +7,9 @@ bash "$PARLEY_ROOT/scripts/deps.sh"
 cd "$PARLEY_ROOT"
 
 echo "== layering (dependency-cruiser)"
+dirs=(); for d in fix gateway agent main renderer bench build test; do [ -d "$d" ] && dirs+=("$d"); done
 node node_modules/dependency-cruiser/bin/dependency-cruiser.mjs --config .dependency-cruiser.cjs \
-  --output-type err fix gateway agent main renderer bench build test
+  --output-type err "${dirs[@]}"
 echo "== types (tsc --noEmit)"
 node node_modules/typescript/bin/tsc --noEmit -p .
 
