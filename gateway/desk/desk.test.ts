@@ -1,0 +1,101 @@
+import { mkdtempSync, readFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DealerDesk, type Owner, type Quote } from './desk.ts';
+import { TradeStore } from './trade-store.ts';
+
+const alice: Owner = { user: 'alice', compId: 'ALICE', sessionId: 's1' };
+const bob: Owner = { user: 'bob', compId: 'BOB', sessionId: 's2' };
+const instruments = [{ symbol: 'XS1', description: 'bond', currency: 'EUR', mid: 100 }];
+
+function makeDesk(store = TradeStore.open(null), clock = { t: Date.parse('2026-01-01T10:00:00Z') }) {
+  const desk = new DealerDesk({
+    dealers: [{ name: 'D1', delayMs: 0, spreadBps: 10 }, { name: 'D2', delayMs: 5, spreadBps: 20 }],
+    instruments, quoteTtlMs: 1000, trades: store, now: () => new Date(clock.t),
+  });
+  return { desk, clock, store };
+}
+function quotesFor(desk: DealerDesk, owner: Owner, quoteReqId: string, n = 2, qty = 1_000_000): Promise<Quote[]> {
+  return new Promise((resolve, reject) => {
+    const got: Quote[] = [];
+    const r = desk.submitRfq(owner, { quoteReqId, symbol: 'XS1', side: 'buy', qty }, (q) => {
+      got.push(q);
+      if (got.length === n) resolve(got);
+    });
+    if (!r.ok) reject(new Error(r.reason));
+  });
+}
+
+describe('dealer desk', () => {
+  it('every dealer quotes with its spread and a ValidUntilTime', async () => {
+    const { desk } = makeDesk();
+    const qs = await quotesFor(desk, alice, 'R1');
+    expect(qs.map((q) => q.dealer).sort()).toEqual(['D1', 'D2']);
+    for (const q of qs) {
+      expect(q.offerPx).toBeGreaterThan(q.bidPx);
+      expect(q.validUntil.getTime() - q.sentAt.getTime()).toBe(1000);
+    }
+    const d2 = qs.find((q) => q.dealer === 'D2')!;
+    expect(d2.offerPx - d2.bidPx).toBeCloseTo(0.2, 1);
+    desk.close();
+  });
+
+  it('a hit on a live quote trades once; repeats, late and unknown hits are refused', async () => {
+    const { desk, clock, store } = makeDesk();
+    const [q1, q2] = await quotesFor(desk, alice, 'R1');
+    const hit = desk.hit(alice, { quoteRespId: 'H1', quoteId: q1!.quoteId });
+    expect(hit.ok).toBe(true);
+    if (!hit.ok) return;
+    expect(hit.trade.price).toBe(q1!.offerPx);
+    const again = desk.hit(alice, { quoteRespId: 'H1', quoteId: q1!.quoteId });
+    expect(again).toMatchObject({ ok: false, code: 'duplicate' });
+    expect(desk.hit(alice, { quoteRespId: 'H2', quoteId: q1!.quoteId })).toMatchObject({ ok: false, code: 'already-traded' });
+    expect(desk.hit(alice, { quoteRespId: 'H3', quoteId: q2!.quoteId })).toMatchObject({ ok: false, code: 'closed' });
+    expect(desk.hit(alice, { quoteRespId: 'H4', quoteId: 'Q-nope' })).toMatchObject({ ok: false, code: 'unknown' });
+
+    const [q3] = await quotesFor(desk, alice, 'R2');
+    clock.t += 1001;
+    expect(desk.hit(alice, { quoteRespId: 'H5', quoteId: q3!.quoteId })).toMatchObject({ ok: false, code: 'expired' });
+    expect(store.size).toBe(1);
+    desk.close();
+  });
+
+  it('another user cannot hit my quote, and duplicate QuoteReqIDs are refused', async () => {
+    const { desk } = makeDesk();
+    const [q] = await quotesFor(desk, alice, 'R1');
+    expect(desk.hit(bob, { quoteRespId: 'B1', quoteId: q!.quoteId })).toMatchObject({ ok: false, code: 'not-yours' });
+    expect(desk.submitRfq(alice, { quoteReqId: 'R1', symbol: 'XS1', qty: 1 }, () => {})).toMatchObject({ ok: false });
+    expect(desk.submitRfq(alice, { quoteReqId: 'R9', symbol: 'NOPE', qty: 1 }, () => {})).toMatchObject({ ok: false, reason: expect.stringMatching(/unknown instrument/) });
+    expect(desk.submitRfq(alice, { quoteReqId: 'R9', symbol: 'XS1', qty: -1 }, () => {})).toMatchObject({ ok: false });
+    expect(desk.submitRfq(alice, { quoteReqId: 'R9', symbol: 'XS1', qty: Number.NaN }, () => {})).toMatchObject({ ok: false });
+    desk.close();
+  });
+
+  it('risk officers see open RFQs; a dropped session cancels its RFQs', async () => {
+    const { desk } = makeDesk();
+    await quotesFor(desk, alice, 'R1');
+    expect(desk.openRfqs().map((r) => r.quoteReqId)).toEqual(['R1']);
+    desk.dropSession('s1');
+    expect(desk.openRfqs()).toEqual([]);
+    desk.close();
+  });
+
+  it('trades persist as JSON lines and stay idempotent across a restart; corrupt lines are skipped', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'desk-')), 'trades.jsonl');
+    const first = makeDesk(TradeStore.open(file));
+    const [q] = await quotesFor(first.desk, alice, 'R1');
+    expect(first.desk.hit(alice, { quoteRespId: 'H1', quoteId: q!.quoteId }).ok).toBe(true);
+    first.desk.close();
+    appendFileSync(file, '{"truncated": \n\u0000garbage\n');
+    const bad: number[] = [];
+    const store = TradeStore.open(file, (line) => bad.push(line));
+    expect(bad).toEqual([2, 3]);
+    expect(store.size).toBe(1);
+    const second = makeDesk(store);
+    expect(second.desk.hit(alice, { quoteRespId: 'H1', quoteId: q!.quoteId })).toMatchObject({ ok: false, code: 'duplicate' });
+    expect(store.query({ user: 'alice' })).toHaveLength(1);
+    expect(store.query({ user: 'bob' })).toHaveLength(0);
+    expect(readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('{"tradeId"'))).toHaveLength(1);
+  });
+});
