@@ -1,0 +1,300 @@
+/**
+ * The user directory: one JSON file `{ "users": [ User, ... ] }` that IT edits (or the admin CLI writes).
+ *
+ * API
+ *   type Role = 'Trader' | 'Quant Analyst' | 'Risk Officer' | 'IT Admin' | 'service account'
+ *   interface User { username; role; privileged; passwordHash ('scrypt$N$r$p$salt$hash');
+ *     totpSecret? (base32); webauthnCredentials: WebAuthnCredential[]; expectedCountries (ISO 3166 alpha-2);
+ *     certSubjects; compIds; disabled? }
+ *   interface WebAuthnCredential { id (base64url); publicKey (base64url COSE key); counter; transports? }
+ *   class UserDirectory
+ *     static load(file): Promise<UserDirectory>   — throws DirectoryError "users.json: users[2].role: must be one of ..."
+ *     static empty(file): UserDirectory            — a new directory that save() will create
+ *     static parse(text, file): UserDirectory       — same checks as load, on text already read
+ *     get(username) / byCompId(compId) / byCertSubject(subject) / list()
+ *     upsert(user) (validated; compId/cert subject clashes refused) / remove(username) / save() (atomic, 0600)
+ *   hashPassword(pw): Promise<string>; verifyPassword(hash, pw): Promise<boolean> (constant time)
+ */
+import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+
+export const ROLES = ['Trader', 'Quant Analyst', 'Risk Officer', 'IT Admin', 'service account'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface WebAuthnCredential {
+  /** Credential id, base64url. */
+  id: string;
+  /** COSE-encoded public key, base64url. */
+  publicKey: string;
+  counter: number;
+  transports?: string[];
+}
+
+export interface User {
+  username: string;
+  role: Role;
+  privileged: boolean;
+  passwordHash: string;
+  totpSecret?: string;
+  webauthnCredentials: WebAuthnCredential[];
+  expectedCountries: string[];
+  certSubjects: string[];
+  compIds: string[];
+  disabled?: boolean;
+}
+
+export class DirectoryError extends Error {
+  readonly file: string;
+  readonly field: string;
+  constructor(file: string, field: string, message: string) {
+    super(`${file}: ${field ? `${field}: ` : ''}${message}`);
+    this.name = 'DirectoryError';
+    this.file = file;
+    this.field = field;
+  }
+}
+
+/** A directory file larger than this is refused rather than parsed (hostile or corrupt). */
+export const MAX_DIRECTORY_BYTES = 16 * 1024 * 1024;
+const MAX_USERS = 100_000;
+const MAX_LIST = 64;
+
+const USERNAME = /^[A-Za-z0-9._@-]{1,64}$/;
+const COMP_ID = /^[\x21-\x7e]{1,64}$/; // printable ASCII, no SOH/'=' issues for FIX tag 49
+const BASE32 = /^[A-Z2-7]+=*$/;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const COUNTRY = /^[A-Z]{2}$/;
+const HASH = /^scrypt\$(\d{1,8})\$(\d{1,3})\$(\d{1,3})\$([A-Za-z0-9+/]+={0,2})\$([A-Za-z0-9+/]+={0,2})$/;
+const USER_KEYS = new Set(['username', 'role', 'privileged', 'passwordHash', 'totpSecret', 'webauthnCredentials',
+  'expectedCountries', 'certSubjects', 'compIds', 'disabled']);
+const CRED_KEYS = new Set(['id', 'publicKey', 'counter', 'transports']);
+
+// Bounds on scrypt parameters read from a file: a hostile hash must not make verification eat the machine.
+const MAX_N = 1 << 20;
+const MAX_R = 32;
+const MAX_P = 16;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function stringList(v: unknown, file: string, field: string, pattern: RegExp | null, what: string, maxLen = 512): string[] {
+  if (!Array.isArray(v)) throw new DirectoryError(file, field, 'must be an array of strings');
+  if (v.length > MAX_LIST) throw new DirectoryError(file, field, `must have at most ${MAX_LIST} entries`);
+  return v.map((s, i) => {
+    if (typeof s !== 'string' || s.length === 0 || s.length > maxLen) {
+      throw new DirectoryError(file, `${field}[${i}]`, `must be a non-empty string of at most ${maxLen} characters`);
+    }
+    if (pattern && !pattern.test(s)) throw new DirectoryError(file, `${field}[${i}]`, `must be ${what}`);
+    return s;
+  });
+}
+
+/** Validates one user record; `field` is its place in the file, e.g. `users[2]`. */
+export function validateUser(raw: unknown, file: string, field: string): User {
+  if (!isRecord(raw)) throw new DirectoryError(file, field, 'must be an object');
+  for (const k of Object.keys(raw)) {
+    if (!USER_KEYS.has(k)) throw new DirectoryError(file, `${field}.${k}`, 'unknown field');
+  }
+  const { username, role, privileged, passwordHash, totpSecret, disabled } = raw;
+  if (typeof username !== 'string' || !USERNAME.test(username)) {
+    throw new DirectoryError(file, `${field}.username`, 'must be 1-64 characters of A-Z a-z 0-9 . _ @ -');
+  }
+  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
+    throw new DirectoryError(file, `${field}.role`, `must be one of ${ROLES.map((r) => `"${r}"`).join(', ')}`);
+  }
+  if (typeof privileged !== 'boolean') throw new DirectoryError(file, `${field}.privileged`, 'must be true or false');
+  if (typeof passwordHash !== 'string' || !parseHash(passwordHash)) {
+    throw new DirectoryError(file, `${field}.passwordHash`,
+      `must be scrypt$N$r$p$salt$hash (N a power of two <= ${MAX_N}, r <= ${MAX_R}, p <= ${MAX_P}; use hashPassword)`);
+  }
+  if (totpSecret !== undefined && (typeof totpSecret !== 'string' || totpSecret.length < 16 || totpSecret.length > 128 || !BASE32.test(totpSecret))) {
+    throw new DirectoryError(file, `${field}.totpSecret`, 'must be base32 (A-Z, 2-7), at least 16 characters (80 bits)');
+  }
+  if (disabled !== undefined && typeof disabled !== 'boolean') throw new DirectoryError(file, `${field}.disabled`, 'must be true or false');
+  const creds = raw.webauthnCredentials ?? [];
+  if (!Array.isArray(creds)) throw new DirectoryError(file, `${field}.webauthnCredentials`, 'must be an array');
+  if (creds.length > MAX_LIST) throw new DirectoryError(file, `${field}.webauthnCredentials`, `must have at most ${MAX_LIST} entries`);
+  const webauthnCredentials = creds.map((c, i): WebAuthnCredential => {
+    const f = `${field}.webauthnCredentials[${i}]`;
+    if (!isRecord(c)) throw new DirectoryError(file, f, 'must be an object');
+    for (const k of Object.keys(c)) if (!CRED_KEYS.has(k)) throw new DirectoryError(file, `${f}.${k}`, 'unknown field');
+    if (typeof c.id !== 'string' || !BASE64URL.test(c.id) || c.id.length > 1400) throw new DirectoryError(file, `${f}.id`, 'must be base64url');
+    if (typeof c.publicKey !== 'string' || !BASE64URL.test(c.publicKey) || c.publicKey.length > 4096) {
+      throw new DirectoryError(file, `${f}.publicKey`, 'must be a base64url COSE public key');
+    }
+    if (typeof c.counter !== 'number' || !Number.isSafeInteger(c.counter) || c.counter < 0 || c.counter > 0xffffffff) {
+      throw new DirectoryError(file, `${f}.counter`, 'must be an integer 0..4294967295');
+    }
+    const cred: WebAuthnCredential = { id: c.id, publicKey: c.publicKey, counter: c.counter };
+    if (c.transports !== undefined) cred.transports = stringList(c.transports, file, `${f}.transports`, /^[a-z-]{1,32}$/, 'a transport name');
+    return cred;
+  });
+  const user: User = {
+    username,
+    role: role as Role,
+    privileged,
+    passwordHash,
+    webauthnCredentials,
+    expectedCountries: stringList(raw.expectedCountries ?? [], file, `${field}.expectedCountries`, COUNTRY, 'an ISO 3166 alpha-2 code like "GB"'),
+    certSubjects: stringList(raw.certSubjects ?? [], file, `${field}.certSubjects`, null, ''),
+    compIds: stringList(raw.compIds ?? [], file, `${field}.compIds`, COMP_ID, 'printable ASCII without spaces, 1-64 characters'),
+  };
+  if (totpSecret !== undefined) user.totpSecret = totpSecret as string;
+  if (disabled !== undefined) user.disabled = disabled as boolean;
+  return user;
+}
+
+export class UserDirectory {
+  readonly file: string;
+  #users = new Map<string, User>();
+  #byCompId = new Map<string, string>();
+  #bySubject = new Map<string, string>();
+
+  private constructor(file: string) {
+    this.file = file;
+  }
+
+  static empty(file: string): UserDirectory {
+    return new UserDirectory(file);
+  }
+
+  static async load(file: string): Promise<UserDirectory> {
+    const name = basename(file);
+    let size: number;
+    try {
+      size = (await stat(file)).size;
+    } catch (e) {
+      throw new DirectoryError(name, '', `cannot read the user directory (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    if (size > MAX_DIRECTORY_BYTES) throw new DirectoryError(name, '', `file is ${size} bytes; the limit is ${MAX_DIRECTORY_BYTES}`);
+    const dir = UserDirectory.parse(await readFile(file, 'utf8'), name);
+    (dir as { file: string }).file = file;
+    return dir;
+  }
+
+  /** `name` is what errors call the file. */
+  static parse(text: string, name: string): UserDirectory {
+    if (text.length > MAX_DIRECTORY_BYTES) throw new DirectoryError(name, '', `file is too large (limit ${MAX_DIRECTORY_BYTES} bytes)`);
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      throw new DirectoryError(name, '', `not valid JSON (${(e as Error).message})`);
+    }
+    if (!isRecord(doc)) throw new DirectoryError(name, '', 'must be a JSON object { "users": [...] }');
+    for (const k of Object.keys(doc)) if (k !== 'users') throw new DirectoryError(name, k, 'unknown field');
+    if (!Array.isArray(doc.users)) throw new DirectoryError(name, 'users', 'must be an array');
+    if (doc.users.length > MAX_USERS) throw new DirectoryError(name, 'users', `must have at most ${MAX_USERS} entries`);
+    const dir = new UserDirectory(name);
+    doc.users.forEach((raw, i) => dir.#add(validateUser(raw, name, `users[${i}]`), name, `users[${i}]`));
+    return dir;
+  }
+
+  #add(user: User, file: string, field: string): void {
+    if (this.#users.has(user.username)) throw new DirectoryError(file, `${field}.username`, `duplicate username "${user.username}"`);
+    user.compIds.forEach((c, i) => {
+      const owner = this.#byCompId.get(c);
+      if (owner !== undefined) throw new DirectoryError(file, `${field}.compIds[${i}]`, `CompID "${c}" is already bound to "${owner}"`);
+    });
+    user.certSubjects.forEach((s, i) => {
+      const owner = this.#bySubject.get(s);
+      if (owner !== undefined) throw new DirectoryError(file, `${field}.certSubjects[${i}]`, `subject "${s}" is already bound to "${owner}"`);
+    });
+    this.#users.set(user.username, user);
+    for (const c of user.compIds) this.#byCompId.set(c, user.username);
+    for (const s of user.certSubjects) this.#bySubject.set(s, user.username);
+  }
+
+  #delete(username: string): void {
+    const old = this.#users.get(username);
+    if (!old) return;
+    for (const c of old.compIds) this.#byCompId.delete(c);
+    for (const s of old.certSubjects) this.#bySubject.delete(s);
+    this.#users.delete(username);
+  }
+
+  get(username: string): User | undefined {
+    return this.#users.get(username);
+  }
+
+  byCompId(compId: string): User | undefined {
+    const u = this.#byCompId.get(compId);
+    return u === undefined ? undefined : this.#users.get(u);
+  }
+
+  byCertSubject(subject: string): User | undefined {
+    const u = this.#bySubject.get(subject);
+    return u === undefined ? undefined : this.#users.get(u);
+  }
+
+  list(): User[] {
+    return [...this.#users.values()];
+  }
+
+  get size(): number {
+    return this.#users.size;
+  }
+
+  /** Adds or replaces a user (validated); a CompID or subject bound to someone else is refused and nothing changes. */
+  upsert(user: User): void {
+    const checked = validateUser(JSON.parse(JSON.stringify(user)) as unknown, basename(this.file), `user "${String(user?.username)}"`);
+    const old = this.#users.get(checked.username);
+    this.#delete(checked.username);
+    try {
+      this.#add(checked, basename(this.file), `user "${checked.username}"`);
+    } catch (e) {
+      if (old) this.#add(old, basename(this.file), '');
+      throw e;
+    }
+  }
+
+  remove(username: string): boolean {
+    const had = this.#users.has(username);
+    this.#delete(username);
+    return had;
+  }
+
+  /** Writes the whole file atomically (temp file + rename), readable by the owner only: it holds TOTP secrets. */
+  async save(): Promise<void> {
+    const text = `${JSON.stringify({ users: this.list() }, null, 2)}\n`;
+    const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(tmp, text, { mode: 0o600 });
+    await rename(tmp, this.file);
+  }
+}
+
+function scrypt(pw: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
+  return new Promise((res, rej) => scryptCb(pw, salt, keylen, opts, (err, key) => (err ? rej(err) : res(key))));
+}
+
+function parseHash(h: string): { N: number; r: number; p: number; salt: Buffer; hash: Buffer } | null {
+  const m = HASH.exec(h);
+  if (!m) return null;
+  const N = Number(m[1]);
+  const r = Number(m[2]);
+  const p = Number(m[3]);
+  if (N < 2 || N > MAX_N || (N & (N - 1)) !== 0 || r < 1 || r > MAX_R || p < 1 || p > MAX_P) return null;
+  const salt = Buffer.from(m[4]!, 'base64');
+  const hash = Buffer.from(m[5]!, 'base64');
+  if (salt.length < 8 || hash.length < 16 || hash.length > 64) return null;
+  return { N, r, p, salt, hash };
+}
+
+const DEFAULT_N = 1 << 15;
+
+export async function hashPassword(pw: string, opts: { N?: number } = {}): Promise<string> {
+  const N = opts.N ?? DEFAULT_N;
+  const salt = randomBytes(16);
+  const hash = await scrypt(pw, salt, 32, { N, r: 8, p: 1, maxmem: 256 * N * 8 + 1024 * 1024 });
+  return `scrypt$${N}$8$1$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+/** Constant-time compare of the derived key; a malformed hash verifies nothing. */
+export async function verifyPassword(hash: string, pw: string): Promise<boolean> {
+  const h = typeof hash === 'string' ? parseHash(hash) : null;
+  if (!h || typeof pw !== 'string' || pw.length > 1024) return false;
+  const got = await scrypt(pw, h.salt, h.hash.length, { N: h.N, r: h.r, p: h.p, maxmem: 128 * h.N * h.r * 2 + 1024 * 1024 });
+  return timingSafeEqual(got, h.hash);
+}
