@@ -1,0 +1,144 @@
+/**
+ * The session risk score: five factors, each with an editable score, summed and compared to two thresholds.
+ *
+ * API
+ *   interface RiskConfig { user {standard, privileged}; auth {password, totp, webauthn}; device {compliant, nonCompliant};
+ *     network {corporate, unknown, corporateCidrs}; geo {expected, anomalous, unknown?}; thresholds {stepUpAt, denyAt} }
+ *   DEFAULT_RISK_CONFIG            — the issue's table: 0/+10, +30/+5/0, 0/+25, 0/+15, 0/+40; step-up at 20, deny at 40
+ *   parseRiskConfig(partial, where) — merges a partial config (e.g. the gateway config's `risk` section) over the
+ *                                     defaults; throws "<where>.auth.totp: must be a number from 0 to 1000"
+ *   interface RiskContext { user; strongestAuth 'password'|'totp'|'webauthn'; deviceCompliant; deviceAttested; ip; country? }
+ *   scoreRisk(ctx, cfg = DEFAULT_RISK_CONFIG): RiskDecision { score; decision 'allow'|'step-up'|'deny'; factors[] }
+ *     Every factor is listed (also those scoring 0) so the client can show the user why.
+ *   decide(score, cfg) — just the threshold comparison.
+ *
+ * Geography: a located country in the user's expectedCountries scores `expected`, any other located country
+ * `anomalous`; an address GeoIP cannot place (private ranges, no database) scores `geo.unknown` (default 0),
+ * because such addresses are already scored by the network factor.
+ */
+import type { User } from '../identity/directory.ts';
+import { CidrSet } from './cidr.ts';
+
+export interface RiskConfig {
+  user: { standard: number; privileged: number };
+  auth: { password: number; totp: number; webauthn: number };
+  device: { compliant: number; nonCompliant: number };
+  network: { corporate: number; unknown: number; corporateCidrs: string[] };
+  geo: { expected: number; anomalous: number; unknown?: number };
+  thresholds: { stepUpAt: number; denyAt: number };
+}
+
+export const DEFAULT_RISK_CONFIG: RiskConfig = Object.freeze({
+  user: { standard: 0, privileged: 10 },
+  auth: { password: 30, totp: 5, webauthn: 0 },
+  device: { compliant: 0, nonCompliant: 25 },
+  network: { corporate: 0, unknown: 15, corporateCidrs: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] },
+  geo: { expected: 0, anomalous: 40, unknown: 0 },
+  thresholds: { stepUpAt: 20, denyAt: 40 },
+}) as RiskConfig;
+
+export interface RiskContext {
+  user: User;
+  strongestAuth: 'password' | 'totp' | 'webauthn';
+  deviceCompliant: boolean;
+  deviceAttested: boolean;
+  ip: string;
+  country?: string;
+}
+
+export interface RiskFactor {
+  factor: 'user' | 'authentication' | 'device' | 'network' | 'geography';
+  condition: string;
+  score: number;
+}
+
+export interface RiskDecision {
+  score: number;
+  decision: 'allow' | 'step-up' | 'deny';
+  factors: RiskFactor[];
+}
+
+// Compiling CIDR lists per call would dominate the cost of a decision; configs are long-lived objects.
+const cidrCache = new WeakMap<readonly string[], CidrSet>();
+function corporate(cfg: RiskConfig): CidrSet {
+  let set = cidrCache.get(cfg.network.corporateCidrs);
+  if (!set) {
+    set = new CidrSet(cfg.network.corporateCidrs, 'risk.network.corporateCidrs');
+    cidrCache.set(cfg.network.corporateCidrs, set);
+  }
+  return set;
+}
+
+export function decide(score: number, cfg: RiskConfig = DEFAULT_RISK_CONFIG): RiskDecision['decision'] {
+  if (score >= cfg.thresholds.denyAt) return 'deny';
+  if (score >= cfg.thresholds.stepUpAt) return 'step-up';
+  return 'allow';
+}
+
+export function scoreRisk(ctx: RiskContext, cfg: RiskConfig = DEFAULT_RISK_CONFIG): RiskDecision {
+  const factors: RiskFactor[] = [];
+  factors.push(ctx.user.privileged
+    ? { factor: 'user', condition: 'privileged user', score: cfg.user.privileged }
+    : { factor: 'user', condition: 'standard user', score: cfg.user.standard });
+
+  switch (ctx.strongestAuth) {
+    case 'webauthn': factors.push({ factor: 'authentication', condition: 'hardware key (WebAuthn)', score: cfg.auth.webauthn }); break;
+    case 'totp': factors.push({ factor: 'authentication', condition: 'software token (TOTP)', score: cfg.auth.totp }); break;
+    default: factors.push({ factor: 'authentication', condition: 'password only', score: cfg.auth.password });
+  }
+
+  if (ctx.deviceAttested && ctx.deviceCompliant) {
+    factors.push({ factor: 'device', condition: 'managed and compliant', score: cfg.device.compliant });
+  } else {
+    factors.push({ factor: 'device', condition: ctx.deviceAttested ? 'non-compliant posture' : 'unmanaged or unattested', score: cfg.device.nonCompliant });
+  }
+
+  factors.push(corporate(cfg).has(ctx.ip)
+    ? { factor: 'network', condition: 'corporate network', score: cfg.network.corporate }
+    : { factor: 'network', condition: 'unknown or dynamic address', score: cfg.network.unknown });
+
+  const country = typeof ctx.country === 'string' && ctx.country ? ctx.country.toUpperCase() : undefined;
+  if (!country) {
+    factors.push({ factor: 'geography', condition: 'country not known', score: cfg.geo.unknown ?? 0 });
+  } else if (ctx.user.expectedCountries.includes(country)) {
+    factors.push({ factor: 'geography', condition: `expected country ${country}`, score: cfg.geo.expected });
+  } else {
+    factors.push({ factor: 'geography', condition: `anomalous country ${country}`, score: cfg.geo.anomalous });
+  }
+
+  const score = factors.reduce((s, f) => s + f.score, 0);
+  return { score, decision: decide(score, cfg), factors };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Merges a partial, untrusted risk section over the defaults, refusing unknown keys and out-of-range numbers. */
+export function parseRiskConfig(input: unknown, where = 'risk'): RiskConfig {
+  if (input === undefined || input === null) input = {};
+  if (!isRecord(input)) throw new Error(`${where}: must be an object`);
+  const out = JSON.parse(JSON.stringify(DEFAULT_RISK_CONFIG)) as RiskConfig;
+  const sections = out as unknown as Record<string, Record<string, unknown>>;
+  for (const [sec, val] of Object.entries(input)) {
+    const target = Object.hasOwn(sections, sec) ? sections[sec] : undefined;
+    if (!target) throw new Error(`${where}.${sec}: unknown field (expected one of ${Object.keys(sections).join(', ')})`);
+    if (!isRecord(val)) throw new Error(`${where}.${sec}: must be an object`);
+    for (const [k, v] of Object.entries(val)) {
+      const f = `${where}.${sec}.${k}`;
+      if (!Object.hasOwn(target, k)) throw new Error(`${f}: unknown field (expected one of ${Object.keys(target).join(', ')})`);
+      if (sec === 'network' && k === 'corporateCidrs') {
+        if (!Array.isArray(v) || v.length > 1024) throw new Error(`${f}: must be an array of CIDRs (at most 1024)`);
+        new CidrSet(v as string[], f);
+        target[k] = [...(v as string[])];
+      } else {
+        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1000) throw new Error(`${f}: must be a number from 0 to 1000`);
+        target[k] = v;
+      }
+    }
+  }
+  if (out.thresholds.stepUpAt > out.thresholds.denyAt) {
+    throw new Error(`${where}.thresholds: stepUpAt (${out.thresholds.stepUpAt}) must not be above denyAt (${out.thresholds.denyAt})`);
+  }
+  return out;
+}
