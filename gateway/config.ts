@@ -47,7 +47,7 @@ export const configSchema = z.object({
     maxMessageBytes: z.number().int().min(256).max(1_048_576).default(65_536),
   }).strict().prefault({}),
   pki: z.object({
-    /** Folder of the dev PKI (fix/pki): ca.crt/ca.key/gateway.crt/gateway.key unless named below. */
+    /** Folder of the dev PKI (fix/pki): ca.crt.pem, ca.key.pem, gateway.ec.crt.pem, gateway.ec.key.pem unless named below. */
     dir: z.string().default('pki'),
     caCert: z.string().optional(),
     caKey: z.string().optional(),
@@ -166,10 +166,10 @@ export function parseConfig(value: unknown, file: string): GatewayConfig {
       issued: resolve(dataDir, 'issued-certs.jsonl'),
       revoked: resolve(dataDir, 'revoked.json'),
       crl: resolve(dataDir, 'crl.pem'),
-      caCert: at(c.pki.caCert ?? 'ca.crt', pkiDir),
-      caKey: at(c.pki.caKey ?? 'ca.key', pkiDir),
-      serverCert: at(c.pki.serverCert ?? 'gateway.crt', pkiDir),
-      serverKey: at(c.pki.serverKey ?? 'gateway.key', pkiDir),
+      caCert: at(c.pki.caCert ?? 'ca.crt.pem', pkiDir),
+      caKey: at(c.pki.caKey ?? 'ca.key.pem', pkiDir),
+      serverCert: at(c.pki.serverCert ?? 'gateway.ec.crt.pem', pkiDir),
+      serverKey: at(c.pki.serverKey ?? 'gateway.ec.key.pem', pkiDir),
     },
   };
 }

@@ -5,6 +5,7 @@
 import { createHash, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
+import { compIdUri } from '../../fix/pki/devpki.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -100,7 +101,7 @@ export class GatewayCa {
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth], false),
         await x509.SubjectKeyIdentifierExtension.create(csr.publicKey),
         await x509.AuthorityKeyIdentifierExtension.create(this.cert),
-        new x509.SubjectAlternativeNameExtension([{ type: 'url', value: `urn:parley:compid:${o.compId}` }]),
+        new x509.SubjectAlternativeNameExtension([{ type: 'url', value: compIdUri(o.compId) }]),
       ],
     });
     const der = Buffer.from(cert.rawData);

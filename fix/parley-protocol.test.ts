@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { decodeMessage, encodeMessage } from './codec.ts';
+import {
+  MSG, PARLEY_EXTENSION, TAG, parleyDictionary, readDealerList, readSecurityStatus, readStepUpChallenge, readStepUpResponse,
+  securityStatusFields, stepUpChallengeFields, stepUpResponseFields, dealerListFields, parseUtcTimestamp, utcTimestamp, safeText,
+} from './parley-protocol.ts';
+
+function roundTrip(msgType: string, body: { tag: number; value: string }[]) {
+  return decodeMessage(encodeMessage('FIX.4.4', [{ tag: 35, value: msgType }, { tag: 49, value: 'A' }, { tag: 56, value: 'B' }, { tag: 34, value: '2' }, { tag: 52, value: utcTimestamp(new Date()) }, ...body]));
+}
+
+describe('Parley protocol', () => {
+  it('extends the FIX 4.4 dictionary with user-range tags and U MsgTypes only', () => {
+    const d = parleyDictionary();
+    for (const f of PARLEY_EXTENSION.fields ?? []) {
+      expect(f.tag).toBeGreaterThanOrEqual(5000);
+      expect(f.tag).toBeLessThanOrEqual(9999);
+      expect(d.field(f.tag)?.name).toBe(f.name);
+    }
+    for (const m of Object.values(MSG)) expect(d.message(m)?.msgType).toBe(m);
+    expect(d.message('A')?.fields.has(TAG.Attestation)).toBe(true);
+  });
+
+  it('security status and step-up messages survive the wire', () => {
+    const exp = new Date('2026-01-01T10:00:00.123Z');
+    const st = readSecurityStatus(roundTrip(MSG.SecurityStatus, securityStatusFields({
+      decision: 'step-up', scope: 'logon', score: 30,
+      factors: [{ name: 'authentication', condition: 'password only', score: 30 }, { name: 'device', condition: 'managed and compliant', score: 0 }],
+      reasons: ['a', 'b'], text: 'line\u0001break\u00e9\u4e2d',
+    })));
+    expect(st).toMatchObject({ decision: 'step-up', scope: 'logon', score: 30, reasons: ['a', 'b'] });
+    expect(st.factors).toEqual([{ name: 'authentication', condition: 'password only', score: 30 }, { name: 'device', condition: 'managed and compliant', score: 0 }]);
+    expect(st.text).toBe('line break\u00e9?');
+    const ch = readStepUpChallenge(roundTrip(MSG.StepUpChallenge, stepUpChallengeFields({
+      challengeId: 'C1', methods: ['totp', 'webauthn'], scope: 'action', factors: [], expiresAt: exp, attemptsLeft: 3,
+      requiredAcr: 'urn:parley:acr:mfa', maxAuthAgeSec: 900, requestRef: 'R1',
+    })));
+    expect(ch).toMatchObject({ challengeId: 'C1', methods: ['totp', 'webauthn'], scope: 'action', attemptsLeft: 3, maxAuthAgeSec: 900, requestRef: 'R1' });
+    expect(ch.expiresAt.toISOString()).toBe(exp.toISOString());
+    expect(readStepUpResponse(roundTrip(MSG.StepUpResponse, stepUpResponseFields({ challengeId: 'C1', method: 'totp', code: '123456' }))))
+      .toEqual({ challengeId: 'C1', method: 'totp', code: '123456' });
+    expect(readStepUpResponse(roundTrip(MSG.StepUpResponse, [{ tag: TAG.ChallengeID, value: 'C1' }, { tag: TAG.StepUpMethod, value: 'sms' }]))).toBeUndefined();
+    expect(readDealerList(roundTrip(MSG.DealerList, dealerListFields([{ name: 'D1', delayMs: 5, spreadBps: 2.5 }]))))
+      .toEqual([{ name: 'D1', delayMs: 5, spreadBps: 2.5 }]);
+  });
+
+  it('reads hostile groups without running away', () => {
+    const m = roundTrip(MSG.SecurityStatus, [{ tag: TAG.Decision, value: 'ALLOW' }, { tag: TAG.StatusScope, value: 'LOGON' }, { tag: TAG.NoFactors, value: '999999999' }, { tag: TAG.FactorName, value: 'x' }]);
+    expect(readSecurityStatus(m).factors).toHaveLength(1);
+    expect(parseUtcTimestamp('garbage')).toBeUndefined();
+    expect(parseUtcTimestamp('20260101-10:00:00')?.toISOString()).toBe('2026-01-01T10:00:00.000Z');
+    expect(safeText('x'.repeat(2000)).length).toBe(512);
+  });
+});

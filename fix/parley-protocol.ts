@@ -1,0 +1,394 @@
+/**
+ * Parley's user-defined FIX messages and tags (tags 5000–9999, MsgTypes U…), shared by the gateway and the
+ * client: the dictionary extension (so both sides validate them like any FIX 4.4 message) and small builders
+ * and readers over Field[] / FixMessage. docs/protocol.md documents each of them.
+ *
+ * Imports only fix/ files (layering).
+ */
+import type { Field, FixMessage } from './codec.ts';
+import { extendDictionary, fix44Dictionary, type Dictionary, type DictionaryExtension } from './dictionary/dictionary.ts';
+
+export const TAG = {
+  // Standard FIX 4.4 tags Parley's messages reuse.
+  Text: 58,
+  Username: 553,
+  Password: 554,
+  SubscriptionRequestType: 263,
+  // Parley's own (user range).
+  Attestation: 5001,
+  Decision: 5002,
+  RiskScore: 5003,
+  NoFactors: 5004,
+  FactorName: 5005,
+  FactorCondition: 5006,
+  FactorScore: 5007,
+  PolicyReason: 5008,
+  StatusScope: 5009,
+  ChallengeID: 5010,
+  StepUpMethods: 5011,
+  ChallengeExpireTime: 5012,
+  AttemptsLeft: 5013,
+  RequiredAcr: 5014,
+  MaxAuthAge: 5015,
+  WebAuthnOptions: 5016,
+  StepUpMethod: 5017,
+  StepUpCode: 5018,
+  WebAuthnResponse: 5019,
+  StepUpResult: 5020,
+  AttestDeadline: 5021,
+  AttestInterval: 5022,
+  RequestRef: 5023,
+  Dealer: 5024,
+  NoDealers: 5025,
+  DealerName: 5026,
+  DealerDelayMs: 5027,
+  DealerSpreadBps: 5028,
+  RfqOwner: 5029,
+  RequestID: 5030,
+  ReportCount: 5031,
+  SessionRole: 5032,
+  Controls: 5033,
+} as const;
+
+export const MSG = {
+  Attestation: 'UA',
+  SecurityStatus: 'UB',
+  StepUpChallenge: 'UC',
+  StepUpResponse: 'UD',
+  StepUpResult: 'UE',
+  AttestationRequest: 'UF',
+  DealerList: 'UG',
+  DealerListRequest: 'UH',
+  OpenRfqsRequest: 'UI',
+  OpenRfqsAck: 'UJ',
+} as const;
+
+export type Decision = 'allow' | 'step-up' | 'deny' | 'downgraded' | 'ended' | 'log-only';
+export type StatusScope = 'logon' | 'action' | 'posture' | 'reattest' | 'policy' | 'revocation';
+export type StepUpMethod = 'totp' | 'webauthn';
+export type StepUpResultCode = 'success' | 'failed' | 'locked' | 'expired' | 'unknown';
+
+const DECISIONS = { allow: 'ALLOW', 'step-up': 'STEP_UP', deny: 'DENY', downgraded: 'DOWNGRADED', ended: 'ENDED', 'log-only': 'LOG_ONLY' };
+const SCOPES = { logon: 'LOGON', action: 'ACTION', posture: 'POSTURE', reattest: 'REATTEST', policy: 'POLICY', revocation: 'REVOCATION' };
+const RESULTS = { success: 'SUCCESS', failed: 'FAILED', locked: 'LOCKED', expired: 'EXPIRED', unknown: 'UNKNOWN' };
+
+const factorsGroup = { g: TAG.NoFactors, r: false, items: [
+  { f: TAG.FactorName, r: true }, { f: TAG.FactorCondition, r: false }, { f: TAG.FactorScore, r: false },
+] };
+const o = (f: number) => ({ f, r: false });
+const req = (f: number) => ({ f, r: true });
+
+export const PARLEY_EXTENSION: DictionaryExtension = {
+  fields: [
+    { tag: TAG.Attestation, name: 'ParleyAttestation', type: 'STRING' },
+    { tag: TAG.Decision, name: 'ParleyDecision', type: 'STRING', values: DECISIONS },
+    { tag: TAG.RiskScore, name: 'ParleyRiskScore', type: 'INT' },
+    { tag: TAG.NoFactors, name: 'NoParleyFactors', type: 'NUMINGROUP' },
+    { tag: TAG.FactorName, name: 'ParleyFactorName', type: 'STRING' },
+    { tag: TAG.FactorCondition, name: 'ParleyFactorCondition', type: 'STRING' },
+    { tag: TAG.FactorScore, name: 'ParleyFactorScore', type: 'INT' },
+    { tag: TAG.PolicyReason, name: 'ParleyPolicyReason', type: 'STRING' },
+    { tag: TAG.StatusScope, name: 'ParleyStatusScope', type: 'STRING', values: SCOPES },
+    { tag: TAG.ChallengeID, name: 'ParleyChallengeID', type: 'STRING' },
+    { tag: TAG.StepUpMethods, name: 'ParleyStepUpMethods', type: 'MULTIPLEVALUESTRING', values: { totp: 'TOTP', webauthn: 'WEBAUTHN' } },
+    { tag: TAG.ChallengeExpireTime, name: 'ParleyChallengeExpireTime', type: 'UTCTIMESTAMP' },
+    { tag: TAG.AttemptsLeft, name: 'ParleyAttemptsLeft', type: 'INT' },
+    { tag: TAG.RequiredAcr, name: 'ParleyRequiredAcr', type: 'STRING' },
+    { tag: TAG.MaxAuthAge, name: 'ParleyMaxAuthAge', type: 'INT' },
+    { tag: TAG.WebAuthnOptions, name: 'ParleyWebAuthnOptions', type: 'STRING' },
+    { tag: TAG.StepUpMethod, name: 'ParleyStepUpMethod', type: 'STRING', values: { totp: 'TOTP', webauthn: 'WEBAUTHN' } },
+    { tag: TAG.StepUpCode, name: 'ParleyStepUpCode', type: 'STRING' },
+    { tag: TAG.WebAuthnResponse, name: 'ParleyWebAuthnResponse', type: 'STRING' },
+    { tag: TAG.StepUpResult, name: 'ParleyStepUpResult', type: 'STRING', values: RESULTS },
+    { tag: TAG.AttestDeadline, name: 'ParleyAttestDeadline', type: 'UTCTIMESTAMP' },
+    { tag: TAG.AttestInterval, name: 'ParleyAttestInterval', type: 'INT' },
+    { tag: TAG.RequestRef, name: 'ParleyRequestRef', type: 'STRING' },
+    { tag: TAG.Dealer, name: 'ParleyDealer', type: 'STRING' },
+    { tag: TAG.NoDealers, name: 'NoParleyDealers', type: 'NUMINGROUP' },
+    { tag: TAG.DealerName, name: 'ParleyDealerName', type: 'STRING' },
+    { tag: TAG.DealerDelayMs, name: 'ParleyDealerDelayMs', type: 'INT' },
+    { tag: TAG.DealerSpreadBps, name: 'ParleyDealerSpreadBps', type: 'FLOAT' },
+    { tag: TAG.RfqOwner, name: 'ParleyRfqOwner', type: 'STRING' },
+    { tag: TAG.RequestID, name: 'ParleyRequestID', type: 'STRING' },
+    { tag: TAG.ReportCount, name: 'ParleyReportCount', type: 'INT' },
+    { tag: TAG.SessionRole, name: 'ParleySessionRole', type: 'STRING' },
+    { tag: TAG.Controls, name: 'ParleyControls', type: 'STRING' },
+  ],
+  messages: [
+    { msgType: MSG.Attestation, name: 'ParleyAttestation', category: 'app', items: [req(TAG.Attestation)] },
+    { msgType: MSG.SecurityStatus, name: 'ParleySecurityStatus', category: 'app', items: [
+      req(TAG.Decision), req(TAG.StatusScope), o(TAG.RiskScore), factorsGroup, o(TAG.PolicyReason), o(TAG.Controls),
+      o(TAG.RequestRef), o(TAG.AttestDeadline), o(TAG.SessionRole), o(TAG.Text)] },
+    { msgType: MSG.StepUpChallenge, name: 'ParleyStepUpChallenge', category: 'app', items: [
+      req(TAG.ChallengeID), req(TAG.StepUpMethods), req(TAG.StatusScope), o(TAG.RiskScore), factorsGroup,
+      req(TAG.ChallengeExpireTime), req(TAG.AttemptsLeft), o(TAG.RequiredAcr), o(TAG.MaxAuthAge),
+      o(TAG.WebAuthnOptions), o(TAG.RequestRef), o(TAG.Text)] },
+    { msgType: MSG.StepUpResponse, name: 'ParleyStepUpResponse', category: 'app', items: [
+      req(TAG.ChallengeID), req(TAG.StepUpMethod), o(TAG.StepUpCode), o(TAG.WebAuthnResponse)] },
+    { msgType: MSG.StepUpResult, name: 'ParleyStepUpResult', category: 'app', items: [
+      req(TAG.ChallengeID), req(TAG.StepUpResult), o(TAG.AttemptsLeft), o(TAG.Text)] },
+    { msgType: MSG.AttestationRequest, name: 'ParleyAttestationRequest', category: 'app', items: [
+      req(TAG.AttestDeadline), o(TAG.AttestInterval), o(TAG.Text)] },
+    { msgType: MSG.DealerList, name: 'ParleyDealerList', category: 'app', items: [
+      o(TAG.RequestID), { g: TAG.NoDealers, r: true, items: [req(TAG.DealerName), o(TAG.DealerDelayMs), o(TAG.DealerSpreadBps)] }] },
+    { msgType: MSG.DealerListRequest, name: 'ParleyDealerListRequest', category: 'app', items: [req(TAG.RequestID)] },
+    { msgType: MSG.OpenRfqsRequest, name: 'ParleyOpenRfqsRequest', category: 'app', items: [
+      req(TAG.RequestID), req(TAG.SubscriptionRequestType)] },
+    { msgType: MSG.OpenRfqsAck, name: 'ParleyOpenRfqsAck', category: 'app', items: [
+      req(TAG.RequestID), req(TAG.ReportCount), o(TAG.Text)] },
+  ],
+  messageItems: [
+    // Logon carries the attestation; the gateway's Logon answer and a refusing Logout carry the decision.
+    { msgType: 'A', items: [o(TAG.Attestation), o(TAG.Decision), o(TAG.RiskScore), factorsGroup, o(TAG.SessionRole), o(TAG.AttestDeadline)] },
+    { msgType: '5', items: [o(TAG.Decision), o(TAG.StatusScope), o(TAG.RiskScore), factorsGroup] },
+    { msgType: 'S', items: [o(TAG.Dealer)] },
+    { msgType: 'AI', items: [o(TAG.Dealer), o(TAG.RfqOwner), o(TAG.RequestID)] },
+    { msgType: 'AE', items: [o(TAG.Dealer)] },
+    { msgType: 'j', items: [o(TAG.Decision), o(TAG.ChallengeID), o(TAG.PolicyReason)] },
+    { msgType: '8', items: [o(TAG.Dealer), o(TAG.PolicyReason)] },
+  ],
+};
+
+let dict: Dictionary | undefined;
+/** FIX 4.4 plus Parley's messages and tags (built on first use). */
+export function parleyDictionary(): Dictionary {
+  dict ??= extendDictionary(fix44Dictionary(), PARLEY_EXTENSION);
+  return dict;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Values
+
+export function decisionToWire(d: Decision): string { return DECISIONS[d]; }
+export function decisionFromWire(v: string | undefined): Decision | undefined {
+  return (Object.keys(DECISIONS) as Decision[]).find((k) => DECISIONS[k] === v);
+}
+export function scopeToWire(s: StatusScope): string { return SCOPES[s]; }
+export function scopeFromWire(v: string | undefined): StatusScope | undefined {
+  return (Object.keys(SCOPES) as StatusScope[]).find((k) => SCOPES[k] === v);
+}
+export function resultToWire(r: StepUpResultCode): string { return RESULTS[r]; }
+export function resultFromWire(v: string | undefined): StepUpResultCode | undefined {
+  return (Object.keys(RESULTS) as StepUpResultCode[]).find((k) => RESULTS[k] === v);
+}
+
+/** FIX UTCTimestamp with milliseconds: YYYYMMDD-HH:MM:SS.sss */
+export function utcTimestamp(d: Date): string {
+  const iso = d.toISOString();
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 23)}`;
+}
+export function parseUtcTimestamp(v: string | undefined): Date | undefined {
+  if (!v) return undefined;
+  const m = /^(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/.exec(v);
+  if (!m) return undefined;
+  const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
+  const t = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!, ms);
+  return Number.isNaN(t) ? undefined : new Date(t);
+}
+
+/** Replaces characters a FIX STRING field cannot carry (SOH, non-Latin-1) so free text never breaks encoding. */
+export function safeText(s: string, max = 512): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x1f\x7f]/g, ' ').replace(/[^\x20-\xff]/g, '?').slice(0, max);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Builders (bodies without the standard header) and readers
+
+export type Factor = { name: string; condition: string; score: number };
+
+export function factorFields(factors: readonly Factor[]): Field[] {
+  if (factors.length === 0) return [];
+  const out: Field[] = [{ tag: TAG.NoFactors, value: String(factors.length) }];
+  for (const f of factors) {
+    out.push({ tag: TAG.FactorName, value: safeText(f.name, 64) });
+    out.push({ tag: TAG.FactorCondition, value: safeText(f.condition, 128) });
+    out.push({ tag: TAG.FactorScore, value: String(Math.round(f.score)) });
+  }
+  return out;
+}
+
+/** Reads a repeating group whose instances start with `first`; each instance collects the listed tags. */
+export function readGroup(msg: FixMessage, countTag: number, first: number, tags: readonly number[]): Map<number, string>[] {
+  const at = msg.indexOf(countTag);
+  if (at < 0) return [];
+  const n = Math.min(Number(msg.valueAt(at)) || 0, 1000);
+  const out: Map<number, string>[] = [];
+  const allowed = new Set(tags);
+  for (let i = at + 1; i < msg.size && out.length <= n; i++) {
+    const tag = msg.tagAt(i);
+    if (tag === first) {
+      if (out.length === n) break;
+      out.push(new Map([[tag, msg.valueAt(i)]]));
+    } else if (allowed.has(tag) && out.length > 0) {
+      out[out.length - 1]!.set(tag, msg.valueAt(i));
+    } else if (out.length > 0) {
+      break;
+    }
+  }
+  return out;
+}
+
+export function readFactors(msg: FixMessage): Factor[] {
+  return readGroup(msg, TAG.NoFactors, TAG.FactorName, [TAG.FactorName, TAG.FactorCondition, TAG.FactorScore]).map((g) => ({
+    name: g.get(TAG.FactorName) ?? '', condition: g.get(TAG.FactorCondition) ?? '', score: Number(g.get(TAG.FactorScore) ?? 0),
+  }));
+}
+
+export type SecurityStatus = {
+  decision: Decision; scope: StatusScope; score?: number; factors: Factor[]; reasons?: string[]; controls?: string[];
+  requestRef?: string; attestDeadline?: Date; role?: string; text?: string;
+};
+
+export function securityStatusFields(s: SecurityStatus): Field[] {
+  const f: Field[] = [
+    { tag: TAG.Decision, value: decisionToWire(s.decision) },
+    { tag: TAG.StatusScope, value: scopeToWire(s.scope) },
+  ];
+  if (s.score !== undefined) f.push({ tag: TAG.RiskScore, value: String(Math.round(s.score)) });
+  f.push(...factorFields(s.factors));
+  if (s.reasons?.length) f.push({ tag: TAG.PolicyReason, value: safeText(s.reasons.join('; ')) });
+  if (s.controls?.length) f.push({ tag: TAG.Controls, value: safeText(s.controls.join(' ')) });
+  if (s.requestRef) f.push({ tag: TAG.RequestRef, value: safeText(s.requestRef, 64) });
+  if (s.attestDeadline) f.push({ tag: TAG.AttestDeadline, value: utcTimestamp(s.attestDeadline) });
+  if (s.role) f.push({ tag: TAG.SessionRole, value: safeText(s.role, 64) });
+  if (s.text) f.push({ tag: TAG.Text, value: safeText(s.text) });
+  return f;
+}
+
+export function readSecurityStatus(msg: FixMessage): SecurityStatus {
+  const reasons = msg.get(TAG.PolicyReason);
+  const controls = msg.get(TAG.Controls);
+  const score = msg.get(TAG.RiskScore);
+  const deadline = parseUtcTimestamp(msg.get(TAG.AttestDeadline));
+  const s: SecurityStatus = {
+    decision: decisionFromWire(msg.get(TAG.Decision)) ?? 'deny',
+    scope: scopeFromWire(msg.get(TAG.StatusScope)) ?? 'logon',
+    factors: readFactors(msg),
+  };
+  if (score !== undefined) s.score = Number(score);
+  if (reasons) s.reasons = reasons.split('; ');
+  if (controls) s.controls = controls.split(' ');
+  const ref = msg.get(TAG.RequestRef);
+  if (ref) s.requestRef = ref;
+  if (deadline) s.attestDeadline = deadline;
+  const role = msg.get(TAG.SessionRole);
+  if (role) s.role = role;
+  const text = msg.get(TAG.Text);
+  if (text) s.text = text;
+  return s;
+}
+
+export type StepUpChallenge = {
+  challengeId: string; methods: StepUpMethod[]; scope: StatusScope; score?: number; factors: Factor[];
+  expiresAt: Date; attemptsLeft: number; requiredAcr?: string; maxAuthAgeSec?: number;
+  webauthnOptions?: string; requestRef?: string; text?: string;
+};
+
+export function stepUpChallengeFields(c: StepUpChallenge): Field[] {
+  const f: Field[] = [
+    { tag: TAG.ChallengeID, value: c.challengeId },
+    { tag: TAG.StepUpMethods, value: c.methods.join(' ') },
+    { tag: TAG.StatusScope, value: scopeToWire(c.scope) },
+  ];
+  if (c.score !== undefined) f.push({ tag: TAG.RiskScore, value: String(Math.round(c.score)) });
+  f.push(...factorFields(c.factors));
+  f.push({ tag: TAG.ChallengeExpireTime, value: utcTimestamp(c.expiresAt) });
+  f.push({ tag: TAG.AttemptsLeft, value: String(c.attemptsLeft) });
+  if (c.requiredAcr) f.push({ tag: TAG.RequiredAcr, value: c.requiredAcr });
+  if (c.maxAuthAgeSec !== undefined) f.push({ tag: TAG.MaxAuthAge, value: String(c.maxAuthAgeSec) });
+  if (c.webauthnOptions) f.push({ tag: TAG.WebAuthnOptions, value: safeText(c.webauthnOptions, 8192) });
+  if (c.requestRef) f.push({ tag: TAG.RequestRef, value: safeText(c.requestRef, 64) });
+  if (c.text) f.push({ tag: TAG.Text, value: safeText(c.text) });
+  return f;
+}
+
+export function readStepUpChallenge(msg: FixMessage): StepUpChallenge {
+  const c: StepUpChallenge = {
+    challengeId: msg.get(TAG.ChallengeID) ?? '',
+    methods: (msg.get(TAG.StepUpMethods) ?? '').split(' ').filter((m): m is StepUpMethod => m === 'totp' || m === 'webauthn'),
+    scope: scopeFromWire(msg.get(TAG.StatusScope)) ?? 'logon',
+    factors: readFactors(msg),
+    expiresAt: parseUtcTimestamp(msg.get(TAG.ChallengeExpireTime)) ?? new Date(0),
+    attemptsLeft: msg.getInt(TAG.AttemptsLeft) ?? 0,
+  };
+  const score = msg.get(TAG.RiskScore);
+  if (score !== undefined) c.score = Number(score);
+  const acr = msg.get(TAG.RequiredAcr);
+  if (acr) c.requiredAcr = acr;
+  const age = msg.getInt(TAG.MaxAuthAge);
+  if (age !== undefined) c.maxAuthAgeSec = age;
+  const wo = msg.get(TAG.WebAuthnOptions);
+  if (wo) c.webauthnOptions = wo;
+  const ref = msg.get(TAG.RequestRef);
+  if (ref) c.requestRef = ref;
+  const text = msg.get(TAG.Text);
+  if (text) c.text = text;
+  return c;
+}
+
+export type StepUpResponse = { challengeId: string; method: StepUpMethod; code?: string; webauthnResponse?: string };
+
+export function stepUpResponseFields(r: StepUpResponse): Field[] {
+  const f: Field[] = [{ tag: TAG.ChallengeID, value: r.challengeId }, { tag: TAG.StepUpMethod, value: r.method }];
+  if (r.code !== undefined) f.push({ tag: TAG.StepUpCode, value: r.code });
+  if (r.webauthnResponse !== undefined) f.push({ tag: TAG.WebAuthnResponse, value: r.webauthnResponse });
+  return f;
+}
+
+export function readStepUpResponse(msg: FixMessage): StepUpResponse | undefined {
+  const challengeId = msg.get(TAG.ChallengeID);
+  const method = msg.get(TAG.StepUpMethod);
+  if (!challengeId || (method !== 'totp' && method !== 'webauthn')) return undefined;
+  const r: StepUpResponse = { challengeId, method };
+  const code = msg.get(TAG.StepUpCode);
+  if (code !== undefined) r.code = code;
+  const wa = msg.get(TAG.WebAuthnResponse);
+  if (wa !== undefined) r.webauthnResponse = wa;
+  return r;
+}
+
+export function stepUpResultFields(r: { challengeId: string; result: StepUpResultCode; attemptsLeft?: number; text?: string }): Field[] {
+  const f: Field[] = [{ tag: TAG.ChallengeID, value: r.challengeId }, { tag: TAG.StepUpResult, value: resultToWire(r.result) }];
+  if (r.attemptsLeft !== undefined) f.push({ tag: TAG.AttemptsLeft, value: String(r.attemptsLeft) });
+  if (r.text) f.push({ tag: TAG.Text, value: safeText(r.text) });
+  return f;
+}
+
+export function readStepUpResult(msg: FixMessage): { challengeId: string; result: StepUpResultCode; attemptsLeft?: number; text?: string } {
+  const out: { challengeId: string; result: StepUpResultCode; attemptsLeft?: number; text?: string } = {
+    challengeId: msg.get(TAG.ChallengeID) ?? '', result: resultFromWire(msg.get(TAG.StepUpResult)) ?? 'unknown',
+  };
+  const left = msg.getInt(TAG.AttemptsLeft);
+  if (left !== undefined) out.attemptsLeft = left;
+  const text = msg.get(TAG.Text);
+  if (text) out.text = text;
+  return out;
+}
+
+export function attestationRequestFields(deadline: Date, intervalSec?: number, text?: string): Field[] {
+  const f: Field[] = [{ tag: TAG.AttestDeadline, value: utcTimestamp(deadline) }];
+  if (intervalSec !== undefined) f.push({ tag: TAG.AttestInterval, value: String(Math.round(intervalSec)) });
+  if (text) f.push({ tag: TAG.Text, value: safeText(text) });
+  return f;
+}
+
+export type DealerInfo = { name: string; delayMs: number; spreadBps: number };
+
+export function dealerListFields(dealers: readonly DealerInfo[], requestId?: string): Field[] {
+  const f: Field[] = [];
+  if (requestId) f.push({ tag: TAG.RequestID, value: safeText(requestId, 64) });
+  f.push({ tag: TAG.NoDealers, value: String(dealers.length) });
+  for (const d of dealers) {
+    f.push({ tag: TAG.DealerName, value: safeText(d.name, 64) });
+    f.push({ tag: TAG.DealerDelayMs, value: String(Math.round(d.delayMs)) });
+    f.push({ tag: TAG.DealerSpreadBps, value: String(d.spreadBps) });
+  }
+  return f;
+}
+
+export function readDealerList(msg: FixMessage): DealerInfo[] {
+  return readGroup(msg, TAG.NoDealers, TAG.DealerName, [TAG.DealerName, TAG.DealerDelayMs, TAG.DealerSpreadBps]).map((g) => ({
+    name: g.get(TAG.DealerName) ?? '', delayMs: Number(g.get(TAG.DealerDelayMs) ?? 0), spreadBps: Number(g.get(TAG.DealerSpreadBps) ?? 0),
+  }));
+}
