@@ -1,0 +1,53 @@
+import { useMemo, useState } from 'react';
+import { useSlice } from '../storeContext.ts';
+import { formatPrice, type BlotterRow } from '../store.ts';
+import { formatQuantity } from '../lib/quantity.ts';
+import { VirtualTable, type Column } from './VirtualTable.tsx';
+
+function timeOf(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '' : d.toLocaleTimeString('en-GB', { hour12: false });
+}
+
+export const BLOTTER_COLUMNS: Column<BlotterRow>[] = [
+  { id: 'time', label: 'Time', width: '76px', cell: (r) => <span className="mono">{timeOf(r.time)}</span> },
+  { id: 'kind', label: 'Type', width: '58px', cell: (r) => <span className={`kind ${r.kind.toLowerCase()}`}>{r.kind}</span> },
+  { id: 'side', label: 'Side', width: '46px', cell: (r) => <span className={`side-text ${r.side}`}>{r.side.toUpperCase()}</span> },
+  { id: 'instrument', label: 'Instrument', width: 'minmax(110px, 1.3fr)', cell: (r) => <span className="mono">{r.instrument}</span> },
+  { id: 'qty', label: 'Quantity', width: '90px', align: 'right', cell: (r) => <span className="mono">{formatQuantity(r.quantity)}</span> },
+  { id: 'price', label: 'Price', width: '96px', align: 'right', cell: (r) => <span className="mono">{formatPrice(r.price)}</span> },
+  { id: 'dealer', label: 'Dealer', width: 'minmax(80px, 1fr)', cell: (r) => r.dealer },
+  { id: 'quotes', label: 'Quotes', width: '58px', align: 'right', cell: (r) => (r.kind === 'RFQ' ? r.quotes : '') },
+  { id: 'status', label: 'Status', width: '84px', cell: (r) => <span className={`status ${r.status}`}>{r.status}</span> },
+  { id: 'id', label: 'Id', width: 'minmax(90px, 1fr)', cell: (r) => <span className="mono muted ellipsis" title={r.id}>{r.id}</span> },
+];
+
+/** Today's RFQs and executions, newest first. */
+export function Blotter() {
+  const store = useSlice('blotter');
+  const version = store.version('blotter');
+  const [tradesOnly, setTradesOnly] = useState(false);
+  const rows = store.blotter;
+  const trades = useMemo(() => (tradesOnly ? rows.filter((r) => r.kind === 'TRADE') : null), [rows, tradesOnly, version]);
+  const count = trades ? trades.length : rows.length;
+  const rowAt = (i: number) => (trades ? trades[trades.length - 1 - i] : rows[rows.length - 1 - i]);
+
+  return (
+    <div className="blotter">
+      <div className="toolbar">
+        <label className="check small"><input type="checkbox" checked={tradesOnly} onChange={(e) => setTradesOnly(e.target.checked)} /> Trades only</label>
+        <span className="muted small" aria-live="off">{count.toLocaleString('en-US')} rows</span>
+      </div>
+      <VirtualTable
+        label="Blotter"
+        columns={BLOTTER_COLUMNS}
+        count={count}
+        rowAt={rowAt}
+        rowKey={(r) => r.key}
+        rowClass={(r) => `kind-${r.kind.toLowerCase()}`}
+        version={version}
+        empty="Nothing yet today. RFQs and trades appear here as they happen."
+      />
+    </div>
+  );
+}

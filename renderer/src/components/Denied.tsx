@@ -1,0 +1,30 @@
+/**
+ * A denial names the gateway's reason and what the person can do. The gateway's reason is written for
+ * users; the advice below adds the next step for the usual causes.
+ */
+export function adviceFor(reason: string | undefined): string {
+  const r = (reason ?? '').toLowerCase();
+  if (/encrypt|firewall|patch|update|os version|antivirus|screen ?lock|posture|attest/.test(r)) {
+    return 'Fix the device setting named above (the security panel, F2, shows each check and its evidence), then sign in again.';
+  }
+  if (/revoked|certificate|expired cert/.test(r)) return 'This device\'s certificate is no longer valid. Ask IT for a new enrollment token and enroll again.';
+  if (/password|credential|username/.test(r)) return 'Check your username and password and try again. After repeated failures, ask the service desk to reset your password.';
+  if (/locked|too many/.test(r)) return 'Your account is locked after too many attempts. Ask the service desk to unlock it.';
+  if (/country|geo|location|travel|network|ip/.test(r)) return 'Access from this network or location is not allowed. Connect from an approved network (office or corporate VPN), or ask the service desk.';
+  if (/hours|time of day|schedule/.test(r)) return 'Access is not allowed at this time. Try again during your desk\'s trading hours.';
+  return 'If you think this is wrong, contact the service desk and quote the reason and time shown here.';
+}
+
+export function Denied({ reason, at, openSecurity }: { reason: string | undefined; at: string; openSecurity?: () => void }) {
+  return (
+    <div className="denied" role="alert">
+      <h2>Access denied</h2>
+      <p className="denied-reason">{reason ?? 'The gateway denied access without giving a reason.'}</p>
+      <p><strong>What to do: </strong>{adviceFor(reason)}</p>
+      <p className="muted small">
+        Denied at {new Date(at).toLocaleTimeString()}
+        {openSecurity && <> · <button type="button" className="link" onClick={openSecurity}>Show security details (F2)</button></>}
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,65 @@
+import { useMemo } from 'react';
+import type { Rfq } from '../../../main/ipc/contract.ts';
+import { useSlice } from '../storeContext.ts';
+import { useNow } from '../lib/useNow.ts';
+import { RfqCard } from './RfqCard.tsx';
+
+export type BoardTab = 'live' | 'done' | 'expired' | 'cancelled';
+export const BOARD_TABS: { id: BoardTab; label: string; key: string }[] = [
+  { id: 'live', label: 'Live', key: '1' },
+  { id: 'done', label: 'Done', key: '2' },
+  { id: 'expired', label: 'Expired', key: '3' },
+  { id: 'cancelled', label: 'Cancelled', key: '4' },
+];
+
+export function tabOf(r: Rfq, now: number): BoardTab {
+  switch (r.status) {
+    case 'executed':
+      return 'done';
+    case 'expired':
+      return 'expired';
+    case 'cancelled':
+    case 'rejected':
+      return 'cancelled';
+    default:
+      // The gateway's expiry event may lag the clock by a moment; an RFQ past its time is not live.
+      return Date.parse(r.expiresAt) <= now && r.status !== 'executing' ? 'expired' : 'live';
+  }
+}
+
+// Cards beyond this are still in the blotter; a board with hundreds of cards helps no one.
+const MAX_CARDS = 60;
+
+export function RfqBoard({ tab, onTab, dealerName }: { tab: BoardTab; onTab: (t: BoardTab) => void; dealerName: (id: string) => string }) {
+  const store = useSlice('rfqs');
+  const now = useNow(250);
+  const version = store.version('rfqs');
+  const grouped = useMemo(() => {
+    const g: Record<BoardTab, Rfq[]> = { live: [], done: [], expired: [], cancelled: [] };
+    for (const r of store.rfqs.values()) g[tabOf(r, now)].push(r);
+    for (const list of Object.values(g)) list.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return g;
+    // `now` only matters at expiry boundaries; recomputing each tick is cheap for a board of cards.
+  }, [store, version, now]);
+  const shown = grouped[tab].slice(0, MAX_CARDS);
+
+  return (
+    <section className="panel board" aria-labelledby="board-title">
+      <div className="panel-head">
+        <h2 id="board-title" className="sr-only">RFQs</h2>
+        <div role="tablist" aria-label="RFQs by state" className="tabs">
+          {BOARD_TABS.map((t) => (
+            <button key={t.id} type="button" role="tab" id={`tab-${t.id}`} aria-selected={tab === t.id} aria-controls="board-panel" className={tab === t.id ? 'active' : ''} onClick={() => onTab(t.id)} title={`Alt+${t.key}`}>
+              {t.label} <span className="count">{grouped[t.id].length}</span>
+            </button>
+          ))}
+        </div>
+      </div>
+      <div id="board-panel" role="tabpanel" aria-labelledby={`tab-${tab}`} className="cards">
+        {shown.length === 0 && <p className="empty muted">{tab === 'live' ? 'No live RFQs. Fill in the ticket to ask dealers for a price.' : `No ${tab} RFQs today.`}</p>}
+        {shown.map((r) => <RfqCard key={r.clientRfqId} rfq={r} now={now} dealerName={dealerName} />)}
+        {grouped[tab].length > MAX_CARDS && <p className="muted small">{grouped[tab].length - MAX_CARDS} older RFQs are in the blotter.</p>}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,133 @@
+import { memo, useState } from 'react';
+import type { Quote, Rfq } from '../../../main/ipc/contract.ts';
+import { useStore } from '../storeContext.ts';
+import { bestQuoteIndex, countdownLevel, formatCountdown, remainingMs } from '../lib/quotes.ts';
+import { formatQuantity } from '../lib/quantity.ts';
+import { SubmitGuard } from '../lib/submitGuard.ts';
+import { explainError, type Explained } from '../lib/errors.ts';
+import { formatPrice } from '../store.ts';
+import { InlineError } from './ErrorPanel.tsx';
+
+// One guard for the whole renderer: a card that re-mounts (tab switch) must not forget a hit in flight.
+export const tradeGuard = new SubmitGuard();
+
+const LIVE_RFQ = new Set(['pending', 'quoted', 'executing']);
+
+function quoteIsLive(q: Quote, now: number): boolean {
+  return q.status === 'live' && Date.parse(q.validUntil) > now;
+}
+
+export const RfqCard = memo(function RfqCard({ rfq, now, dealerName }: { rfq: Rfq; now: number; dealerName: (id: string) => string }) {
+  const store = useStore();
+  const [error, setError] = useState<Explained | null>(null);
+  const [, force] = useState(0);
+  const expiresAt = Date.parse(rfq.expiresAt);
+  const windowMs = expiresAt - Date.parse(rfq.createdAt);
+  const left = remainingMs(expiresAt, now);
+  const live = LIVE_RFQ.has(rfq.status) && left > 0;
+  const level = live ? countdownLevel(left, windowMs) : 'expired';
+  const best = bestQuoteIndex(rfq.quotes, rfq.side, (q) => q.price, (q) => quoteIsLive(q, now));
+  const hitKey = `hit:${rfq.clientRfqId}`;
+  const hitting = tradeGuard.isBusy(hitKey) || rfq.status === 'executing';
+  const traded = tradeGuard.isDone(hitKey) || rfq.status === 'executed';
+  const verb = rfq.side === 'buy' ? 'Lift' : 'Hit';
+
+  async function hit(q: Quote) {
+    setError(null);
+    const p = tradeGuard.run(hitKey, async () => {
+      const r = await store.api.hitQuote({ clientRfqId: rfq.clientRfqId, quoteId: q.quoteId });
+      if (r.status === 'rejected') throw Object.assign(new Error(r.reason ?? 'The dealer rejected the trade.'), { code: 'conflict' });
+      if (r.execution) store.addExecution(r.execution, true);
+      return r;
+    });
+    if (!p) return;
+    force((n) => n + 1);
+    try {
+      await p;
+    } catch (err) {
+      setError(explainError(err));
+    } finally {
+      force((n) => n + 1);
+    }
+  }
+
+  async function pass(q: Quote) {
+    setError(null);
+    const p = tradeGuard.run(`pass:${q.quoteId}`, () => store.api.passQuote({ clientRfqId: rfq.clientRfqId, quoteId: q.quoteId }));
+    if (!p) return;
+    force((n) => n + 1);
+    try {
+      await p;
+    } catch (err) {
+      setError(explainError(err));
+    } finally {
+      force((n) => n + 1);
+    }
+  }
+
+  async function cancel() {
+    setError(null);
+    const p = tradeGuard.run(`cancel:${rfq.clientRfqId}`, () => store.api.cancelRfq({ clientRfqId: rfq.clientRfqId }));
+    if (!p) return;
+    try {
+      await p;
+    } catch (err) {
+      setError(explainError(err));
+    }
+  }
+
+  const dealers = rfq.dealers === 'all' ? 'all dealers' : rfq.dealers.map(dealerName).join(', ');
+  return (
+    <article className={`rfq-card status-${rfq.status} side-${rfq.side}`} aria-label={`RFQ ${rfq.side} ${formatQuantity(rfq.quantity)} ${rfq.instrument}`} data-rfq={rfq.clientRfqId}>
+      <header>
+        <span className={`side-tag ${rfq.side}`}>{rfq.side === 'buy' ? 'BUY' : 'SELL'}</span>
+        <span className="mono qty">{formatQuantity(rfq.quantity)}</span>
+        <span className="mono instrument">{rfq.instrument}</span>
+        <span className={`countdown ${level}`} role="timer" aria-label={live ? `expires in ${formatCountdown(left)}` : rfq.status}>
+          {live ? formatCountdown(left) : rfq.status.toUpperCase()}
+        </span>
+      </header>
+      <div className="rfq-meta muted small">
+        settle {rfq.settlementDate} · {dealers}
+        {rfq.reason && <> · <span className="warn-text">{rfq.reason}</span></>}
+      </div>
+      {live && <div className={`countdown-bar ${level}`}><div style={{ width: `${windowMs > 0 ? (100 * left) / windowMs : 0}%` }} /></div>}
+      <table className="quotes">
+        <thead>
+          <tr><th scope="col">Dealer</th><th scope="col" className="num">{rfq.side === 'buy' ? 'Offer' : 'Bid'}</th><th scope="col" className="num">Valid</th><th scope="col"><span className="sr-only">Actions</span></th></tr>
+        </thead>
+        <tbody>
+          {rfq.quotes.length === 0 && (
+            <tr><td colSpan={4} className="muted">{live ? 'Waiting for quotes…' : 'No quotes received.'}</td></tr>
+          )}
+          {rfq.quotes.map((q, i) => {
+            const qLive = quoteIsLive(q, now);
+            const isBest = i === best;
+            const passing = tradeGuard.isBusy(`pass:${q.quoteId}`);
+            return (
+              <tr key={q.quoteId} className={`${isBest ? 'best' : ''} quote-${q.status}${qLive ? '' : ' stale'}`}>
+                <td>{dealerName(q.dealer)}{isBest && <span className="best-tag" aria-label="best quote"> BEST</span>}</td>
+                <td className="num mono price">{formatPrice(q.price)}</td>
+                <td className="num mono small">{q.status === 'live' ? formatCountdown(remainingMs(Date.parse(q.validUntil), now)) : q.status}</td>
+                <td className="actions">
+                  {qLive && live && !traded && (
+                    <>
+                      <button type="button" className={`btn small trade ${rfq.side}`} disabled={hitting} onClick={() => void hit(q)} aria-label={`${verb} ${dealerName(q.dealer)} at ${formatPrice(q.price)}`}>
+                        {hitting ? '…' : verb}
+                      </button>
+                      <button type="button" className="btn small ghost" disabled={hitting || passing} onClick={() => void pass(q)} aria-label={`Pass on ${dealerName(q.dealer)}`}>Pass</button>
+                    </>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {live && !traded && (
+        <footer><button type="button" className="btn small ghost" disabled={hitting} onClick={() => void cancel()}>Cancel RFQ</button></footer>
+      )}
+      <InlineError error={error} />
+    </article>
+  );
+});

@@ -1,0 +1,107 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { AppState, Dealer, Instrument } from '../../../main/ipc/contract.ts';
+import { useStore } from '../storeContext.ts';
+import { explainError, type Explained } from '../lib/errors.ts';
+import { useHotkeys } from '../lib/useHotkeys.ts';
+import { RfqTicket } from '../components/RfqTicket.tsx';
+import { RfqBoard, BOARD_TABS, type BoardTab } from '../components/RfqBoard.tsx';
+import { Blotter } from '../components/Blotter.tsx';
+import { History } from '../components/History.tsx';
+import { ConnectionBanner, ConnectionPill } from '../components/ConnectionStatus.tsx';
+import { RiskView } from './RiskView.tsx';
+
+export function isRiskOfficer(app: AppState): boolean {
+  return /risk/i.test(app.user?.role ?? '');
+}
+
+export function Workspace({ app, openSecurity }: { app: AppState; openSecurity: () => void }) {
+  const store = useStore();
+  const risk = isRiskOfficer(app);
+  const [instruments, setInstruments] = useState<Instrument[]>([]);
+  const [dealers, setDealers] = useState<Dealer[]>([]);
+  const [loadError, setLoadError] = useState<Explained | null>(null);
+  const [tab, setTab] = useState<BoardTab>('live');
+  const [bottom, setBottom] = useState<'blotter' | 'history'>('blotter');
+  const [signingOut, setSigningOut] = useState(false);
+
+  const load = useCallback(() => {
+    setLoadError(null);
+    Promise.all([store.api.listInstruments(), store.api.listDealers(), store.loadSession()]).then(
+      ([i, d]) => {
+        setInstruments(i);
+        setDealers(d);
+      },
+      (e: unknown) => setLoadError(explainError(e)),
+    );
+  }, [store]);
+
+  useEffect(() => {
+    if (!risk) load();
+  }, [load, risk]);
+
+  // After a reconnect the reference data may have been unavailable; load it again once connected.
+  useEffect(() => {
+    if (!risk && app.connection.state === 'connected' && loadError) load();
+  }, [app.connection.state]);
+
+  const dealerName = useCallback((id: string) => dealers.find((d) => d.id === id)?.name ?? id, [dealers]);
+
+  const hotkeys: Record<string, () => void> = { 'Alt+b': () => setBottom('blotter'), 'Alt+h': () => setBottom('history') };
+  for (const t of BOARD_TABS) hotkeys[`Alt+${t.key}`] = () => setTab(t.id);
+  useHotkeys(hotkeys);
+
+  async function signOut() {
+    setSigningOut(true);
+    try {
+      await store.api.signOut();
+      await store.refreshState();
+    } catch (e) {
+      const ex = explainError(e);
+      store.toast('error', 'Sign-out failed', `${ex.message} ${ex.action}`);
+    } finally {
+      setSigningOut(false);
+    }
+  }
+
+  return (
+    <div className={`app-shell${risk ? ' risk-mode' : ''}`}>
+      <header className="topbar">
+        <span className="brand">Parley</span>
+        <span className="muted small">{risk ? 'Risk officer' : 'Trader'}</span>
+        {app.host === 'preview' && <span className="badge warn">browser preview</span>}
+        <span className="spacer" />
+        <ConnectionPill connection={app.connection} onClick={openSecurity} />
+        <span className="user" title={app.user?.role ?? ''}>{app.user?.username}</span>
+        <button type="button" className="btn small ghost" onClick={openSecurity}>Security <kbd>F2</kbd></button>
+        <button type="button" className="btn small ghost" onClick={() => void signOut()} disabled={signingOut}>Sign out</button>
+      </header>
+      <ConnectionBanner connection={app.connection} />
+      {risk ? (
+        <main className="risk-main"><RiskView /></main>
+      ) : (
+        <main className="workspace">
+          <div className="ticket-col">
+            <RfqTicket instruments={instruments} dealers={dealers} loadError={loadError} onReload={load} />
+          </div>
+          <RfqBoard tab={tab} onTab={setTab} dealerName={dealerName} />
+          <section className="panel bottom" aria-label="Blotter and history">
+            <div className="panel-head">
+              <div role="tablist" className="tabs" aria-label="Blotter and history">
+                <button type="button" role="tab" aria-selected={bottom === 'blotter'} className={bottom === 'blotter' ? 'active' : ''} onClick={() => setBottom('blotter')} title="Alt+B">Today's blotter</button>
+                <button type="button" role="tab" aria-selected={bottom === 'history'} className={bottom === 'history' ? 'active' : ''} onClick={() => setBottom('history')} title="Alt+H">History</button>
+              </div>
+            </div>
+            {bottom === 'blotter' ? <Blotter /> : <History instruments={instruments} />}
+          </section>
+        </main>
+      )}
+      <footer className="shortcuts muted small" aria-label="Keyboard shortcuts">
+        <span><kbd>Ctrl</kbd>+<kbd>K</kbd> new RFQ</span>
+        <span><kbd>Ctrl</kbd>+<kbd>Enter</kbd> send</span>
+        <span><kbd>Alt</kbd>+<kbd>1</kbd>…<kbd>4</kbd> RFQ tabs</span>
+        <span><kbd>Alt</kbd>+<kbd>B</kbd>/<kbd>H</kbd> blotter/history</span>
+        <span><kbd>F2</kbd> security</span>
+      </footer>
+    </div>
+  );
+}
