@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { RfqSchema } from '../ipc/contract.ts';
+import { RfqBook } from './rfq-book.ts';
+
+const req = { clientRfqId: 'c-1', instrument: 'UST10Y', side: 'buy' as const, quantity: 1_000_000, settlementDate: '2026-11-24', dealers: 'all' as const, expirySeconds: 60 };
+
+function book() {
+  let now = new Date('2026-11-21T10:00:00Z');
+  const changes: string[] = [];
+  const b = new RfqBook({ now: () => now, onChange: (r) => { RfqSchema.parse(r); changes.push(r.status); } });
+  return { b, changes, advance: (ms: number) => { now = new Date(now.getTime() + ms); }, now: () => now };
+}
+
+describe('RfqBook', () => {
+  it('the same RFQ id twice is one RFQ; a different request under the same id is a conflict', () => {
+    const { b } = book();
+    expect(b.create(req).isNew).toBe(true);
+    expect(b.create(req).isNew).toBe(false);
+    expect(() => b.create({ ...req, quantity: 2 })).toThrow(/already used/);
+    expect(b.list()).toHaveLength(1);
+  });
+
+  it('takes the offer for a buy, ignores unasked dealers, merges repeated quotes', () => {
+    const { b, now } = book();
+    b.create({ ...req, dealers: ['D1', 'D2'] });
+    const validUntil = new Date(now().getTime() + 10_000);
+    expect(b.addQuote({ quoteReqId: 'c-1', quoteId: 'q1', dealer: 'D1', bidPx: 99, offerPx: 101, validUntil })?.price).toBe(101);
+    expect(b.addQuote({ quoteReqId: 'c-1', quoteId: 'q3', dealer: 'D3', bidPx: 99, offerPx: 100, validUntil })).toBeUndefined();
+    b.addQuote({ quoteReqId: 'c-1', quoteId: 'q1', dealer: 'D1', bidPx: 99, offerPx: 101, validUntil });
+    expect(b.get('c-1')!.quotes).toHaveLength(1);
+    expect(b.get('c-1')!.status).toBe('quoted');
+  });
+
+  it('a hit goes out once; a retry is a duplicate; a resent execution is recorded once', () => {
+    const { b, now } = book();
+    b.create(req);
+    b.addQuote({ quoteReqId: 'c-1', quoteId: 'q1', dealer: 'D1', bidPx: 99, offerPx: 101, validUntil: new Date(now().getTime() + 10_000) });
+    const first = b.hit('c-1', 'q1');
+    expect(first.send).toBe(true);
+    expect(b.hit('c-1', 'q1')).toEqual({ send: false, result: { status: 'duplicate' } });
+    const exec = { execId: 'E1', clientRfqId: 'c-1', quoteId: 'q1', dealer: 'D1', instrument: 'UST10Y', side: 'buy' as const, quantity: 1_000_000, price: 101, settlementDate: '2026-11-24', transactTime: now().toISOString() };
+    expect(b.addExecution(exec)).toBeDefined();
+    expect(b.addExecution(exec)).toBeUndefined();
+    expect(b.executions()).toHaveLength(1);
+    expect(b.hit('c-1', 'q1')).toMatchObject({ send: false, result: { status: 'duplicate', execution: { execId: 'E1' } } });
+    expect(b.get('c-1')!.status).toBe('executed');
+  });
+
+  it('refuses an expired quote and expires RFQs on sweep', () => {
+    const { b, now, advance } = book();
+    b.create(req);
+    b.addQuote({ quoteReqId: 'c-1', quoteId: 'q1', dealer: 'D1', bidPx: 99, offerPx: 101, validUntil: new Date(now().getTime() + 1_000) });
+    advance(2_000);
+    expect(b.hit('c-1', 'q1')).toMatchObject({ send: false, result: { status: 'rejected' } });
+    advance(60_000);
+    b.sweep();
+    expect(b.get('c-1')!.status).toBe('expired');
+  });
+
+  it('after a rejected hit another quote may be hit', () => {
+    const { b, now } = book();
+    b.create(req);
+    const validUntil = new Date(now().getTime() + 10_000);
+    b.addQuote({ quoteReqId: 'c-1', quoteId: 'q1', dealer: 'D1', bidPx: 99, offerPx: 101, validUntil });
+    b.addQuote({ quoteReqId: 'c-1', quoteId: 'q2', dealer: 'D2', bidPx: 99, offerPx: 102, validUntil });
+    const h1 = b.hit('c-1', 'q1');
+    b.hitRejected('c-1', 'expired at the desk');
+    const h2 = b.hit('c-1', 'q2');
+    expect(h1.send && h2.send && h1.quoteRespId !== h2.quoteRespId).toBe(true);
+  });
+});
