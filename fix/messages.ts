@@ -1,0 +1,790 @@
+// Typed FIX 4.4 messages: the session messages and Parley's RFQ flow. Each message type is described once by
+// a spec (property → tag, groups nested); the spec is compiled against the dictionary, which supplies each
+// field's type, enumeration and required flag, and drives both directions: toFields() and fromMessage().
+// Numbers (INT, SEQNUM, QTY, PRICE, AMT, ...) are JS numbers, BOOLEAN is boolean, everything else (CHAR,
+// enumerations, timestamps, dates) stays the FIX string.
+import { FixMessage, latin1Slice, parseIntBytes, type Field } from './codec.ts';
+import { fix44Dictionary, type Dictionary, type FieldDef, type SectionDef } from './dictionary/dictionary.ts';
+import { TypedMessageError } from './errors.ts';
+import { checkValue } from './validate.ts';
+
+// ---------------------------------------------------------------------------------------------------------
+// Types
+
+export interface StandardHeader {
+  senderCompID: string;
+  targetCompID: string;
+  msgSeqNum: number;
+  sendingTime: string;
+  onBehalfOfCompID?: string;
+  deliverToCompID?: string;
+  senderSubID?: string;
+  senderLocationID?: string;
+  targetSubID?: string;
+  targetLocationID?: string;
+  onBehalfOfSubID?: string;
+  deliverToSubID?: string;
+  possDupFlag?: boolean;
+  possResend?: boolean;
+  origSendingTime?: string;
+  lastMsgSeqNumProcessed?: number;
+}
+
+interface Base<T extends string> {
+  msgType: T;
+  /** Present on decoded messages; on outgoing ones the session usually supplies it to toFields(). */
+  header?: StandardHeader;
+}
+
+export interface Party {
+  partyID: string;
+  partyIDSource?: string;
+  partyRole?: number;
+}
+
+export interface Logon extends Base<'A'> {
+  encryptMethod: number;
+  heartBtInt: number;
+  resetSeqNumFlag?: boolean;
+  nextExpectedMsgSeqNum?: number;
+  maxMessageSize?: number;
+  msgTypes?: { refMsgType: string; msgDirection?: string }[];
+  testMessageIndicator?: boolean;
+  username?: string;
+  password?: string;
+}
+export interface Heartbeat extends Base<'0'> { testReqID?: string }
+export interface TestRequest extends Base<'1'> { testReqID: string }
+export interface ResendRequest extends Base<'2'> { beginSeqNo: number; endSeqNo: number }
+export interface Reject extends Base<'3'> {
+  refSeqNum: number;
+  refTagID?: number;
+  refMsgType?: string;
+  sessionRejectReason?: number;
+  text?: string;
+}
+export interface SequenceReset extends Base<'4'> { gapFillFlag?: boolean; newSeqNo: number }
+export interface Logout extends Base<'5'> { text?: string }
+
+export interface RelatedSym {
+  symbol: string;
+  securityID?: string;
+  securityIDSource?: string;
+  securityType?: string;
+  maturityDate?: string;
+  quoteRequestType?: number;
+  quoteType?: number;
+  tradingSessionID?: string;
+  side?: string;
+  orderQty?: number;
+  settlType?: string;
+  settlDate?: string;
+  settlDate2?: string;
+  orderQty2?: number;
+  currency?: string;
+  account?: string;
+  quotePriceType?: number;
+  ordType?: string;
+  validUntilTime?: string;
+  expireTime?: string;
+  transactTime?: string;
+  price?: number;
+  parties?: Party[];
+}
+
+export interface QuoteRequest extends Base<'R'> {
+  quoteReqID: string;
+  rfqReqID?: string;
+  clOrdID?: string;
+  orderCapacity?: string;
+  relatedSym: RelatedSym[];
+  text?: string;
+}
+
+export interface Quote extends Base<'S'> {
+  quoteReqID?: string;
+  quoteID: string;
+  quoteRespID?: string;
+  quoteType?: number;
+  parties?: Party[];
+  symbol: string;
+  securityID?: string;
+  securityIDSource?: string;
+  side?: string;
+  orderQty?: number;
+  settlType?: string;
+  settlDate?: string;
+  currency?: string;
+  account?: string;
+  bidPx?: number;
+  offerPx?: number;
+  bidSize?: number;
+  offerSize?: number;
+  validUntilTime?: string;
+  bidSpotRate?: number;
+  offerSpotRate?: number;
+  bidForwardPoints?: number;
+  offerForwardPoints?: number;
+  transactTime?: string;
+  ordType?: string;
+  text?: string;
+}
+
+export interface RejectedSym {
+  symbol: string;
+  securityID?: string;
+  securityIDSource?: string;
+  side?: string;
+  orderQty?: number;
+  settlDate?: string;
+  currency?: string;
+}
+
+export interface QuoteRequestReject extends Base<'AG'> {
+  quoteReqID: string;
+  rfqReqID?: string;
+  quoteRequestRejectReason: number;
+  relatedSym: RejectedSym[];
+  text?: string;
+}
+
+export interface QuoteResponse extends Base<'AJ'> {
+  quoteRespID: string;
+  quoteID?: string;
+  quoteRespType: number;
+  clOrdID?: string;
+  parties?: Party[];
+  symbol: string;
+  securityID?: string;
+  securityIDSource?: string;
+  side?: string;
+  orderQty?: number;
+  settlType?: string;
+  settlDate?: string;
+  currency?: string;
+  account?: string;
+  bidPx?: number;
+  offerPx?: number;
+  price?: number;
+  validUntilTime?: string;
+  transactTime?: string;
+  ordType?: string;
+  text?: string;
+}
+
+export interface QuoteStatusReport extends Base<'AI'> {
+  quoteStatusReqID?: string;
+  quoteReqID?: string;
+  quoteID: string;
+  quoteRespID?: string;
+  quoteType?: number;
+  parties?: Party[];
+  symbol: string;
+  securityID?: string;
+  securityIDSource?: string;
+  side?: string;
+  orderQty?: number;
+  settlDate?: string;
+  currency?: string;
+  bidPx?: number;
+  offerPx?: number;
+  validUntilTime?: string;
+  transactTime?: string;
+  quoteStatus?: number;
+  text?: string;
+}
+
+export interface QuoteEntry {
+  symbol: string;
+  securityID?: string;
+  securityIDSource?: string;
+}
+
+export interface QuoteCancel extends Base<'Z'> {
+  quoteReqID?: string;
+  quoteID: string;
+  quoteCancelType: number;
+  quoteResponseLevel?: number;
+  parties?: Party[];
+  account?: string;
+  quoteEntries?: QuoteEntry[];
+}
+
+export interface ExecutionReport extends Base<'8'> {
+  orderID: string;
+  clOrdID?: string;
+  quoteRespID?: string;
+  parties?: Party[];
+  execID: string;
+  execType: string;
+  ordStatus: string;
+  ordRejReason?: number;
+  account?: string;
+  settlType?: string;
+  settlDate?: string;
+  symbol: string;
+  securityID?: string;
+  securityIDSource?: string;
+  side: string;
+  orderQty?: number;
+  ordType?: string;
+  price?: number;
+  currency?: string;
+  lastQty?: number;
+  lastPx?: number;
+  leavesQty: number;
+  cumQty: number;
+  avgPx: number;
+  tradeDate?: string;
+  transactTime?: string;
+  text?: string;
+}
+
+export interface TradeCaptureDate { tradeDate?: string; transactTime?: string }
+
+export interface TradeCaptureReportRequest extends Base<'AD'> {
+  tradeRequestID: string;
+  tradeRequestType: number;
+  subscriptionRequestType?: string;
+  tradeReportID?: string;
+  execID?: string;
+  clOrdID?: string;
+  parties?: Party[];
+  symbol?: string;
+  securityID?: string;
+  securityIDSource?: string;
+  dates?: TradeCaptureDate[];
+  side?: string;
+  text?: string;
+}
+
+export interface TradeSide {
+  side: string;
+  orderID: string;
+  clOrdID?: string;
+  parties?: Party[];
+  account?: string;
+  currency?: string;
+  text?: string;
+}
+
+export interface TradeCaptureReport extends Base<'AE'> {
+  tradeReportID: string;
+  tradeReportTransType?: number;
+  tradeReportType?: number;
+  tradeRequestID?: string;
+  execType?: string;
+  totNumTradeReports?: number;
+  lastRptRequested?: boolean;
+  previouslyReported: boolean;
+  execID?: string;
+  ordStatus?: string;
+  symbol: string;
+  securityID?: string;
+  securityIDSource?: string;
+  lastQty: number;
+  lastPx: number;
+  tradeDate: string;
+  transactTime?: string;
+  settlType?: string;
+  settlDate?: string;
+  sides: TradeSide[];
+}
+
+export type SessionMessage = Logon | Heartbeat | TestRequest | ResendRequest | Reject | SequenceReset | Logout;
+export type RfqMessage =
+  | QuoteRequest | Quote | QuoteRequestReject | QuoteResponse | QuoteStatusReport | QuoteCancel
+  | ExecutionReport | TradeCaptureReportRequest | TradeCaptureReport;
+export type TypedMessage = SessionMessage | RfqMessage;
+export type TypedMsgType = TypedMessage['msgType'];
+export type MessageOf<T extends TypedMsgType> = Extract<TypedMessage, { msgType: T }>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Specs: property → tag, or property → group. `required` adds requirements beyond the dictionary's.
+
+interface GroupDecl {
+  group: number;
+  fields: Decl;
+  required?: readonly string[];
+}
+type Decl = { readonly [key: string]: number | GroupDecl };
+
+const PARTIES: GroupDecl = { group: 453, fields: { partyID: 448, partyIDSource: 447, partyRole: 452 }, required: ['partyID'] };
+
+const HEADER: Decl = {
+  senderCompID: 49, targetCompID: 56, onBehalfOfCompID: 115, deliverToCompID: 128, msgSeqNum: 34,
+  senderSubID: 50, senderLocationID: 142, targetSubID: 57, targetLocationID: 143, onBehalfOfSubID: 116,
+  deliverToSubID: 129, possDupFlag: 43, possResend: 97, sendingTime: 52, origSendingTime: 122,
+  lastMsgSeqNumProcessed: 369,
+};
+
+interface MessageDecl { fields: Decl; required?: readonly string[] }
+
+const INSTRUMENT = { symbol: 55, securityID: 48, securityIDSource: 22 } as const;
+
+const SPECS: { readonly [T in TypedMsgType]: MessageDecl } = {
+  A: {
+    fields: {
+      encryptMethod: 98, heartBtInt: 108, resetSeqNumFlag: 141, nextExpectedMsgSeqNum: 789, maxMessageSize: 383,
+      msgTypes: { group: 384, fields: { refMsgType: 372, msgDirection: 385 }, required: ['refMsgType'] },
+      testMessageIndicator: 464, username: 553, password: 554,
+    },
+  },
+  '0': { fields: { testReqID: 112 } },
+  '1': { fields: { testReqID: 112 } },
+  '2': { fields: { beginSeqNo: 7, endSeqNo: 16 } },
+  '3': { fields: { refSeqNum: 45, refTagID: 371, refMsgType: 372, sessionRejectReason: 373, text: 58 } },
+  '4': { fields: { gapFillFlag: 123, newSeqNo: 36 } },
+  '5': { fields: { text: 58 } },
+  R: {
+    fields: {
+      quoteReqID: 131, rfqReqID: 644, clOrdID: 11, orderCapacity: 528,
+      relatedSym: {
+        group: 146,
+        fields: {
+          ...INSTRUMENT, securityType: 167, maturityDate: 541, quoteRequestType: 303, quoteType: 537,
+          tradingSessionID: 336, side: 54, orderQty: 38, settlType: 63, settlDate: 64, settlDate2: 193,
+          orderQty2: 192, currency: 15, account: 1, quotePriceType: 692, ordType: 40, validUntilTime: 62,
+          expireTime: 126, transactTime: 60, price: 44, parties: PARTIES,
+        },
+        required: ['symbol'],
+      },
+      text: 58,
+    },
+  },
+  S: {
+    fields: {
+      quoteReqID: 131, quoteID: 117, quoteRespID: 693, quoteType: 537, parties: PARTIES, ...INSTRUMENT,
+      side: 54, orderQty: 38, settlType: 63, settlDate: 64, currency: 15, account: 1, bidPx: 132, offerPx: 133,
+      bidSize: 134, offerSize: 135, validUntilTime: 62, bidSpotRate: 188, offerSpotRate: 190,
+      bidForwardPoints: 189, offerForwardPoints: 191, transactTime: 60, ordType: 40, text: 58,
+    },
+    required: ['symbol'],
+  },
+  AG: {
+    fields: {
+      quoteReqID: 131, rfqReqID: 644, quoteRequestRejectReason: 658,
+      relatedSym: {
+        group: 146,
+        fields: { ...INSTRUMENT, side: 54, orderQty: 38, settlDate: 64, currency: 15 },
+        required: ['symbol'],
+      },
+      text: 58,
+    },
+  },
+  AJ: {
+    fields: {
+      quoteRespID: 693, quoteID: 117, quoteRespType: 694, clOrdID: 11, parties: PARTIES, ...INSTRUMENT, side: 54,
+      orderQty: 38, settlType: 63, settlDate: 64, currency: 15, account: 1, bidPx: 132, offerPx: 133, price: 44,
+      validUntilTime: 62, transactTime: 60, ordType: 40, text: 58,
+    },
+    required: ['symbol'],
+  },
+  AI: {
+    fields: {
+      quoteStatusReqID: 649, quoteReqID: 131, quoteID: 117, quoteRespID: 693, quoteType: 537, parties: PARTIES,
+      ...INSTRUMENT, side: 54, orderQty: 38, settlDate: 64, currency: 15, bidPx: 132, offerPx: 133,
+      validUntilTime: 62, transactTime: 60, quoteStatus: 297, text: 58,
+    },
+    required: ['symbol'],
+  },
+  Z: {
+    fields: {
+      quoteReqID: 131, quoteID: 117, quoteCancelType: 298, quoteResponseLevel: 301, parties: PARTIES, account: 1,
+      quoteEntries: { group: 295, fields: { ...INSTRUMENT }, required: ['symbol'] },
+    },
+  },
+  '8': {
+    fields: {
+      orderID: 37, clOrdID: 11, quoteRespID: 693, parties: PARTIES, execID: 17, execType: 150, ordStatus: 39,
+      ordRejReason: 103, account: 1, settlType: 63, settlDate: 64, ...INSTRUMENT, side: 54, orderQty: 38,
+      ordType: 40, price: 44, currency: 15, lastQty: 32, lastPx: 31, leavesQty: 151, cumQty: 14, avgPx: 6,
+      tradeDate: 75, transactTime: 60, text: 58,
+    },
+    required: ['symbol'],
+  },
+  AD: {
+    fields: {
+      tradeRequestID: 568, tradeRequestType: 569, subscriptionRequestType: 263, tradeReportID: 571, execID: 17,
+      clOrdID: 11, parties: PARTIES, ...INSTRUMENT,
+      dates: { group: 580, fields: { tradeDate: 75, transactTime: 60 } },
+      side: 54, text: 58,
+    },
+  },
+  AE: {
+    fields: {
+      tradeReportID: 571, tradeReportTransType: 487, tradeReportType: 856, tradeRequestID: 568, execType: 150,
+      totNumTradeReports: 748, lastRptRequested: 912, previouslyReported: 570, execID: 17, ordStatus: 39,
+      ...INSTRUMENT, lastQty: 32, lastPx: 31, tradeDate: 75, transactTime: 60, settlType: 63, settlDate: 64,
+      sides: {
+        group: 552,
+        fields: { side: 54, orderID: 37, clOrdID: 11, parties: PARTIES, account: 1, currency: 15, text: 58 },
+      },
+    },
+    required: ['symbol'],
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Compiled specs
+
+const STR = 0, INT = 1, DEC = 2, BOOL = 3;
+
+interface CField {
+  readonly isGroup: false;
+  readonly key: string;
+  readonly tag: number;
+  readonly conv: number;
+  readonly def: FieldDef;
+  /** The dictionary has a check for this value beyond "any string". */
+  readonly checked: boolean;
+}
+interface CGroup {
+  readonly isGroup: true;
+  readonly key: string;
+  readonly tag: number;
+  readonly spec: CSpec;
+}
+type CEntry = CField | CGroup;
+
+interface CSpec {
+  readonly name: string;
+  /** Entries by tag (index = tag). */
+  readonly byTag: readonly (CEntry | undefined)[];
+  /** Entries in dictionary order (encoding order). */
+  readonly entries: readonly CEntry[];
+  readonly required: readonly CEntry[];
+  readonly section: SectionDef;
+  /** Group specs only: the delimiter tag. */
+  readonly delimiter: number;
+}
+
+const CONV_BY_TYPE: Record<string, number> = {
+  INT: INT, LENGTH: INT, SEQNUM: INT, NUMINGROUP: INT, DAYOFMONTH: INT,
+  FLOAT: DEC, PRICE: DEC, QTY: DEC, AMT: DEC, PRICEOFFSET: DEC, PERCENTAGE: DEC,
+  BOOLEAN: BOOL,
+};
+const UNCHECKED_TYPES = new Set(['STRING', 'DATA', 'CURRENCY', 'EXCHANGE', 'COUNTRY']);
+
+function compile(name: string, decl: Decl, section: SectionDef, dict: Dictionary, extraRequired: readonly string[], delimiter: number): CSpec {
+  const entries: CEntry[] = [];
+  for (const [key, v] of Object.entries(decl)) {
+    const tag = typeof v === 'number' ? v : v.group;
+    if (!section.fields.has(tag)) throw new Error(`messages: ${name}.${key}: tag ${tag} is not defined there by the dictionary`);
+    if (typeof v === 'number') {
+      const def = dict.field(v)!;
+      const conv = CONV_BY_TYPE[def.type] ?? STR;
+      entries.push({ isGroup: false, key, tag: v, conv, def, checked: def.values !== null || !UNCHECKED_TYPES.has(def.type) });
+    } else {
+      const g = section.groups.get(v.group);
+      if (g === undefined) throw new Error(`messages: ${name}.${key}: tag ${v.group} is not a repeating group`);
+      const spec = compile(`${name}.${key}`, v.fields, g, dict, v.required ?? [], g.delimiter);
+      if (spec.byTag[g.delimiter] === undefined) throw new Error(`messages: ${name}.${key} must map the group delimiter ${g.delimiter}`);
+      entries.push({ isGroup: true, key, tag: v.group, spec });
+    }
+  }
+  const pos = (t: number): number => section.order.indexOf(t);
+  entries.sort((a, b) => pos(a.tag) - pos(b.tag));
+  const byTag: (CEntry | undefined)[] = [];
+  for (const e of entries) byTag[e.tag] = e;
+  for (let i = 0; i < byTag.length; i++) if (byTag[i] === undefined) byTag[i] = undefined; // packed
+  const required = entries.filter((e) => section.required.includes(e.tag) || extraRequired.includes(e.key));
+  for (const r of section.required) {
+    if (byTag[r] === undefined && !(delimiter === 0 && section === dict.header)) {
+      throw new Error(`messages: ${name} does not map required tag ${r}`);
+    }
+  }
+  return { name, byTag, entries, required, section, delimiter };
+}
+
+interface Compiled {
+  dict: Dictionary;
+  header: CSpec;
+  messages: Map<string, CSpec>;
+}
+let compiled: Compiled | undefined;
+
+function specs(): Compiled {
+  if (compiled !== undefined) return compiled;
+  const dict = fix44Dictionary();
+  const header = compile('StandardHeader', HEADER, dict.header, dict, ['senderCompID', 'targetCompID', 'msgSeqNum', 'sendingTime'], 0);
+  const messages = new Map<string, CSpec>();
+  for (const [mt, decl] of Object.entries(SPECS) as [TypedMsgType, MessageDecl][]) {
+    const def = dict.message(mt);
+    if (def === undefined) throw new Error(`messages: MsgType ${mt} is not in the dictionary`);
+    messages.set(mt, compile(def.name, decl.fields, def, dict, decl.required ?? [], 0));
+  }
+  compiled = { dict, header, messages };
+  return compiled;
+}
+
+/** MsgTypes with a typed form. */
+export function isTypedMsgType(msgType: string): msgType is TypedMsgType {
+  return Object.prototype.hasOwnProperty.call(SPECS, msgType);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Decoding
+
+function fail(spec: CSpec, msgType: string, tag: number | undefined, why: string): never {
+  throw new TypedMessageError(msgType, tag, `${spec.name}: ${why}`);
+}
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/**
+ * Decimal bytes → number. With at most 15 significant digits the integer mantissa and the power of ten are
+ * exact doubles, so one division gives the correctly rounded result (the same as parseFloat).
+ */
+function parseDecimal(buf: Buffer, vs: number, ve: number): number | undefined {
+  let i = vs;
+  let neg = false;
+  if (buf[i] === 0x2d) { neg = true; i++; }
+  let m = 0, digits = 0, scale = 0, dot = false;
+  for (; i < ve; i++) {
+    const c = buf[i]!;
+    if (c >= 0x30 && c <= 0x39) {
+      if (m !== 0 || c !== 0x30) digits++;
+      m = m * 10 + (c - 0x30);
+      if (dot) scale++;
+    } else if (c === 0x2e && !dot) dot = true;
+    else return undefined;
+  }
+  if (digits === 0 && m === 0 && ve - vs - (neg ? 1 : 0) - (dot ? 1 : 0) <= 0) return undefined;
+  if (digits > 15 || scale > 22) {
+    const v = Number(latin1Slice(buf, vs, ve));
+    return Number.isFinite(v) ? v : undefined;
+  }
+  const v = scale === 0 ? m : m / POW10[scale]!;
+  return neg ? -v : v;
+}
+
+interface Frame {
+  spec: CSpec;
+  obj: Record<string, unknown>;
+  /** For group frames: the array of instances and the declared count. */
+  arr: Record<string, unknown>[] | null;
+  expected: number;
+  countTag: number;
+  /** Set on entries of this instance, for repeated-member detection. */
+  seen: number;
+}
+
+/**
+ * The typed form of a decoded message. Checks what the typed object relies on — required fields, number
+ * formats, enumerations, group counts — and throws TypedMessageError naming the tag otherwise. Fields the
+ * typed form does not model are ignored (they remain readable on the FixMessage).
+ */
+export function fromMessage(msg: FixMessage): TypedMessage {
+  const c = specs();
+  const mt = msg.msgType;
+  const spec = c.messages.get(mt);
+  if (spec === undefined) throw new TypedMessageError(mt, 35, `MsgType ${JSON.stringify(mt)} has no typed form`);
+  const { buf, idx } = msg.bytes();
+  const dict = c.dict;
+  const header: Record<string, unknown> = {};
+  const body: Record<string, unknown> = { msgType: mt, header };
+  const n = idx.length;
+  // Header block (8, 9, 35 excluded: they are the frame).
+  let i = 0;
+  while (i < n && dict.isHeaderField(idx[i]!)) {
+    const tag = idx[i]!;
+    const e = tag < c.header.byTag.length ? c.header.byTag[tag] : undefined;
+    if (e !== undefined && !e.isGroup) header[e.key] = convert(e, buf, idx[i + 1]!, idx[i + 2]!, c.header, mt);
+    i += 3;
+  }
+  checkRequired(c.header, header, mt);
+
+  const stack: Frame[] = [];
+  let top: Frame = { spec, obj: body, arr: null, expected: 0, countTag: 0, seen: 0 };
+  let skipDepth = 0; // > 0 while inside a group the typed form does not model
+  const skipStack: SectionDef[] = [];
+  for (; i < n; i += 3) {
+    const tag = idx[i]!;
+    if (tag === 10 || dict.isTrailerField(tag)) break;
+    const vs = idx[i + 1]!, ve = idx[i + 2]!;
+    // Unmodelled groups: skip their members (and their nested groups).
+    while (skipDepth > 0) {
+      const s = skipStack[skipDepth - 1]!;
+      if (s.fields.has(tag)) break;
+      skipDepth--;
+      skipStack.pop();
+    }
+    if (skipDepth > 0) {
+      const nested = skipStack[skipDepth - 1]!.groups.get(tag);
+      if (nested !== undefined) { skipStack.push(nested); skipDepth++; }
+      continue;
+    }
+    // Close modelled groups that do not take this tag.
+    for (;;) {
+      if (top.arr === null) break;
+      const s = top.spec;
+      if (tag === s.delimiter) {
+        if (top.obj !== null && top.seen > 0) checkRequired(s, top.obj, mt);
+        top.obj = {};
+        top.arr.push(top.obj);
+        top.seen = 1;
+        break;
+      }
+      if (s.section.fields.has(tag)) {
+        if (top.seen === 0) fail(s, mt, tag, `group ${top.countTag}: instance does not start with its delimiter ${s.delimiter}`);
+        break;
+      }
+      closeGroup(top, mt);
+      top = stack.pop()!;
+    }
+    const s = top.spec;
+    const e = tag >= 0 && tag < s.byTag.length ? s.byTag[tag] : undefined;
+    if (e === undefined) {
+      const g = s.section.groups.get(tag);
+      if (g !== undefined) { skipStack.push(g); skipDepth++; }
+      continue;
+    }
+    if (!e.isGroup) {
+      if (top.obj[e.key] !== undefined && e.tag !== s.delimiter) fail(s, mt, tag, `tag ${tag} appears more than once`);
+      top.obj[e.key] = convert(e, buf, vs, ve, s, mt);
+      continue;
+    }
+    const count = parseIntBytes(buf, vs, ve);
+    if (count === undefined || count < 0) fail(s, mt, tag, `NumInGroup ${tag} is not a count`);
+    const arr: Record<string, unknown>[] = [];
+    top.obj[e.key] = arr;
+    stack.push(top);
+    top = { spec: e.spec, obj: {}, arr, expected: count, countTag: tag, seen: 0 };
+  }
+  while (top.arr !== null) {
+    closeGroup(top, mt);
+    top = stack.pop()!;
+  }
+  checkRequired(spec, body, mt);
+  return body as unknown as TypedMessage;
+}
+
+function closeGroup(f: Frame, mt: string): void {
+  if (f.seen > 0) checkRequired(f.spec, f.obj, mt);
+  if (f.arr!.length !== f.expected) {
+    fail(f.spec, mt, f.countTag, `NumInGroup ${f.countTag}=${f.expected} but ${f.arr!.length} instances follow`);
+  }
+}
+
+function checkRequired(spec: CSpec, obj: Record<string, unknown>, mt: string): void {
+  const r = spec.required;
+  for (let k = 0; k < r.length; k++) {
+    const e = r[k]!;
+    if (obj[e.key] === undefined) fail(spec, mt, e.tag, `required tag ${e.tag} (${e.key}) is missing`);
+  }
+}
+
+function convert(e: CField, buf: Buffer, vs: number, ve: number, spec: CSpec, mt: string): unknown {
+  if (ve === vs) fail(spec, mt, e.tag, `tag ${e.tag} (${e.key}) has no value`);
+  switch (e.conv) {
+    case INT: {
+      const v = parseIntBytes(buf, vs, ve);
+      if (v === undefined) fail(spec, mt, e.tag, `tag ${e.tag} (${e.key}) is not an integer`);
+      if (e.def.values !== null && checkValue(e.def, buf, vs, ve) !== 0) badValue(e, buf, vs, ve, spec, mt);
+      return v;
+    }
+    case DEC: {
+      const v = parseDecimal(buf, vs, ve);
+      if (v === undefined) fail(spec, mt, e.tag, `tag ${e.tag} (${e.key}) is not a decimal number`);
+      return v;
+    }
+    case BOOL: {
+      const b = buf[vs];
+      if (ve - vs !== 1 || (b !== 0x59 && b !== 0x4e)) fail(spec, mt, e.tag, `tag ${e.tag} (${e.key}) is not Y or N`);
+      return b === 0x59;
+    }
+    default:
+      if (e.checked && checkValue(e.def, buf, vs, ve) !== 0) badValue(e, buf, vs, ve, spec, mt);
+      return latin1Slice(buf, vs, ve);
+  }
+}
+
+function badValue(e: CField, buf: Buffer, vs: number, ve: number, spec: CSpec, mt: string): never {
+  fail(spec, mt, e.tag, `tag ${e.tag} (${e.key}) has an invalid value ${JSON.stringify(latin1Slice(buf, vs, ve))} for type ${e.def.type}`);
+}
+
+/** Like fromMessage, but insists on one MsgType. */
+export function fromMessageAs<T extends TypedMsgType>(msg: FixMessage, msgType: T): MessageOf<T> {
+  if (msg.msgType !== msgType) {
+    throw new TypedMessageError(msg.msgType, 35, `expected MsgType ${msgType}, got ${JSON.stringify(msg.msgType)}`);
+  }
+  return fromMessage(msg) as MessageOf<T>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Encoding
+
+function formatNumber(e: CField, v: unknown, spec: CSpec, mt: string): string {
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(spec, mt, e.tag, `${e.key} must be a finite number, got ${JSON.stringify(v)}`);
+  if (e.conv === INT) {
+    if (!Number.isSafeInteger(v)) fail(spec, mt, e.tag, `${e.key} must be an integer, got ${v}`);
+    return String(v);
+  }
+  const s = String(v);
+  if (s.indexOf('e') < 0) return s;
+  if (Math.abs(v) >= 1e21) fail(spec, mt, e.tag, `${e.key}=${v} is too large for a FIX decimal`);
+  return v.toFixed(20).replace(/0+$/, '').replace(/\.$/, '');
+}
+
+function encodeValue(e: CField, v: unknown, spec: CSpec, mt: string): string {
+  let s: string;
+  switch (e.conv) {
+    case INT: case DEC:
+      s = formatNumber(e, v, spec, mt);
+      break;
+    case BOOL:
+      if (typeof v !== 'boolean') fail(spec, mt, e.tag, `${e.key} must be a boolean, got ${JSON.stringify(v)}`);
+      return v ? 'Y' : 'N';
+    default:
+      if (typeof v !== 'string') fail(spec, mt, e.tag, `${e.key} must be a string, got ${JSON.stringify(v)}`);
+      if (v.length === 0) fail(spec, mt, e.tag, `${e.key} must not be empty`);
+      s = v;
+  }
+  if (e.checked) {
+    const b = Buffer.from(s, 'latin1');
+    if (checkValue(e.def, b, 0, b.length) !== 0) {
+      fail(spec, mt, e.tag, `${e.key}=${JSON.stringify(s)} is not a valid ${e.def.type}${e.def.values ? ` (allowed: ${[...e.def.values].join(', ')})` : ''}`);
+    }
+  }
+  return s;
+}
+
+function encodeSection(spec: CSpec, obj: Record<string, unknown>, out: Field[], mt: string): void {
+  if (obj === null || typeof obj !== 'object') fail(spec, mt, undefined, `expected an object, got ${JSON.stringify(obj)}`);
+  checkRequired(spec, obj, mt);
+  const entries = spec.entries;
+  for (let k = 0; k < entries.length; k++) {
+    const e = entries[k]!;
+    const v = obj[e.key];
+    if (v === undefined) continue;
+    if (!e.isGroup) {
+      out.push({ tag: e.tag, value: encodeValue(e, v, spec, mt) });
+      continue;
+    }
+    if (!Array.isArray(v)) fail(spec, mt, e.tag, `${e.key} must be an array`);
+    out.push({ tag: e.tag, value: String(v.length) });
+    for (const inst of v as Record<string, unknown>[]) encodeSection(e.spec, inst, out, mt);
+  }
+}
+
+/**
+ * The fields of a typed message, MsgType(35) first, then the header fields (when `header` is given, or the
+ * message carries one), then the body in dictionary order — ready for encodeMessage(beginString, fields).
+ */
+export function toFields(msg: TypedMessage, header?: StandardHeader): Field[] {
+  const c = specs();
+  const mt = (msg as { msgType?: unknown }).msgType;
+  const spec = typeof mt === 'string' ? c.messages.get(mt) : undefined;
+  if (spec === undefined) throw new TypedMessageError(String(mt), 35, `MsgType ${JSON.stringify(mt)} has no typed form`);
+  const out: Field[] = [{ tag: 35, value: mt as string }];
+  const h = header ?? msg.header;
+  if (h !== undefined) encodeSection(c.header, h as unknown as Record<string, unknown>, out, mt as string);
+  encodeSection(spec, msg as unknown as Record<string, unknown>, out, mt as string);
+  return out;
+}
+
+/** A FixMessage of a typed message's fields (35, header, body), without 8/9/10. */
+export function toFixMessage(msg: TypedMessage, header?: StandardHeader): FixMessage {
+  return new FixMessage(toFields(msg, header));
+}
