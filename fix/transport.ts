@@ -120,7 +120,9 @@ function toConnection(socket: tls.TLSSocket, allowed?: (c: X509Certificate) => s
     cipher: cipher.standardName ?? cipher.name,
     remoteAddress: socket.remoteAddress ?? '',
     allowedCompIds: allowed ? allowed(peer) : compIdsFromCertificate(peer),
-    exporter: (label: string, length = 32) => socket.exportKeyingMaterial(length, label),
+    // No context value (RFC 5705 "no context"); Node's typings insist on one, the runtime does not.
+    exporter: (label: string, length = 32) =>
+      (socket.exportKeyingMaterial as (len: number, label: string) => Buffer).call(socket, length, label),
   };
 }
 
@@ -208,6 +210,7 @@ export function connectFixs(opts: FixsClientOptions): Promise<FixsConnection> {
         const err = tls.checkServerIdentity(opts.servername ?? host, cert);
         if (err) return err;
         if (pins && pins.length) {
+          if (!cert.pubkey) return new Error('server certificate has no public key to pin');
           const got = createHash('sha256').update(cert.pubkey).digest('base64');
           if (!pins.includes(got)) return new Error(`server public key ${got} matches no configured SPKI pin`);
         }
