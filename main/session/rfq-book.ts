@@ -151,6 +151,11 @@ export class RfqBook {
     return e;
   }
 
+  /** The quote this client hit on the RFQ (if any). */
+  hitQuoteId(clientRfqId: string): string | undefined {
+    return this.#hits.get(clientRfqId);
+  }
+
   clientRfqIdForResp(quoteRespId: string): string | undefined {
     return this.#byRespId.get(quoteRespId);
   }
