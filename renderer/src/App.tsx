@@ -4,7 +4,7 @@ import { Store } from './store.ts';
 import { StoreContext, useSlice } from './storeContext.ts';
 import { explainError, type Explained } from './lib/errors.ts';
 import { useHotkeys } from './lib/useHotkeys.ts';
-import { Enrollment } from './screens/Enrollment.tsx';
+import { EnrollDone, Enrollment, type EnrollResult } from './screens/Enrollment.tsx';
 import { SignIn } from './screens/SignIn.tsx';
 import { Workspace } from './screens/Workspace.tsx';
 import { SecurityPanel } from './components/SecurityPanel.tsx';
@@ -38,6 +38,7 @@ export function App({ api }: { api: ParleyApi | null }) {
 function Root({ store }: { store: Store }) {
   const [bootError, setBootError] = useState<Explained | null>(null);
   const [securityOpen, setSecurityOpen] = useState(false);
+  const [enrolled, setEnrolled] = useState<EnrollResult | null>(null);
   useSlice('app');
 
   useEffect(() => {
@@ -61,8 +62,10 @@ function Root({ store }: { store: Store }) {
     );
   } else if (!app) {
     screen = <main className="center-screen"><p className="muted" role="status">Starting Parley…</p></main>;
+  } else if (enrolled) {
+    screen = <EnrollDone result={enrolled} onContinue={() => { setEnrolled(null); store.refreshState().catch((e: unknown) => setBootError(explainError(e))); }} />;
   } else {
-    screen = pickScreen(app, () => setSecurityOpen(true));
+    screen = pickScreen(app, () => setSecurityOpen(true), setEnrolled);
   }
 
   return (
@@ -75,7 +78,7 @@ function Root({ store }: { store: Store }) {
   );
 }
 
-function pickScreen(app: AppState, openSecurity: () => void) {
+function pickScreen(app: AppState, openSecurity: () => void, onEnrolled: (r: EnrollResult) => void) {
   const state = app.connection.state;
   if (state === 'config-error') {
     return (
@@ -87,7 +90,7 @@ function pickScreen(app: AppState, openSecurity: () => void) {
       </main>
     );
   }
-  if (!app.enrolled || state === 'enrollment-needed') return <Enrollment app={app} />;
+  if (!app.enrolled || state === 'enrollment-needed') return <Enrollment app={app} onEnrolled={onEnrolled} />;
   if (!app.user || state === 'signed-out' || state === 'denied' || (state === 'challenged' && !app.user)) {
     return <SignIn app={app} openSecurity={openSecurity} />;
   }

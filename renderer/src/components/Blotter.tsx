@@ -4,9 +4,11 @@ import { formatPrice, type BlotterRow } from '../store.ts';
 import { formatQuantity } from '../lib/quantity.ts';
 import { VirtualTable, type Column } from './VirtualTable.tsx';
 
+const TIME = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+
 function timeOf(iso: string): string {
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? '' : d.toLocaleTimeString('en-GB', { hour12: false });
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? '' : TIME.format(t);
 }
 
 export const BLOTTER_COLUMNS: Column<BlotterRow>[] = [

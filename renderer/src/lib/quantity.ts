@@ -25,10 +25,12 @@ export function parseQuantity(input: string): QuantityResult {
   return { ok: true, value: rounded };
 }
 
+const PLAIN = new Intl.NumberFormat('en-US', { maximumFractionDigits: 6 });
+
 /** Compact display: 5,000,000 → "5m", 250,000 → "250k", 1,234 → "1,234". */
 export function formatQuantity(value: number): string {
   if (value >= 1_000_000_000 && value % 10_000_000 === 0) return `${value / 1_000_000_000}b`;
   if (value >= 1_000_000 && value % 10_000 === 0) return `${value / 1_000_000}m`;
   if (value >= 1_000 && value % 10 === 0) return `${value / 1_000}k`;
-  return value.toLocaleString('en-US', { maximumFractionDigits: 6 });
+  return PLAIN.format(value);
 }

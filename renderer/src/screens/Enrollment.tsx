@@ -15,11 +15,12 @@ const ENROLL_ACTIONS: Record<string, string> = {
   timeout: 'The enrollment service did not answer. Check your network, then try again.',
 };
 
-type Phase = { kind: 'idle' } | { kind: 'working'; step: number } | { kind: 'done'; subject: string; notAfter: string };
+type Phase = { kind: 'idle' } | { kind: 'working'; step: number };
+export interface EnrollResult { subject: string; notAfter: string }
 
 const STEPS = ['Creating a private key in this computer\'s keychain', 'Asking the gateway to certify it', 'Storing the certificate'];
 
-export function Enrollment({ app }: { app: AppState }) {
+export function Enrollment({ app, onEnrolled }: { app: AppState; onEnrolled: (r: EnrollResult) => void }) {
   const store = useStore();
   const [token, setToken] = useState('');
   const [phase, setPhase] = useState<Phase>({ kind: 'idle' });
@@ -41,7 +42,8 @@ export function Enrollment({ app }: { app: AppState }) {
     const timer = setInterval(() => setPhase((p) => (p.kind === 'working' && p.step < STEPS.length - 1 ? { kind: 'working', step: p.step + 1 } : p)), 700);
     try {
       const result = await store.api.enroll({ token: t });
-      setPhase({ kind: 'done', subject: result.subject, notAfter: result.notAfter });
+      setPhase({ kind: 'idle' });
+      onEnrolled({ subject: result.subject, notAfter: result.notAfter });
     } catch (err) {
       const ex = explainError(err);
       setError({ ...ex, action: ENROLL_ACTIONS[ex.code] ?? ex.action });
@@ -49,25 +51,6 @@ export function Enrollment({ app }: { app: AppState }) {
     } finally {
       clearInterval(timer);
     }
-  }
-
-  if (phase.kind === 'done') {
-    return (
-      <main className="center-screen">
-        <section className="card auth-card" aria-labelledby="enroll-title">
-          <h1 id="enroll-title">Device enrolled</h1>
-          <p>This computer now has its own certificate, kept in the OS keychain.</p>
-          <dl className="facts">
-            <dt>Certificate</dt><dd>{phase.subject}</dd>
-            <dt>Valid until</dt><dd>{new Date(phase.notAfter).toLocaleString()}</dd>
-          </dl>
-          <button type="button" className="btn primary" autoFocus onClick={() => store.refreshState().catch((e: unknown) => setError(explainError(e)))}>
-            Continue to sign in
-          </button>
-          <InlineError error={error} />
-        </section>
-      </main>
-    );
   }
 
   const working = phase.kind === 'working';
@@ -110,6 +93,23 @@ export function Enrollment({ app }: { app: AppState }) {
         )}
         <InlineError error={error} />
       </form>
+    </main>
+  );
+}
+
+/** Stays up until the person moves on, even though the client core already changed state behind it. */
+export function EnrollDone({ result, onContinue }: { result: EnrollResult; onContinue: () => void }) {
+  return (
+    <main className="center-screen">
+      <section className="card auth-card" aria-labelledby="enroll-title">
+        <h1 id="enroll-title">Device enrolled</h1>
+        <p>This computer now has its own certificate, kept in the OS keychain.</p>
+        <dl className="facts">
+          <dt>Certificate</dt><dd>{result.subject}</dd>
+          <dt>Valid until</dt><dd>{new Date(result.notAfter).toLocaleString()}</dd>
+        </dl>
+        <button type="button" className="btn primary" autoFocus onClick={onContinue}>Continue to sign in</button>
+      </section>
     </main>
   );
 }

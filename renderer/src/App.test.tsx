@@ -1,0 +1,146 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { renderApp } from './testing/renderApp.tsx';
+import { App } from './App.tsx';
+import { render } from '@testing-library/react';
+
+afterEach(cleanup);
+
+function type(label: string | RegExp, value: string) {
+  fireEvent.change(screen.getByLabelText(label), { target: { value } });
+}
+
+async function signIn(password = 'pw') {
+  await screen.findByRole('heading', { name: 'Sign in to Parley' });
+  type('Username', 'alice');
+  type('Password', password);
+  fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+}
+
+describe('first run', () => {
+  it('says what to do when the page has no bridge', () => {
+    render(<App api={null} />);
+    expect(screen.getByRole('alert').textContent).toMatch(/npm start/);
+  });
+
+  it('enrolls, explaining a refused token, then moves on to sign-in', async () => {
+    const { control } = renderApp({ enrolled: false });
+    await screen.findByRole('heading', { name: 'Enroll this device' });
+    type('Enrollment token', 'short');
+    fireEvent.click(screen.getByRole('button', { name: 'Enroll' }));
+    expect(await screen.findByText(/at least 8 characters/)).toBeTruthy();
+    expect(control.calls.some((c) => c.name === 'enroll')).toBe(false);
+
+    type('Enrollment token', 'bad-token-123');
+    fireEvent.click(screen.getByRole('button', { name: 'Enroll' }));
+    const alert = await screen.findByText(/unknown or was already used/);
+    expect(alert.closest('[role=alert]')?.textContent).toMatch(/Ask IT for a new enrollment token/);
+
+    type('Enrollment token', 'good-token-123');
+    fireEvent.click(screen.getByRole('button', { name: 'Enroll' }));
+    await screen.findByRole('heading', { name: 'Device enrolled' });
+    expect(screen.getByText('CN=alice@desk-7,O=Parley Dev')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Continue to sign in' }));
+    await screen.findByRole('heading', { name: 'Sign in to Parley' });
+  });
+});
+
+describe('denial', () => {
+  it('names the reason and what to do', async () => {
+    renderApp({ denyReason: 'Disk encryption is off on this device.' });
+    await signIn();
+    const denied = await screen.findByRole('heading', { name: 'Access denied' });
+    const box = denied.closest('.denied') as HTMLElement;
+    expect(box.textContent).toMatch(/Disk encryption is off/);
+    expect(box.textContent).toMatch(/What to do: Fix the device setting/);
+  });
+
+  it('explains a wrong password', async () => {
+    renderApp();
+    await signIn('wrong');
+    await screen.findByRole('heading', { name: 'Access denied' });
+    expect(screen.getByText(/Check your username and password/)).toBeTruthy();
+  });
+});
+
+describe('step-up', () => {
+  it('shows why, expiry and attempts; counts a wrong code; accepts the right one', async () => {
+    const { control } = renderApp({ stepUpOnSignIn: ['totp', 'webauthn'] });
+    await signIn();
+    const dialog = await screen.findByRole('alertdialog', { name: "Confirm it's you" });
+    const d = within(dialog);
+    expect(d.getByText('unusual location')).toBeTruthy();
+    expect(d.getByText(/Frankfurt/)).toBeTruthy();
+    expect(d.getByText('3 attempts left')).toBeTruthy();
+    expect(d.getByRole('timer').textContent).toMatch(/Expires in [12]:\d\d/);
+    expect(d.getByRole('button', { name: 'Use security key' })).toBeTruthy();
+
+    type('Code from your authenticator app', '000000');
+    fireEvent.click(d.getByRole('button', { name: 'Verify' }));
+    expect(await d.findByText('2 attempts left')).toBeTruthy();
+    expect(d.getByText(/not accepted/)).toBeTruthy();
+
+    type('Code from your authenticator app', '123456');
+    fireEvent.click(d.getByRole('button', { name: 'Verify' }));
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull());
+    await screen.findByRole('heading', { name: 'New RFQ' });
+    expect(control.calls.filter((c) => c.name === 'answerStepUp')).toHaveLength(2);
+  });
+
+  it('can be cancelled', async () => {
+    const { control } = renderApp({ stepUpOnSignIn: ['totp'] });
+    await signIn();
+    const dialog = await screen.findByRole('alertdialog');
+    expect(within(dialog).queryByRole('button', { name: 'Use security key' })).toBeNull();
+    fireEvent.click(within(dialog).getByRole('button', { name: /Cancel/ }));
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull());
+    expect(control.calls.some((c) => c.name === 'cancelStepUp')).toBe(true);
+  });
+});
+
+describe('security panel', () => {
+  it('opens with F2 and shows TLS, certificate, posture with evidence, risk and decision', async () => {
+    renderApp({ signedIn: true });
+    await screen.findByRole('heading', { name: 'New RFQ' });
+    fireEvent.keyDown(window, { key: 'F2', code: 'F2' });
+    const panel = await screen.findByRole('dialog', { name: 'Security' });
+    const p = within(panel);
+    await p.findByText(/TLSv1.3 · TLS_AES_256_GCM_SHA384/);
+    expect(p.getByText('gateway.parley.test:9443')).toBeTruthy();
+    expect(p.getByText('CN=alice@desk-7,O=Parley Dev')).toBeTruthy();
+    expect(p.getByText('Disk encryption').closest('li')?.textContent).toMatch(/PASS/);
+    expect(p.getByText('OS patch level').closest('li')?.textContent).toMatch(/FAIL.*older than 30 days/);
+    expect(p.getByText('Screen lock').closest('li')?.textContent).toMatch(/UNKNOWN/);
+    expect(p.getByText(/apt\/history.log/)).toBeTruthy();
+    expect(p.getByTestId('risk-score').textContent).toBe('35');
+    expect(p.getByText('step-up')).toBeTruthy();
+    expect(p.getByText('new device')).toBeTruthy();
+    expect(p.getByTestId('security-connection').textContent).toMatch(/connected/);
+    fireEvent.keyDown(window, { key: 'Escape', code: 'Escape' });
+    await waitFor(() => expect(screen.queryByRole('dialog', { name: 'Security' })).toBeNull());
+    fireEvent.keyDown(window, { key: '.', code: 'Period', ctrlKey: true });
+    await screen.findByRole('dialog', { name: 'Security' });
+  });
+});
+
+describe('connection', () => {
+  it('shows "reconnecting in N s" and clears when the session is back', async () => {
+    const { control } = renderApp({ signedIn: true });
+    await screen.findByRole('heading', { name: 'New RFQ' });
+    control.setConnection('reconnecting', { retryInSec: 5 });
+    await screen.findByText(/Connection lost — reconnecting in [45] s/);
+    control.setConnection('connected');
+    await waitFor(() => expect(screen.queryByText(/Connection lost/)).toBeNull());
+    await screen.findByText('Reconnected');
+  });
+});
+
+describe('risk officer', () => {
+  it('sees every open RFQ read-only, with no trade buttons', async () => {
+    renderApp({ signedIn: true, role: 'risk-officer' });
+    await screen.findByRole('heading', { name: /Open RFQs — all traders/ });
+    expect(screen.getByText('read-only')).toBeTruthy();
+    expect(await screen.findByText(/5 open/)).toBeTruthy();
+    expect(screen.queryByRole('button', { name: /Lift|Hit|Send RFQ/ })).toBeNull();
+  });
+});
