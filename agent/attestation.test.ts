@@ -2,7 +2,7 @@ import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:cry
 import { once } from 'node:events';
 import { connect, createServer, type Server, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAttestation, EXPORTER_LABEL, EXPORTER_LENGTH, signerFromPrivateKey, verifyAttestation } from './attestation.ts';
+import { createAttestation, EXPORTER_LABEL, EXPORTER_LENGTH, signerFromPrivateKey, tlsExporter, verifyAttestation } from './attestation.ts';
 import type { PostureReport } from './report.ts';
 import { createTestPki, type TestPki } from './testing/pki.ts';
 
@@ -51,7 +51,7 @@ beforeAll(async () => {
       const nl = buf.indexOf('\n');
       if (nl < 0) return;
       const line = buf.slice(0, nl);
-      const exporter = socket.exportKeyingMaterial(EXPORTER_LENGTH, EXPORTER_LABEL);
+      const exporter = tlsExporter(socket);
       const peer = socket.getPeerX509Certificate();
       if (!peer) return void socket.end(`${JSON.stringify({ ok: false, reason: 'no client certificate' })}\n`);
       // Test hook: "wrongkey:" asks the server to verify against another device's certificate.
@@ -104,13 +104,15 @@ async function send(socket: TLSSocket, line: string): Promise<Verdict> {
 const clientSigner = () => signerFromPrivateKey(createPrivateKey(pki.client.keyPem));
 
 async function attestOn(socket: TLSSocket, at = now): Promise<string> {
-  const exporter = socket.exportKeyingMaterial(EXPORTER_LENGTH, EXPORTER_LABEL);
+  const exporter = tlsExporter(socket);
   return createAttestation({ facts: report, exporter, signer: clientSigner(), keyId: 'device-1', now: at });
 }
 
 describe('attestation over a live mutual-TLS session', () => {
   it('is accepted on the channel it was made for', async () => {
     const socket = await openClient();
+    // The helper is exactly the RFC 5705 exporter both peers compute.
+    expect(Buffer.from(tlsExporter(socket))).toEqual(socket.exportKeyingMaterial(EXPORTER_LENGTH, EXPORTER_LABEL, Buffer.alloc(0)));
     const jws = await attestOn(socket);
     expect(await send(socket, jws)).toEqual({ ok: true, facts: 2 });
   });

@@ -1,10 +1,20 @@
 import { KeyObject, X509Certificate, sign, timingSafeEqual, verify } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
 import { postureReportSchema, type PostureReport } from './report.ts';
 
 /** RFC 5705 / RFC 8446 §7.5 exporter label both ends of the TLS session use to bind an attestation to it. */
 export const EXPORTER_LABEL = 'EXPORTER-parley-posture';
 export const EXPORTER_LENGTH = 32;
 export const ATTESTATION_TYPE = 'parley-posture+jws';
+
+/**
+ * This TLS session's exporter value for posture binding. Both ends call this (no context argument, as RFC 8446
+ * defines it for TLS 1.3); @types/node wrongly marks the optional context as required.
+ */
+export function tlsExporter(socket: TLSSocket): Uint8Array {
+  const exportKeyingMaterial = socket.exportKeyingMaterial as (length: number, label: string) => Buffer;
+  return new Uint8Array(exportKeyingMaterial.call(socket, EXPORTER_LENGTH, EXPORTER_LABEL));
+}
 
 /** Signs with the device key (held by main/ in the OS keychain); returns an ES256 signature, raw r||s. */
 export type Signer = (data: Uint8Array) => Promise<Uint8Array>;
