@@ -576,6 +576,7 @@ export class FixSession extends EventEmitter {
     if (!this.#verify(msg, gapFill, gapFill)) return;
     const newSeqNo = msg.getInt(36);
     if (newSeqNo === undefined) return;
+    this.#event(`received SequenceReset${gapFill ? '-GapFill' : ''} to ${newSeqNo}`);
     const expected = this.#store.getNextTargetSeqNum();
     if (newSeqNo > expected) this.#store.setNextTargetSeqNum(newSeqNo);
     else if (newSeqNo < expected) this.#generateReject(msg, 5);
