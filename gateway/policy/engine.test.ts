@@ -188,6 +188,31 @@ describe('modes and reload', () => {
   });
 });
 
+describe('evaluation errors', () => {
+  it('a forbid that errors at run time denies (fail closed) instead of being skipped', async () => {
+    const d = await copyDefault('overflow');
+    await writeFile(join(d, 'overflow.cedar'), '@id("overflow-guard")\nforbid (principal, action, resource)\nwhen { context has notional && context.notional * 1000000000 > 9000000000000000000 };\n');
+    const p = await AccessPolicy.load(d);
+    expect(p.authorize(req('Trader', 'CreateRfq', { notional: 1_000, mfaAgeSec: 0 })).decision).toBe('allow');
+    const r = p.authorize(req('Trader', 'CreateRfq', { notional: 1e12, mfaAgeSec: 0 }));
+    expect(r).toMatchObject({ decision: 'deny', reasons: ['overflow-guard'] });
+    expect(r.messages[0]).toMatch(/could not be evaluated/);
+  });
+
+  it('survives many reloads and concurrent reloads, always deciding with a complete policy', async () => {
+    const d = await copyDefault('reloads');
+    const p = await AccessPolicy.load(d);
+    for (let i = 0; i < 5; i++) {
+      await Promise.all([p.reload(), p.reload()]);
+      expect(p.authorize(req('Trader', 'CreateRfq', {})).decision).toBe('allow');
+      expect(p.authorize(req('Trader', 'CreateRfq', { deviceCompliance: 'non-compliant' })).decision).toBe('deny');
+    }
+    const other = await AccessPolicy.load(DEFAULT_DIR); // instances do not share slots
+    await p.reload();
+    expect(other.policyIds).toEqual(p.policyIds);
+  });
+});
+
 describe('bad policy folders are refused with file and line', () => {
   async function broken(name: string, edit: (dir: string) => Promise<void>): Promise<string> {
     const d = await copyDefault(name);

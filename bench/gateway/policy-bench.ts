@@ -1,0 +1,61 @@
+// Policy decisions per second: the gateway's per-request decision (scoreRisk + Cedar authorize on the shipped
+// default policy), and each part alone. Run by hand: bash scripts/node.sh bench/gateway/policy-bench.ts
+// A mix of requests covers the allow, step-up (second evaluation) and deny paths of the access table.
+import { availableParallelism, cpus } from 'node:os';
+import { join } from 'node:path';
+import type { Role, User } from '../../gateway/identity/directory.ts';
+import { AccessPolicy, type AccessRequest } from '../../gateway/policy/engine.ts';
+import { DEFAULT_RISK_CONFIG, scoreRisk, type RiskContext } from '../../gateway/risk/score.ts';
+
+function user(role: Role, i: number): User {
+  return { username: `${role.replace(/ /g, '-').toLowerCase()}-${i}`, role, privileged: role === 'IT Admin', passwordHash: 'x',
+    webauthnCredentials: [], expectedCountries: ['GB', 'US'], certSubjects: [], compIds: [] };
+}
+
+const base = { deviceCompliance: 'compliant', mfa: true, ip: '10.1.2.3' } as const;
+const mix: AccessRequest[] = [
+  { user: user('Trader', 1), action: 'CreateRfq', context: { ...base, network: 'corporate-lan', notional: 10_000_000 } }, // allow
+  { user: user('Trader', 2), action: 'CreateRfq', context: { ...base, network: 'corporate-lan', notional: 80_000_000, mfaAgeSec: 3600 } }, // step-up
+  { user: user('Trader', 3), action: 'ViewHistoricalTrades', context: { ...base, network: 'remote', ip: '198.51.100.4', country: 'GB' } }, // allow
+  { user: user('Quant Analyst', 4), action: 'RfqAnalyticsApi', context: { ...base, network: 'production-analytics', mfa: false, serviceAccountAuth: true, ipAllowListed: true } },
+  { user: user('Quant Analyst', 5), action: 'RfqAnalyticsApi', context: { ...base, network: 'dev-sandbox' } }, // deny
+  { user: user('Risk Officer', 6), action: 'ViewAllOpenRfqs', context: { ...base, network: 'corporate-lan' } },
+  { user: user('IT Admin', 7), action: 'SystemConfiguration', context: { ...base, network: 'paw', deviceCompliance: 'highly-compliant', jitGrant: true } },
+  { user: user('Trader', 8), action: 'CreateRfq', context: { ...base, network: 'public-wifi', deviceCompliance: 'non-compliant', ip: '203.0.113.9' } }, // deny
+];
+const risks: RiskContext[] = mix.map((r, i) => ({
+  user: r.user, strongestAuth: (['password', 'totp', 'webauthn'] as const)[i % 3]!, deviceCompliant: r.context.deviceCompliance !== 'non-compliant',
+  deviceAttested: true, ip: r.context.ip, ...(r.context.country ? { country: r.context.country } : {}),
+}));
+
+function measure(name: string, op: (i: number) => void, minMs = 1500): { name: string; perSec: number } {
+  const warm = performance.now() + 300;
+  let i = 0;
+  while (performance.now() < warm) op(i++);
+  const rates: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    let n = 0;
+    const t0 = performance.now();
+    let t1 = t0;
+    while (t1 - t0 < minMs / 5) {
+      for (let k = 0; k < 50; k++) op(n++);
+      t1 = performance.now();
+    }
+    rates.push(n / ((t1 - t0) / 1000));
+  }
+  rates.sort((a, b) => a - b);
+  return { name, perSec: rates[2]! };
+}
+
+const policy = await AccessPolicy.load(join(import.meta.dirname, '../../gateway/policy/default'));
+const outcomes = mix.map((r) => policy.authorize(r).decision);
+console.log(`Node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}; mix of ${mix.length} requests: ${outcomes.join(', ')}`);
+
+const results = [
+  measure('scoreRisk only', (i) => { scoreRisk(risks[i % risks.length]!, DEFAULT_RISK_CONFIG); }),
+  measure('Cedar authorize only (mix)', (i) => { policy.authorize(mix[i % mix.length]!); }),
+  measure('Cedar authorize, allow path (row 1)', () => { policy.authorize(mix[0]!); }),
+  measure('Cedar authorize, step-up path (2 evaluations)', () => { policy.authorize(mix[1]!); }),
+  measure('full decision: scoreRisk + authorize (mix)', (i) => { scoreRisk(risks[i % risks.length]!); policy.authorize(mix[i % mix.length]!); }),
+];
+for (const r of results) console.log(`${r.name.padEnd(48)} ${Math.round(r.perSec).toLocaleString('en-US').padStart(10)} decisions/s  (${(1e6 / r.perSec).toFixed(1)} µs each)`);
