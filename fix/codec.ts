@@ -224,46 +224,6 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/**
- * Scans fields from `pos` up to `end` (exclusive; `end` must sit just after an SOH), appending triples to idx.
- * Handles data fields whose value is cut by the preceding length field.
- */
-function scanFields(buf: Buffer, pos: number, end: number, idx: number[]): void {
-  while (pos < end) {
-    // tag: -?[0-9]+ then '='
-    const tagStart = pos;
-    let neg = false;
-    if (buf[pos] === MINUS) { neg = true; pos++; }
-    let tag = 0;
-    let c = buf[pos]!;
-    const digitsStart = pos;
-    while (c >= D0 && c <= D0 + 9 && pos < end) {
-      tag = tag * 10 + (c - D0);
-      c = buf[++pos]!;
-    }
-    if (c !== EQ || pos === digitsStart || pos - digitsStart > 9) {
-      garbled('field-syntax', describeBadTag(buf, tagStart, end));
-    }
-    if (neg) tag = -tag;
-    const vs = ++pos;
-    let ve: number;
-    const lenTag = tag > 0 && tag < 1024 ? DATA_LEN_BY_TAG[tag]! : 0;
-    const n = idx.length;
-    if (lenTag !== 0 && n >= 3 && idx[n - 3] === lenTag) {
-      const len = parseIntBytes(buf, idx[n - 2]!, idx[n - 1]!);
-      if (len === undefined || len < 0 || vs + len >= end || buf[vs + len] !== SOH) {
-        garbled('field-syntax', `data field ${tag} does not match its length field ${lenTag}`);
-      }
-      ve = vs + len;
-    } else {
-      ve = buf.indexOf(SOH, vs);
-      if (ve < 0 || ve >= end) garbled('field-syntax', `field ${tag} is not terminated by SOH`);
-    }
-    idx.push(tag, vs, ve);
-    pos = ve + 1;
-  }
-}
-
 function describeBadTag(buf: Buffer, start: number, end: number): string {
   let e = start;
   while (e < end && e - start < 24 && buf[e] !== SOH && buf[e] !== EQ) e++;
@@ -289,58 +249,103 @@ export interface DecodeOptions {
 
 /**
  * Decodes one complete message (8=... through 10=xxx<SOH>). Throws GarbledMessageError when it is not a
- * well-formed FIX message; dictionary checks are validateMessage's job.
+ * well-formed FIX message; dictionary checks are validateMessage's job. One pass over the bytes: fields are
+ * located and the checksum summed together.
  */
 export function decodeMessage(bytes: Uint8Array, opts?: DecodeOptions): FixMessage {
   const buf = asBuffer(bytes);
   const len = buf.length;
-  // 8=<BeginString><SOH>
   if (len < 2 || buf[0] !== 0x38 || buf[1] !== EQ) {
     garbled('begin-string', 'message does not start with BeginString(8)');
   }
-  const bsEnd = buf.indexOf(SOH, 2);
-  if (bsEnd < 0) garbled('begin-string', 'BeginString(8) is not terminated by SOH');
-  // 9=<BodyLength><SOH>
-  let p = bsEnd + 1;
-  if (buf[p] !== 0x39 || buf[p + 1] !== EQ) garbled('body-length', 'second field is not BodyLength(9)');
-  p += 2;
-  let bodyLength = 0;
-  const blStart = p;
-  for (; p < len; p++) {
-    const d = buf[p]! - D0;
-    if (d < 0 || d > 9) break;
-    bodyLength = bodyLength * 10 + d;
+  const idx: number[] = [];
+  let sum = 0;
+  let p = 0;
+  let n = 0;
+  let bodyStart = 0;
+  let checksumAt = -1;
+  let sumBeforeChecksum = 0;
+  while (p < len) {
+    const fs = p;
+    const sumAtField = sum;
+    let c = buf[p]!;
+    let neg = false;
+    if (c === MINUS) { neg = true; sum += c; p++; }
+    const ds = p;
+    let tag = 0;
+    while (p < len) {
+      c = buf[p]!;
+      if (c < D0 || c > D0 + 9) break;
+      tag = tag * 10 + (c - D0);
+      sum += c;
+      p++;
+    }
+    if (p >= len || c !== EQ || p === ds || p - ds > 9) {
+      if (n === 0) garbled('begin-string', 'message does not start with BeginString(8)');
+      if (fs + 2 < len && buf[fs] === 0x31 && buf[fs + 1] === D0 && buf[fs + 2] === EQ) {
+        garbled('checksum', 'CheckSum(10) is malformed');
+      }
+      garbled('field-syntax', describeBadTag(buf, fs, len));
+    }
+    if (neg) tag = -tag;
+    sum += EQ;
+    const vs = ++p;
+    const lenTag = tag > 0 && tag < 1024 ? DATA_LEN_BY_TAG[tag]! : 0;
+    if (lenTag !== 0 && idx.length >= 3 && idx[idx.length - 3] === lenTag) {
+      const dl = parseIntBytes(buf, idx[idx.length - 2]!, idx[idx.length - 1]!);
+      if (dl === undefined || dl < 0 || vs + dl >= len || buf[vs + dl] !== SOH) {
+        garbled('field-syntax', `data field ${tag} does not match its length field ${lenTag}`);
+      }
+      const ve = vs + dl;
+      for (; p < ve; p++) sum += buf[p]!;
+    } else {
+      while (p < len) {
+        c = buf[p]!;
+        if (c === SOH) break;
+        sum += c;
+        p++;
+      }
+      if (p >= len) {
+        if (tag === 10) garbled('checksum', 'CheckSum(10) is not terminated by SOH');
+        garbled('field-syntax', `field ${tag} is not terminated by SOH`);
+      }
+    }
+    sum += SOH;
+    idx.push(tag, vs, p);
+    p++;
+    n++;
+    if (n <= 3) {
+      if (n === 1) {
+        if (tag !== 8) garbled('begin-string', 'message does not start with BeginString(8)');
+      } else if (n === 2) {
+        if (tag !== 9) garbled('body-length', 'second field is not BodyLength(9)');
+        bodyStart = p;
+      } else if (tag !== 35) {
+        garbled('msg-type', 'third field is not MsgType(35)');
+      }
+    }
+    if (tag === 10) {
+      checksumAt = fs;
+      sumBeforeChecksum = sumAtField;
+      break;
+    }
   }
-  if (p === blStart || p - blStart > 9 || buf[p] !== SOH) {
+  if (n < 3) garbled(n < 2 ? 'body-length' : 'msg-type', 'message ends before MsgType(35)');
+  if (checksumAt < 0) garbled('checksum', 'CheckSum(10) is missing');
+  const bodyLength = parseIntBytes(buf, idx[4]!, idx[5]!);
+  if (bodyLength === undefined || bodyLength < 0 || buf[idx[4]!] === MINUS) {
     garbled('body-length', 'BodyLength(9) is not a number');
   }
-  const bodyStart = p + 1;
-  // 35=<MsgType><SOH>
-  if (buf[bodyStart] !== 0x33 || buf[bodyStart + 1] !== 0x35 || buf[bodyStart + 2] !== EQ) {
-    garbled('msg-type', 'third field is not MsgType(35)');
+  if (checksumAt - bodyStart !== bodyLength) {
+    garbled('body-length', `BodyLength(9)=${bodyLength} but the body is ${checksumAt - bodyStart} bytes`);
   }
-  const bodyEnd = bodyStart + bodyLength;
-  // 10=nnn<SOH> must follow exactly BodyLength bytes later.
-  if (bodyEnd + 7 > len || buf[bodyEnd] !== 0x31 || buf[bodyEnd + 1] !== D0 || buf[bodyEnd + 2] !== EQ) {
-    if (bodyEnd > len) garbled('body-length', `BodyLength(9)=${bodyLength} runs past the end of the message`);
-    const ck = buf.lastIndexOf('\x0110=');
-    if (ck < 0) garbled('checksum', 'CheckSum(10) is missing');
-    garbled('body-length', `BodyLength(9)=${bodyLength} but the body is ${ck + 1 - bodyStart} bytes`);
+  const cs = idx[idx.length - 2]!;
+  const want = cs + 3 === idx[idx.length - 1]! ? parseIntBytes(buf, cs, cs + 3) : undefined;
+  if (want === undefined || buf[cs] === MINUS) garbled('checksum', 'CheckSum(10) is not three digits');
+  if (p !== len) garbled('trailing-bytes', `${len - p} bytes after CheckSum(10)`);
+  if (opts?.verifyChecksum !== false && (sumBeforeChecksum & 0xff) !== want) {
+    garbled('checksum', `CheckSum(10)=${pad3(want)} but the bytes sum to ${pad3(sumBeforeChecksum & 0xff)}`);
   }
-  const c0 = buf[bodyEnd + 3]! - D0, c1 = buf[bodyEnd + 4]! - D0, c2 = buf[bodyEnd + 5]! - D0;
-  if (c0 < 0 || c0 > 9 || c1 < 0 || c1 > 9 || c2 < 0 || c2 > 9 || buf[bodyEnd + 6] !== SOH) {
-    garbled('checksum', 'CheckSum(10) is not three digits followed by SOH');
-  }
-  if (bodyEnd + 7 !== len) garbled('trailing-bytes', `${len - bodyEnd - 7} bytes after CheckSum(10)`);
-  if (opts?.verifyChecksum !== false) {
-    const want = c0 * 100 + c1 * 10 + c2;
-    const got = checksum(buf, 0, bodyEnd);
-    if (want !== got) garbled('checksum', `CheckSum(10)=${pad3(want)} but the bytes sum to ${pad3(got)}`);
-  }
-  const idx: number[] = [8, 2, bsEnd, 9, blStart, bodyStart - 1];
-  if (bodyEnd > bodyStart && buf[bodyEnd - 1] !== SOH) garbled('field-syntax', 'last body field is not terminated by SOH');
-  scanFields(buf, bodyStart, bodyEnd, idx);
-  idx.push(10, bodyEnd + 3, bodyEnd + 6);
   return FixMessage.fromScan(buf, idx, buf);
 }
 

@@ -4,7 +4,9 @@
 // Numbers (INT, SEQNUM, QTY, PRICE, AMT, ...) are JS numbers, BOOLEAN is boolean, everything else (CHAR,
 // enumerations, timestamps, dates) stays the FIX string.
 import { FixMessage, latin1Slice, parseIntBytes, type Field } from './codec.ts';
-import { fix44Dictionary, type Dictionary, type FieldDef, type SectionDef } from './dictionary/dictionary.ts';
+import {
+  fix44Dictionary, SECTION_HEADER, SECTION_TRAILER, type Dictionary, type FieldDef, type SectionDef,
+} from './dictionary/dictionary.ts';
 import { TypedMessageError } from './errors.ts';
 import { checkValue } from './validate.ts';
 
@@ -457,6 +459,21 @@ interface CSpec {
   readonly section: SectionDef;
   /** Group specs only: the delimiter tag. */
   readonly delimiter: number;
+  /** Makes an object with every property of the spec set to undefined (one literal: one shape per spec). */
+  readonly create: () => Record<string, unknown>;
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * A factory returning an object literal with these keys. Generated code, because a literal per spec gives
+ * every decoded object of that spec a single hidden class from birth; adding properties one by one, or
+ * spreading a template, leaves V8 on its slow generic paths. Keys come from the specs in this file only.
+ */
+function makeFactory(keys: string[]): () => Record<string, unknown> {
+  for (const k of keys) if (!IDENT.test(k)) throw new Error(`messages: bad property name ${k}`);
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function(`return function create() { return { ${keys.map((k) => `${k}: undefined`).join(', ')} }; };`)() as () => Record<string, unknown>;
 }
 
 const CONV_BY_TYPE: Record<string, number> = {
@@ -494,7 +511,9 @@ function compile(name: string, decl: Decl, section: SectionDef, dict: Dictionary
       throw new Error(`messages: ${name} does not map required tag ${r}`);
     }
   }
-  return { name, byTag, entries, required, section, delimiter };
+  const keys = entries.map((e) => e.key);
+  if (delimiter === 0 && section !== dict.header) keys.unshift('msgType', 'header');
+  return { name, byTag, entries, required, section, delimiter, create: makeFactory(keys) };
 }
 
 interface Compiled {
@@ -575,22 +594,33 @@ interface Frame {
  * formats, enumerations, group counts — and throws TypedMessageError naming the tag otherwise. Fields the
  * typed form does not model are ignored (they remain readable on the FixMessage).
  */
-export function fromMessage(msg: FixMessage): TypedMessage {
+export interface FromMessageOptions {
+  /**
+   * The message already passed validateMessage() against the FIX 4.4 dictionary (or an extension of it):
+   * skip re-checking value syntax and enumerations. Required fields and group counts are still checked.
+   */
+  validated?: boolean;
+}
+
+export function fromMessage(msg: FixMessage, opts?: FromMessageOptions): TypedMessage {
   const c = specs();
   const mt = msg.msgType;
   const spec = c.messages.get(mt);
   if (spec === undefined) throw new TypedMessageError(mt, 35, `MsgType ${JSON.stringify(mt)} has no typed form`);
   const { buf, idx } = msg.bytes();
   const dict = c.dict;
-  const header: Record<string, unknown> = {};
-  const body: Record<string, unknown> = { msgType: mt, header };
+  const trusted = opts?.validated === true;
+  const header = c.header.create();
+  const body = spec.create();
+  body.msgType = mt;
+  body.header = header;
   const n = idx.length;
   // Header block (8, 9, 35 excluded: they are the frame).
   let i = 0;
-  while (i < n && dict.isHeaderField(idx[i]!)) {
+  while (i < n && dict.sectionOf(idx[i]!) === SECTION_HEADER) {
     const tag = idx[i]!;
     const e = tag < c.header.byTag.length ? c.header.byTag[tag] : undefined;
-    if (e !== undefined && !e.isGroup) header[e.key] = convert(e, buf, idx[i + 1]!, idx[i + 2]!, c.header, mt);
+    if (e !== undefined && !e.isGroup) header[e.key] = convert(e, buf, idx[i + 1]!, idx[i + 2]!, c.header, mt, trusted);
     i += 3;
   }
   checkRequired(c.header, header, mt);
@@ -601,7 +631,7 @@ export function fromMessage(msg: FixMessage): TypedMessage {
   const skipStack: SectionDef[] = [];
   for (; i < n; i += 3) {
     const tag = idx[i]!;
-    if (tag === 10 || dict.isTrailerField(tag)) break;
+    if (tag === 10 || dict.sectionOf(tag) === SECTION_TRAILER) break;
     const vs = idx[i + 1]!, ve = idx[i + 2]!;
     // Unmodelled groups: skip their members (and their nested groups).
     while (skipDepth > 0) {
@@ -621,7 +651,7 @@ export function fromMessage(msg: FixMessage): TypedMessage {
       const s = top.spec;
       if (tag === s.delimiter) {
         if (top.obj !== null && top.seen > 0) checkRequired(s, top.obj, mt);
-        top.obj = {};
+        top.obj = s.create();
         top.arr.push(top.obj);
         top.seen = 1;
         break;
@@ -642,7 +672,7 @@ export function fromMessage(msg: FixMessage): TypedMessage {
     }
     if (!e.isGroup) {
       if (top.obj[e.key] !== undefined && e.tag !== s.delimiter) fail(s, mt, tag, `tag ${tag} appears more than once`);
-      top.obj[e.key] = convert(e, buf, vs, ve, s, mt);
+      top.obj[e.key] = convert(e, buf, vs, ve, s, mt, trusted);
       continue;
     }
     const count = parseIntBytes(buf, vs, ve);
@@ -675,13 +705,13 @@ function checkRequired(spec: CSpec, obj: Record<string, unknown>, mt: string): v
   }
 }
 
-function convert(e: CField, buf: Buffer, vs: number, ve: number, spec: CSpec, mt: string): unknown {
+function convert(e: CField, buf: Buffer, vs: number, ve: number, spec: CSpec, mt: string, trusted: boolean): unknown {
   if (ve === vs) fail(spec, mt, e.tag, `tag ${e.tag} (${e.key}) has no value`);
   switch (e.conv) {
     case INT: {
       const v = parseIntBytes(buf, vs, ve);
       if (v === undefined) fail(spec, mt, e.tag, `tag ${e.tag} (${e.key}) is not an integer`);
-      if (e.def.values !== null && checkValue(e.def, buf, vs, ve) !== 0) badValue(e, buf, vs, ve, spec, mt);
+      if (!trusted && e.def.values !== null && checkValue(e.def, buf, vs, ve) !== 0) badValue(e, buf, vs, ve, spec, mt);
       return v;
     }
     case DEC: {
@@ -695,7 +725,7 @@ function convert(e: CField, buf: Buffer, vs: number, ve: number, spec: CSpec, mt
       return b === 0x59;
     }
     default:
-      if (e.checked && checkValue(e.def, buf, vs, ve) !== 0) badValue(e, buf, vs, ve, spec, mt);
+      if (!trusted && e.checked && checkValue(e.def, buf, vs, ve) !== 0) badValue(e, buf, vs, ve, spec, mt);
       return latin1Slice(buf, vs, ve);
   }
 }
@@ -705,11 +735,11 @@ function badValue(e: CField, buf: Buffer, vs: number, ve: number, spec: CSpec, m
 }
 
 /** Like fromMessage, but insists on one MsgType. */
-export function fromMessageAs<T extends TypedMsgType>(msg: FixMessage, msgType: T): MessageOf<T> {
+export function fromMessageAs<T extends TypedMsgType>(msg: FixMessage, msgType: T, opts?: FromMessageOptions): MessageOf<T> {
   if (msg.msgType !== msgType) {
     throw new TypedMessageError(msg.msgType, 35, `expected MsgType ${msgType}, got ${JSON.stringify(msg.msgType)}`);
   }
-  return fromMessage(msg) as MessageOf<T>;
+  return fromMessage(msg, opts) as MessageOf<T>;
 }
 
 // ---------------------------------------------------------------------------------------------------------

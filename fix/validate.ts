@@ -5,7 +5,10 @@
 // fields whose value needs no dictionary check.
 import { latin1Slice, type FixMessage } from './codec.ts';
 import type { Dictionary, FieldDef, GroupDef, SectionDef } from './dictionary/dictionary.ts';
-import { USER_TAG_MIN } from './dictionary/dictionary.ts';
+import {
+  SECTION_HEADER, SECTION_TRAILER, TYPE_BOOLEAN, TYPE_CHAR, TYPE_DATE, TYPE_DECIMAL, TYPE_INT, TYPE_MONTHYEAR,
+  TYPE_STRING, TYPE_TIMEONLY, TYPE_TIMESTAMP, USER_TAG_MIN,
+} from './dictionary/dictionary.ts';
 
 export interface SessionRejection {
   /** SessionRejectReason(373) */
@@ -101,13 +104,129 @@ interface GroupCtx {
   id: number; // stamp id of the current instance
 }
 
+// Per-call state, kept at module level so the walk allocates nothing per field (JS runs one call at a time).
+const stack: GroupCtx[] = [];
+let depth = 0;
+let problem: SessionRejection | null = null;
+let groupRequiredMissing = 0;
+
+function pushGroup(def: GroupDef, expected: number): void {
+  let g = stack[depth];
+  if (g === undefined) {
+    g = { def, expected, instances: 0, id: 0 };
+    stack[depth] = g;
+  } else {
+    g.def = def;
+    g.expected = expected;
+    g.instances = 0;
+    g.id = 0;
+  }
+  depth++;
+}
+
+function closeInstance(g: GroupCtx): void {
+  if (g.instances === 0 || groupRequiredMissing !== 0) return;
+  const req = g.def.required;
+  for (let k = 0; k < req.length; k++) {
+    const r = req[k]!;
+    if (grpStamp[r] !== g.id) { groupRequiredMissing = r; return; }
+  }
+}
+
+function closeGroup(g: GroupCtx): void {
+  closeInstance(g);
+  if (g.instances !== g.expected && problem === null) problem = rejection(16, g.def.countTag);
+}
+
+interface Flags {
+  checkValues: boolean;
+  checkUser: boolean;
+  allowUnknown: boolean;
+  checkFormats: boolean;
+}
+
+function walk(
+  dict: Dictionary, buf: Buffer, idx: number[], from: number, to: number, section: SectionDef, levelId: number,
+  isBody: boolean, f: Flags,
+): void {
+  for (let i = from; i < to; i += 3) {
+    const tag = idx[i]!;
+    const vs = idx[i + 1]!;
+    const ve = idx[i + 2]!;
+    const inTable = tag >= 0 && tag < STAMP_SIZE;
+
+    // Place the field: in the innermost open group that takes it, else close groups until one does.
+    let placedInGroup = false;
+    while (depth > 0) {
+      const g = stack[depth - 1]!;
+      const gd = g.def;
+      if (tag === gd.delimiter || (g.instances > 0 && inTable && grpStamp[tag] === g.id && gd.fields.has(tag))) {
+        // The delimiter, or a member already set in this instance, starts a new instance.
+        closeInstance(g);
+        g.instances++;
+        g.id = nextGen();
+        if (inTable) grpStamp[tag] = g.id;
+        placedInGroup = true;
+        break;
+      }
+      if (gd.fields.has(tag)) {
+        if (g.instances === 0) {
+          if (problem === null) problem = rejection(15, tag);
+          g.instances++;
+          g.id = nextGen();
+        }
+        if (inTable) grpStamp[tag] = g.id;
+        placedInGroup = true;
+        break;
+      }
+      closeGroup(g);
+      depth--;
+    }
+
+    if (!placedInGroup && inTable) {
+      if (topStamp[tag] === levelId && problem === null) problem = rejection(13, tag);
+      topStamp[tag] = levelId;
+    }
+    if (problem !== null) continue; // later fields only matter for the required-field presence above
+
+    const fd = dict.field(tag);
+    if (ve === vs) {
+      if (f.checkValues) { problem = rejection(4, tag); continue; }
+    } else if (fd !== undefined && f.checkFormats && (fd.typeCode !== TYPE_STRING || fd.values !== null)) {
+      const bad = checkValue(fd, buf, vs, ve);
+      if (bad !== 0) { problem = rejection(bad, tag); continue; }
+    }
+
+    if (fd === undefined) {
+      if (f.checkUser || tag < USER_TAG_MIN) { problem = rejection(0, tag); continue; }
+    } else if (isBody && !placedInGroup && !section.fields.has(tag) && !f.allowUnknown) {
+      problem = rejection(2, tag);
+      continue;
+    }
+
+    // A NumInGroup field opens its group.
+    if (fd !== undefined && fd.type === 'NUMINGROUP') {
+      const container: SectionDef = placedInGroup ? stack[depth - 1]!.def : section;
+      const gd = container.groups.get(tag);
+      if (gd !== undefined) {
+        const count = parseCount(buf, vs, ve);
+        if (count < 0) { if (ve !== vs) problem = rejection(6, tag); continue; }
+        pushGroup(gd, count);
+      }
+    }
+  }
+  while (depth > 0) closeGroup(stack[--depth]!);
+}
+
 /** Validates `msg`; null when it passes, else what to put in the Reject. */
 export function validateMessage(msg: FixMessage, dict: Dictionary, opts?: ValidateOptions): SessionRejection | null {
-  const checkValues = opts?.checkFieldsHaveValues !== false;
-  const checkUser = opts?.checkUserDefinedFields !== false;
-  const allowUnknown = opts?.allowUnknownMessageFields === true;
+  const flags: Flags = {
+    checkValues: opts?.checkFieldsHaveValues !== false,
+    checkUser: opts?.checkUserDefinedFields !== false,
+    allowUnknown: opts?.allowUnknownMessageFields === true,
+    checkFormats: opts?.checkFieldValues !== false,
+  };
   const checkOrder = opts?.checkFieldsOutOfOrder !== false;
-  const checkFormats = opts?.checkFieldValues !== false;
   const checkRequired = opts?.checkRequiredFields !== false;
 
   const { buf, idx } = msg.bytes();
@@ -115,129 +234,44 @@ export function validateMessage(msg: FixMessage, dict: Dictionary, opts?: Valida
 
   // 1. Structure: header fields, then body fields, then trailer fields.
   let headerEnd = 0; // index (in idx units) of the first non-header field
-  while (headerEnd < n && dict.isHeaderField(idx[headerEnd]!)) headerEnd += 3;
+  while (headerEnd < n && dict.sectionOf(idx[headerEnd]!) === SECTION_HEADER) headerEnd += 3;
   let trailerStart = headerEnd;
-  while (trailerStart < n && !dict.isTrailerField(idx[trailerStart]!)) trailerStart += 3;
+  while (trailerStart < n && dict.sectionOf(idx[trailerStart]!) !== SECTION_TRAILER) trailerStart += 3;
   if (checkOrder) {
     for (let i = headerEnd; i < trailerStart; i += 3) {
-      if (dict.isHeaderField(idx[i]!)) return rejection(14, idx[i]!);
+      if (dict.sectionOf(idx[i]!) === SECTION_HEADER) return rejection(14, idx[i]!);
     }
     for (let i = trailerStart; i < n; i += 3) {
-      if (!dict.isTrailerField(idx[i]!)) return rejection(14, idx[i]!);
+      if (dict.sectionOf(idx[i]!) !== SECTION_TRAILER) return rejection(14, idx[i]!);
     }
   }
 
   // 2. MsgType
-  const mt = msg.msgType;
-  const def = dict.message(mt);
+  const def = dict.message(msg.msgType);
   if (def === undefined) return rejection(11);
 
-  // Walk every field: placement (groups), repeats, values. The first such problem is kept and reported after
-  // the required-field checks, which QuickFIX makes first.
-  let problem: SessionRejection | null = null;
-  let groupRequiredMissing = 0;
+  // 3. Walk every field: placement in groups, repeats, values. The first such problem is kept and reported
+  // after the required-field checks, which QuickFIX makes first.
+  problem = null;
+  groupRequiredMissing = 0;
+  depth = 0;
   const headerId = nextGen();
   const bodyId = nextGen();
   const trailerId = nextGen();
-  const stack: GroupCtx[] = [];
+  walk(dict, buf as Buffer, idx, 0, headerEnd, dict.header, headerId, false, flags);
+  walk(dict, buf as Buffer, idx, headerEnd, trailerStart, def, bodyId, true, flags);
+  walk(dict, buf as Buffer, idx, trailerStart, n, dict.trailer, trailerId, false, flags);
+  const found: SessionRejection | null = problem;
+  problem = null;
 
-  const walkSection = (from: number, to: number, section: SectionDef, levelId: number, isBody: boolean): void => {
-    for (let i = from; i < to; i += 3) {
-      const tag = idx[i]!;
-      const vs = idx[i + 1]!;
-      const ve = idx[i + 2]!;
-      const fd = tag >= 0 ? dict.field(tag) : undefined;
-
-      // Place the field: in the innermost open group that takes it, else close groups until one does.
-      let placedInGroup = false;
-      while (stack.length > 0) {
-        const g = stack[stack.length - 1]!;
-        const gd = g.def;
-        if (tag === gd.delimiter || (gd.fields.has(tag) && g.instances > 0 && inInstance(tag, g.id))) {
-          // The delimiter, or a member already set in this instance, starts a new instance.
-          closeInstance(g);
-          g.instances++;
-          g.id = nextGen();
-          markInstance(tag, g.id);
-          placedInGroup = true;
-          break;
-        }
-        if (gd.fields.has(tag)) {
-          if (g.instances === 0) {
-            problem ??= rejection(15, tag);
-            g.instances++;
-            g.id = nextGen();
-          }
-          markInstance(tag, g.id);
-          placedInGroup = true;
-          break;
-        }
-        closeGroup(g);
-        stack.pop();
-      }
-
-      if (!placedInGroup) {
-        if (tag >= 0 && tag < STAMP_SIZE) {
-          if (topStamp[tag] === levelId) problem ??= rejection(13, tag);
-          topStamp[tag] = levelId;
-        }
-      }
-
-      if (problem !== null) continue; // later fields only matter for the required-field presence above
-
-      if (ve === vs) {
-        if (checkValues) { problem = rejection(4, tag); continue; }
-      } else if (fd !== undefined && checkFormats) {
-        const bad = checkValue(fd, buf, vs, ve);
-        if (bad !== 0) { problem = rejection(bad, tag); continue; }
-      }
-
-      if (fd === undefined) {
-        if (checkUser || tag < USER_TAG_MIN) { problem = rejection(0, tag); continue; }
-      } else if (isBody && !placedInGroup && !section.fields.has(tag) && !allowUnknown) {
-        problem = rejection(2, tag);
-        continue;
-      }
-
-      // A NumInGroup field opens its group.
-      const container: SectionDef = placedInGroup ? stack[stack.length - 1]!.def : section;
-      const gd = container.groups.get(tag);
-      if (gd !== undefined) {
-        const count = parseCount(buf, vs, ve);
-        if (count < 0) { if (ve !== vs) problem = rejection(6, tag); continue; }
-        stack.push({ def: gd, expected: count, instances: 0, id: 0 });
-      }
-    }
-    while (stack.length > 0) closeGroup(stack.pop()!);
-  };
-
-  const inInstance = (tag: number, id: number): boolean => tag >= 0 && tag < STAMP_SIZE && grpStamp[tag] === id;
-  const markInstance = (tag: number, id: number): void => {
-    if (tag >= 0 && tag < STAMP_SIZE) grpStamp[tag] = id;
-  };
-  const closeInstance = (g: GroupCtx): void => {
-    if (g.instances === 0 || groupRequiredMissing !== 0) return;
-    for (const r of g.def.required) {
-      if (grpStamp[r] !== g.id) { groupRequiredMissing = r; return; }
-    }
-  };
-  const closeGroup = (g: GroupCtx): void => {
-    closeInstance(g);
-    if (g.instances !== g.expected) problem ??= rejection(16, g.def.countTag);
-  };
-
-  walkSection(0, headerEnd, dict.header, headerId, false);
-  walkSection(headerEnd, trailerStart, def, bodyId, true);
-  walkSection(trailerStart, n, dict.trailer, trailerId, false);
-
-  // 3. Required fields: header, trailer, body, then inside group instances.
+  // 4. Required fields: header, trailer, body, then inside group instances.
   if (checkRequired) {
     for (const r of dict.header.required) if (topStamp[r] !== headerId) return rejection(1, r);
     for (const r of dict.trailer.required) if (topStamp[r] !== trailerId) return rejection(1, r);
     for (const r of def.required) if (topStamp[r] !== bodyId) return rejection(1, r);
     if (groupRequiredMissing !== 0) return rejection(1, groupRequiredMissing);
   }
-  return problem;
+  return found;
 }
 
 function parseCount(buf: Uint8Array, vs: number, ve: number): number {
@@ -258,29 +292,29 @@ const enum_ = 5;
 const format = 6;
 
 export function checkValue(fd: FieldDef, buf: Uint8Array, vs: number, ve: number): number {
-  switch (fd.type) {
-    case 'INT': case 'LENGTH': case 'SEQNUM': case 'NUMINGROUP': case 'DAYOFMONTH':
+  switch (fd.typeCode) {
+    case TYPE_INT:
       if (!isInt(buf, vs, ve)) return format;
       break;
-    case 'FLOAT': case 'PRICE': case 'QTY': case 'AMT': case 'PRICEOFFSET': case 'PERCENTAGE':
+    case TYPE_DECIMAL:
       if (!isDecimal(buf, vs, ve)) return format;
       break;
-    case 'CHAR':
+    case TYPE_CHAR:
       if (ve - vs !== 1) return format;
       break;
-    case 'BOOLEAN':
+    case TYPE_BOOLEAN:
       if (ve - vs !== 1 || (buf[vs] !== 0x59 && buf[vs] !== 0x4e)) return format;
       break;
-    case 'UTCTIMESTAMP':
+    case TYPE_TIMESTAMP:
       if (!isTimestamp(buf, vs, ve)) return format;
       break;
-    case 'UTCTIMEONLY':
+    case TYPE_TIMEONLY:
       if (!isTimeOnly(buf, vs, ve)) return format;
       break;
-    case 'UTCDATEONLY': case 'UTCDATE': case 'LOCALMKTDATE':
+    case TYPE_DATE:
       if (ve - vs !== 8 || !isDate(buf, vs)) return format;
       break;
-    case 'MONTHYEAR':
+    case TYPE_MONTHYEAR:
       if (!isMonthYear(buf, vs, ve)) return format;
       break;
     default:

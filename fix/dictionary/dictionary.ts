@@ -28,7 +28,36 @@ export interface FieldDef {
   readonly valueNames: Readonly<Record<string, string>> | null;
   /** MULTIPLEVALUESTRING etc.: space-separated values, each checked against `values`. */
   readonly multiValue: boolean;
+  /** The value syntax to check (TYPE_* below), precomputed from `type`. */
+  readonly typeCode: number;
 }
+
+// Value syntaxes, by how they are checked.
+export const TYPE_STRING = 0;
+export const TYPE_INT = 1;
+export const TYPE_DECIMAL = 2;
+export const TYPE_CHAR = 3;
+export const TYPE_BOOLEAN = 4;
+export const TYPE_TIMESTAMP = 5;
+export const TYPE_TIMEONLY = 6;
+export const TYPE_DATE = 7;
+export const TYPE_MONTHYEAR = 8;
+export const TYPE_DATA = 9;
+
+const TYPE_CODES: Record<string, number> = {
+  INT: TYPE_INT, LENGTH: TYPE_INT, SEQNUM: TYPE_INT, NUMINGROUP: TYPE_INT, DAYOFMONTH: TYPE_INT,
+  FLOAT: TYPE_DECIMAL, PRICE: TYPE_DECIMAL, QTY: TYPE_DECIMAL, AMT: TYPE_DECIMAL, PRICEOFFSET: TYPE_DECIMAL,
+  PERCENTAGE: TYPE_DECIMAL,
+  CHAR: TYPE_CHAR, BOOLEAN: TYPE_BOOLEAN,
+  UTCTIMESTAMP: TYPE_TIMESTAMP, UTCTIMEONLY: TYPE_TIMEONLY,
+  UTCDATEONLY: TYPE_DATE, UTCDATE: TYPE_DATE, LOCALMKTDATE: TYPE_DATE,
+  MONTHYEAR: TYPE_MONTHYEAR, DATA: TYPE_DATA,
+};
+
+/** Where a tag belongs in a message of this dictionary. */
+export const SECTION_BODY = 0;
+export const SECTION_HEADER = 1;
+export const SECTION_TRAILER = 2;
 
 /** A part of a message: header, trailer, body, or one instance of a repeating group. */
 export interface SectionDef {
@@ -66,6 +95,8 @@ export interface Dictionary {
   readonly messages: ReadonlyMap<string, MessageDef>;
   isHeaderField(tag: number): boolean;
   isTrailerField(tag: number): boolean;
+  /** SECTION_HEADER, SECTION_TRAILER, or SECTION_BODY (also for unknown tags). */
+  sectionOf(tag: number): number;
 }
 
 const MULTI_VALUE_TYPES = new Set(['MULTIPLEVALUESTRING', 'MULTIPLESTRINGVALUE', 'MULTIPLECHARVALUE']);
@@ -99,6 +130,7 @@ class Builder {
       values,
       valueNames: f.values ?? null,
       multiValue: MULTI_VALUE_TYPES.has(f.type),
+      typeCode: TYPE_CODES[f.type] ?? TYPE_STRING,
     };
     this.fieldsByTag.set(f.tag, def);
     this.fieldsByName.set(f.name, def);
@@ -170,6 +202,19 @@ class LoadedDictionary implements Dictionary {
     this.byTag = new Array<FieldDef | undefined>(max + 1).fill(undefined);
     for (const [t, f] of b.fieldsByTag) if (t >= 0) this.byTag[t] = f;
     this.byName = b.fieldsByName;
+    this.sections = new Uint8Array(Math.max(max + 1, 1024));
+    const mark = (sec: SectionDef, code: number): void => {
+      for (const t of sec.order) if (t >= 0 && t < this.sections.length) this.sections[t] = code;
+      for (const g of sec.groups.values()) mark(g, code);
+    };
+    mark(this.header, SECTION_HEADER);
+    mark(this.trailer, SECTION_TRAILER);
+  }
+
+  private readonly sections: Uint8Array;
+
+  sectionOf(tag: number): number {
+    return tag >= 0 && tag < this.sections.length ? this.sections[tag]! : SECTION_BODY;
   }
 
   field(tag: number): FieldDef | undefined {
@@ -182,16 +227,11 @@ class LoadedDictionary implements Dictionary {
     return this.messages.get(msgType);
   }
   isHeaderField(tag: number): boolean {
-    return this.header.fields.has(tag) || isHeaderGroupMember(this.header, tag);
+    return this.sectionOf(tag) === SECTION_HEADER;
   }
   isTrailerField(tag: number): boolean {
-    return this.trailer.fields.has(tag);
+    return this.sectionOf(tag) === SECTION_TRAILER;
   }
-}
-
-function isHeaderGroupMember(s: SectionDef, tag: number): boolean {
-  for (const g of s.groups.values()) if (g.fields.has(tag) || isHeaderGroupMember(g, tag)) return true;
-  return false;
 }
 
 export function loadDictionary(src: DictionarySource): Dictionary {
