@@ -17,8 +17,14 @@ describe('Parley protocol', () => {
       expect(f.tag).toBeLessThanOrEqual(9999);
       expect(d.field(f.tag)?.name).toBe(f.name);
     }
-    for (const m of Object.values(MSG)) expect(d.message(m)?.msgType).toBe(m);
+    for (const m of Object.values(MSG)) {
+      expect(d.message(m)?.msgType).toBe(m);
+      expect(d.field(35)?.values?.has(m), `MsgType(35) value ${m}`).toBe(true);
+    }
     expect(d.message('A')?.fields.has(TAG.Attestation)).toBe(true);
+    expect(d.field(TAG.Decision)?.values?.has('STEP_UP')).toBe(true);
+    expect(d.field(TAG.StatusScope)?.values?.has('LOGON')).toBe(true);
+    expect(d.field(TAG.StepUpResult)?.values?.has('SUCCESS')).toBe(true);
   });
 
   it('security status and step-up messages survive the wire', () => {

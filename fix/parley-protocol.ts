@@ -6,7 +6,7 @@
  * Imports only fix/ files (layering).
  */
 import type { Field, FixMessage } from './codec.ts';
-import { extendDictionary, fix44Dictionary, type Dictionary, type DictionaryExtension } from './dictionary/dictionary.ts';
+import { extendDictionary, fix44Dictionary, loadDictionary, type Dictionary, type DictionaryExtension } from './dictionary/dictionary.ts';
 
 export const TAG = {
   // Standard FIX 4.4 tags Parley's messages reuse.
@@ -72,6 +72,9 @@ const DECISIONS = { allow: 'ALLOW', 'step-up': 'STEP_UP', deny: 'DENY', downgrad
 const SCOPES = { logon: 'LOGON', action: 'ACTION', posture: 'POSTURE', reattest: 'REATTEST', policy: 'POLICY', revocation: 'REVOCATION' };
 const RESULTS = { success: 'SUCCESS', failed: 'FAILED', locked: 'LOCKED', expired: 'EXPIRED', unknown: 'UNKNOWN' };
 
+/** Dictionary `values` are wire value → description. */
+const wireValues = (m: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(m).map(([k, v]) => [v, k]));
+
 const factorsGroup = { g: TAG.NoFactors, r: false, items: [
   { f: TAG.FactorName, r: true }, { f: TAG.FactorCondition, r: false }, { f: TAG.FactorScore, r: false },
 ] };
@@ -81,14 +84,14 @@ const req = (f: number) => ({ f, r: true });
 export const PARLEY_EXTENSION: DictionaryExtension = {
   fields: [
     { tag: TAG.Attestation, name: 'ParleyAttestation', type: 'STRING' },
-    { tag: TAG.Decision, name: 'ParleyDecision', type: 'STRING', values: DECISIONS },
+    { tag: TAG.Decision, name: 'ParleyDecision', type: 'STRING', values: wireValues(DECISIONS) },
     { tag: TAG.RiskScore, name: 'ParleyRiskScore', type: 'INT' },
     { tag: TAG.NoFactors, name: 'NoParleyFactors', type: 'NUMINGROUP' },
     { tag: TAG.FactorName, name: 'ParleyFactorName', type: 'STRING' },
     { tag: TAG.FactorCondition, name: 'ParleyFactorCondition', type: 'STRING' },
     { tag: TAG.FactorScore, name: 'ParleyFactorScore', type: 'INT' },
     { tag: TAG.PolicyReason, name: 'ParleyPolicyReason', type: 'STRING' },
-    { tag: TAG.StatusScope, name: 'ParleyStatusScope', type: 'STRING', values: SCOPES },
+    { tag: TAG.StatusScope, name: 'ParleyStatusScope', type: 'STRING', values: wireValues(SCOPES) },
     { tag: TAG.ChallengeID, name: 'ParleyChallengeID', type: 'STRING' },
     { tag: TAG.StepUpMethods, name: 'ParleyStepUpMethods', type: 'MULTIPLEVALUESTRING', values: { totp: 'TOTP', webauthn: 'WEBAUTHN' } },
     { tag: TAG.ChallengeExpireTime, name: 'ParleyChallengeExpireTime', type: 'UTCTIMESTAMP' },
@@ -99,7 +102,7 @@ export const PARLEY_EXTENSION: DictionaryExtension = {
     { tag: TAG.StepUpMethod, name: 'ParleyStepUpMethod', type: 'STRING', values: { totp: 'TOTP', webauthn: 'WEBAUTHN' } },
     { tag: TAG.StepUpCode, name: 'ParleyStepUpCode', type: 'STRING' },
     { tag: TAG.WebAuthnResponse, name: 'ParleyWebAuthnResponse', type: 'STRING' },
-    { tag: TAG.StepUpResult, name: 'ParleyStepUpResult', type: 'STRING', values: RESULTS },
+    { tag: TAG.StepUpResult, name: 'ParleyStepUpResult', type: 'STRING', values: wireValues(RESULTS) },
     { tag: TAG.AttestDeadline, name: 'ParleyAttestDeadline', type: 'UTCTIMESTAMP' },
     { tag: TAG.AttestInterval, name: 'ParleyAttestInterval', type: 'INT' },
     { tag: TAG.RequestRef, name: 'ParleyRequestRef', type: 'STRING' },
@@ -152,7 +155,19 @@ export const PARLEY_EXTENSION: DictionaryExtension = {
 let dict: Dictionary | undefined;
 /** FIX 4.4 plus Parley's messages and tags (built on first use). */
 export function parleyDictionary(): Dictionary {
-  dict ??= extendDictionary(fix44Dictionary(), PARLEY_EXTENSION);
+  if (dict) return dict;
+  const ext = extendDictionary(fix44Dictionary(), PARLEY_EXTENSION);
+  // MsgType(35) enumerates its values; the new U… types must be among them or every Parley message is
+  // rejected as "value out of range for tag 35". (extendDictionary leaves field 35 as the base has it.)
+  const src = ext.source;
+  const f35 = src.fields.find((f) => f.tag === 35);
+  const missing = (PARLEY_EXTENSION.messages ?? []).filter((m) => f35?.values && !(m.msgType in f35.values));
+  if (f35?.values && missing.length) {
+    const values = { ...f35.values, ...Object.fromEntries(missing.map((m) => [m.msgType, m.name])) };
+    dict = loadDictionary({ ...src, fields: src.fields.map((f) => (f.tag === 35 ? { ...f, values } : f)) });
+  } else {
+    dict = ext;
+  }
   return dict;
 }
 

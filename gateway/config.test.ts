@@ -42,6 +42,16 @@ describe('gateway config', () => {
     expect(e.issues[0]?.field).toBe('listen.fixport');
   });
 
+  it('validates the decision-core sections and names their fields', () => {
+    expect(errorOf(() => parseConfig({ risk: { auth: { totp: -1 } } }, 'x.json')).issues[0]?.field).toBe('risk.auth.totp');
+    expect(errorOf(() => parseConfig({ risk: { nope: {} } }, 'x.json')).issues[0]?.field).toBe('risk.nope');
+    expect(errorOf(() => parseConfig({ posture: { maxDaysSinceLastPatch: 'x' } }, 'x.json')).issues[0]?.field).toMatch(/^posture\./);
+    expect(errorOf(() => parseConfig({ network: { zones: { mars: ['10.0.0.0/8'] } } }, 'x.json')).issues[0]?.field).toBe('network.zones.mars');
+    const c = parseConfig({ network: { corporate: ['192.168.0.0/16'] } }, 'x.json');
+    expect(c.riskConfig.network.corporateCidrs).toEqual(['192.168.0.0/16']);
+    expect(c.paths.policyDir).toMatch(/gateway\/policy\/default$/);
+  });
+
   it('refuses a non-loopback listen address', () => {
     const e = errorOf(() => parseConfig({ listen: { host: '0.0.0.0' } }, 'x.json'));
     expect(e.issues[0]?.field).toBe('listen.host');

@@ -5,7 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { compileNetworks } from './policy/network.ts';
+import { parsePosturePolicy, type PosturePolicy } from './posture/policy.ts';
+import { parseRiskConfig, type RiskConfig } from './risk/score.ts';
 
 const port = z.number().int().min(0).max(65535);
 const loopback = z.string().refine((h) => h === '127.0.0.1' || h === '::1' || h === 'localhost', {
@@ -58,11 +62,13 @@ export const configSchema = z.object({
   }).strict().prefault({}),
   users: z.string().default('users.json'),
   policy: z.object({
-    dir: z.string().default('policy'),
+    /** Folder of *.cedar files and the schema; null = the shipped default policy (gateway/policy/default). */
+    dir: z.string().nullable().default(null),
     mode: z.enum(['enforce', 'log-only']).default('enforce'),
   }).strict().prefault({}),
   geoip: z.object({ mmdb: z.string().nullable().default(null) }).strict().prefault({}),
   network: z.object({
+    /** Corporate LAN: the access policy's "corporate-lan", and the risk score's corporate network unless risk.network says otherwise. */
     corporate: z.array(cidr).default(['127.0.0.0/8', '10.0.0.0/8', '::1/128']),
     /** Labelled networks for the access policy (e.g. privileged access workstations). */
     zones: z.record(z.string(), z.array(cidr)).default({}),
@@ -75,6 +81,8 @@ export const configSchema = z.object({
     methods: z.array(z.enum(['totp', 'webauthn'])).min(1).default(['totp', 'webauthn']),
     challengeTtlSec: z.number().int().min(10).max(900).default(120),
     maxAttempts: z.number().int().min(1).max(10).default(3),
+    /** After maxAttempts wrong answers (or 5 wrong passwords) the user is locked out this long. */
+    lockoutSec: z.number().int().min(1).max(86_400).default(900),
     /** RFC 9470 max_age: an action step-up older than this is asked again. */
     maxAuthAgeSec: z.number().int().min(0).max(86_400).default(900),
     rfqNotionalLimit: z.number().positive().default(5_000_000),
@@ -83,8 +91,8 @@ export const configSchema = z.object({
   }).strict().prefault({}),
   attestation: z.object({
     maxAgeMs: z.number().int().min(1_000).max(3_600_000).default(120_000),
-    reattestIntervalSec: z.number().min(1).max(86_400).default(300),
-    graceSec: z.number().min(1).max(3_600).default(30),
+    reattestIntervalSec: z.number().min(0.2).max(86_400).default(300),
+    graceSec: z.number().min(0).max(3_600).default(30),
     onLapse: z.enum(['end', 'downgrade']).default('end'),
   }).strict().prefault({}),
   rateLimit: z.object({
@@ -111,6 +119,10 @@ export type GatewayConfigInput = z.input<typeof configSchema>;
 export type GatewayConfig = z.output<typeof configSchema> & {
   /** Absolute path of the file this came from (or '<inline>'). */
   source: string;
+  /** The `risk` section merged over the decision core's defaults (corporate CIDRs from `network.corporate`). */
+  riskConfig: RiskConfig;
+  /** The `posture` section merged over the posture defaults. */
+  postureConfig: PosturePolicy;
   /** Absolute paths, resolved once. */
   paths: ResolvedPaths;
 };
@@ -147,6 +159,24 @@ export function parseConfig(value: unknown, file: string): GatewayConfig {
     }));
   }
   const c = r.data;
+  // Sections owned by the decision core are validated by it; its messages start with the field path.
+  const section = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      const msg = (e as Error).message;
+      const m = /^([A-Za-z0-9_.[\]-]+): (.*)$/s.exec(msg);
+      throw new ConfigError(file, [{ field: m ? m[1]! : '(section)', message: m ? m[2]! : msg }]);
+    }
+  };
+  const riskInput = { ...c.risk } as Record<string, unknown>;
+  const riskNet = (riskInput.network ?? {}) as Record<string, unknown>;
+  if (typeof riskNet === 'object' && riskNet !== null && !('corporateCidrs' in riskNet)) {
+    riskInput.network = { ...riskNet, corporateCidrs: c.network.corporate };
+  }
+  const riskConfig = section(() => parseRiskConfig(riskInput, 'risk'));
+  const postureConfig = section(() => parsePosturePolicy(c.posture, 'posture'));
+  section(() => compileNetworks(c.network, 'network'));
   const base = file === '<inline>' ? process.cwd() : dirname(file);
   const at = (p: string, from = base) => (isAbsolute(p) ? p : resolve(from, p));
   const dataDir = at(c.dataDir);
@@ -154,10 +184,12 @@ export function parseConfig(value: unknown, file: string): GatewayConfig {
   return {
     ...c,
     source: file,
+    riskConfig,
+    postureConfig,
     paths: {
       dataDir,
       users: at(c.users, dataDir),
-      policyDir: at(c.policy.dir, dataDir),
+      policyDir: c.policy.dir === null ? fileURLToPath(new URL('./policy/default', import.meta.url)) : at(c.policy.dir),
       mmdb: c.geoip.mmdb === null ? null : at(c.geoip.mmdb),
       audit: at(c.audit.file, dataDir),
       adminSocket: at(c.admin.socket, dataDir),

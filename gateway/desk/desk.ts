@@ -175,6 +175,11 @@ export class DealerDesk extends EventEmitter {
     return { ok: true, trade, duplicate: false };
   }
 
+  /** A quote still known to the desk (live or recently expired). */
+  quote(quoteId: string): Quote | undefined {
+    return this.#quotes.get(quoteId)?.quote;
+  }
+
   cancel(owner: Owner, quoteReqId: string): boolean {
     const rfq = this.#rfqs.get(rfqKey(owner.user, quoteReqId));
     if (!rfq || rfq.status !== 'open') return false;

@@ -121,6 +121,7 @@ export class GatewayCa {
       entries: entries.map((e) => ({ serialNumber: e.serial, revocationDate: e.time, reason: e.reason ?? x509.X509CrlReason.unspecified })),
       extensions: [await x509.AuthorityKeyIdentifierExtension.create(this.cert)],
     });
-    return crl.toString('pem');
+    // OpenSSL (the TLS stack that checks it) reads only the 'X509 CRL' PEM label.
+    return `${x509.PemConverter.encode(crl.rawData, 'X509 CRL')}\n`;
   }
 }

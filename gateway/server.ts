@@ -1,0 +1,257 @@
+/**
+ * The running gateway: composes the FIXS acceptor (fix/), the session logic (session/), the decision core
+ * (identity, risk, policy, geo, mfa, posture, audit), the dealer desk, the enrollment CA and its HTTPS
+ * endpoint, and the local admin channel, from one validated configuration.
+ */
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createFixsServer, type FixsServer } from '../fix/transport.ts';
+import { AdminServer } from './admin/channel.ts';
+import { AlertSink, AuditLog } from './audit/log.ts';
+import type { GatewayConfig } from './config.ts';
+import { DealerDesk } from './desk/desk.ts';
+import { TradeStore } from './desk/trade-store.ts';
+import { GatewayCa } from './enroll/ca.ts';
+import { EnrollServer } from './enroll/http.ts';
+import { CertRegistry, normSerial } from './enroll/registry.ts';
+import { TokenStore } from './enroll/tokens.ts';
+import { GeoIp } from './geo/geoip.ts';
+import { UserDirectory, verifyPassword } from './identity/directory.ts';
+import { TotpVerifier } from './mfa/totp.ts';
+import { WebAuthnService } from './mfa/webauthn.ts';
+import { AccessPolicy } from './policy/engine.ts';
+import { classifyNetwork, compileNetworks } from './policy/network.ts';
+import { evaluatePosture } from './posture/policy.ts';
+import { scoreRisk } from './risk/score.ts';
+import { postureVerifier, secondFactor } from './session/adapters.ts';
+import { SessionManager } from './session/manager.ts';
+import type { Audit, Ports } from './session/ports.ts';
+
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+export type StartOptions = {
+  /** Keep FIX session stores in memory (benchmarks); default: files under dataDir/sessions. */
+  memoryStores?: boolean;
+  /** Where operational messages go; default console.error. */
+  log?: (line: string) => void;
+};
+
+function readPem(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new StartupError(`${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (create a dev PKI with \`npm run pki -- <dir>\` or \`npm start\`, or set pki.* in the config)`);
+  }
+}
+
+export class Gateway {
+  readonly cfg: GatewayConfig;
+  fixPort = 0;
+  enrollPort = 0;
+  manager!: SessionManager;
+  desk!: DealerDesk;
+  policy!: AccessPolicy;
+  users!: UserDirectory;
+  registry!: CertRegistry;
+  tokens!: TokenStore;
+  ca!: GatewayCa;
+  auditLog!: AuditLog;
+  audit!: Audit;
+  #fix: FixsServer | undefined;
+  #enroll: EnrollServer | undefined;
+  #admin: AdminServer | undefined;
+  #crl = { pem: '', mtimeMs: -1 };
+  readonly #log: (line: string) => void;
+
+  private constructor(cfg: GatewayConfig, log: (line: string) => void) {
+    this.cfg = cfg;
+    this.#log = log;
+  }
+
+  static async start(cfg: GatewayConfig, opts: StartOptions = {}): Promise<Gateway> {
+    const g = new Gateway(cfg, opts.log ?? ((l) => console.error(l)));
+    try {
+      await g.#start(opts);
+    } catch (e) {
+      await g.close().catch(() => {});
+      throw e;
+    }
+    return g;
+  }
+
+  async #start(opts: StartOptions): Promise<void> {
+    const { cfg } = this;
+    const p = cfg.paths;
+    mkdirSync(p.dataDir, { recursive: true, mode: 0o700 });
+
+    const caPem = readPem(p.caCert, 'CA certificate');
+    const caKey = readPem(p.caKey, 'CA private key');
+    const serverCert = readPem(p.serverCert, 'gateway certificate');
+    const serverKey = readPem(p.serverKey, 'gateway private key');
+
+    this.users = existsSync(p.users) ? await UserDirectory.load(p.users) : UserDirectory.empty(p.users);
+    if (!existsSync(p.users)) this.#log(`gateway: no user directory at ${p.users} yet; add users with \`npm run gateway -- admin users add\``);
+    this.policy = await AccessPolicy.load(p.policyDir, { mode: cfg.policy.mode, rfqNotionalLimit: cfg.stepUp.rfqNotionalLimit, maxAuthAgeSec: cfg.stepUp.maxAuthAgeSec });
+    const geo = p.mmdb ? await GeoIp.open(p.mmdb) : GeoIp.none();
+    const networks = compileNetworks(cfg.network, 'network');
+
+    this.auditLog = await AuditLog.open(p.audit);
+    const alerts = new AlertSink({ log: this.auditLog, webhookUrl: cfg.audit.alertWebhook });
+    const logFail = (e: unknown) => this.#log(`gateway: audit write failed: ${(e as Error).message}`);
+    this.audit = {
+      event: (type, data) => { this.auditLog.append(type, data).catch(logFail); },
+      alert: (kind, data) => { alerts.alert(kind, data).catch(logFail); },
+    };
+
+    this.ca = await GatewayCa.load(caPem, caKey);
+    this.registry = new CertRegistry({ issued: p.issued, revoked: p.revoked, crl: p.crl });
+    await this.registry.writeCrl(this.ca);
+    this.tokens = TokenStore.open(p.tokens);
+
+    const trades = TradeStore.open(p.trades, (line, reason) => this.#log(`gateway: ${p.trades}:${line}: skipped (${reason})`));
+    this.desk = new DealerDesk({ dealers: cfg.desk.dealers, instruments: cfg.desk.instruments, quoteTtlMs: cfg.desk.quoteTtlMs, trades });
+
+    const webauthn = new WebAuthnService({ rpID: cfg.stepUp.rpId, origin: cfg.stepUp.origin });
+    const ports: Ports = {
+      decisions: {
+        user: (u) => this.users.get(u),
+        userByCompId: (c) => this.users.byCompId(c),
+        verifyPassword: (u, pw) => verifyPassword(u.passwordHash, pw),
+        score: (ctx) => scoreRisk(ctx, cfg.riskConfig),
+        authorize: (req) => this.policy.authorize(req),
+        network: (ip) => classifyNetwork(ip, networks),
+        country: (ip) => geo.country(ip),
+      },
+      posture: postureVerifier({
+        maxAgeMs: cfg.attestation.maxAgeMs,
+        evaluate: (report) => {
+          const r = evaluatePosture(report, cfg.postureConfig);
+          return { compliance: r.level, reasons: r.failures };
+        },
+      }),
+      mfa: secondFactor({
+        totp: new TotpVerifier(), webauthn,
+        // The signature counter moved: persist it so a cloned key shows up as a counter going backwards.
+        onCredentialUsed: () => { this.users.save().catch((e: unknown) => this.#log(`gateway: saving ${p.users}: ${(e as Error).message}`)); },
+      }),
+      audit: this.audit,
+      desk: this.desk,
+      settings: {
+        stepUp: cfg.stepUp,
+        attestation: cfg.attestation,
+        rateLimit: cfg.rateLimit,
+      },
+      isRevoked: (serial) => this.registry.isRevoked(serial),
+      certOwner: (serial) => this.registry.issued(serial)?.user,
+    };
+    this.manager = new SessionManager(ports, {
+      compId: cfg.fix.compId, heartBtIntSec: cfg.fix.heartBtIntSec, logonTimeoutMs: cfg.fix.logonTimeoutMs,
+      maxMessageBytes: cfg.fix.maxMessageBytes, storeDir: opts.memoryStores ? null : `${p.dataDir}/sessions`,
+    });
+
+    this.#fix = await createFixsServer({
+      key: serverKey, cert: serverCert, ca: caPem, host: cfg.listen.host, port: cfg.listen.fixPort,
+      crl: () => this.#currentCrl(),
+      onRefused: (info) => this.audit.event('connection.refused', info),
+    }, (conn) => this.manager.onConnection(conn));
+    this.fixPort = this.#fix.port;
+
+    this.#enroll = new EnrollServer({
+      host: cfg.listen.host, port: cfg.listen.enrollPort, serverCert, serverKey, ca: this.ca, tokens: this.tokens,
+      registry: this.registry, certHours: cfg.pki.clientCertHours,
+      onEvent: (e) => {
+        this.audit.event(e.type, e.data);
+        if (e.type === 'enroll.refused' || e.type === 'enroll.renew-refused') this.audit.alert(e.type, e.data);
+      },
+    });
+    this.enrollPort = await this.#enroll.listen();
+
+    this.#admin = await AdminServer.listen(p.adminSocket, (cmd, args) => this.#adminCommand(cmd, args));
+    this.audit.event('gateway.started', { fixPort: this.fixPort, enrollPort: this.enrollPort, policyMode: this.policy.mode, config: cfg.source });
+  }
+
+  /** The CRL the acceptor checks on every handshake; re-read when the file changes (offline revocations). */
+  #currentCrl(): string {
+    try {
+      const st = statSync(this.cfg.paths.crl);
+      if (st.mtimeMs !== this.#crl.mtimeMs) this.#crl = { pem: readFileSync(this.cfg.paths.crl, 'utf8'), mtimeMs: st.mtimeMs };
+    } catch { /* keep the last good CRL */ }
+    return this.#crl.pem;
+  }
+
+  async reloadPolicy(by: string): Promise<{ ok: true; policies: number } | { ok: false; error: string }> {
+    try {
+      await this.policy.reload();
+      this.audit.event('policy.reloaded', { by, policies: this.policy.policyIds.length, mode: this.policy.mode });
+      return { ok: true, policies: this.policy.policyIds.length };
+    } catch (e) {
+      this.audit.event('policy.reload-failed', { by, error: (e as Error).message });
+      this.audit.alert('policy.reload-failed', { by, error: (e as Error).message });
+      return { ok: false, error: (e as Error).message };
+    }
+  }
+
+  async reloadUsers(by: string): Promise<number> {
+    this.users = await UserDirectory.load(this.cfg.paths.users);
+    this.audit.event('users.reloaded', { by, users: this.users.list().length });
+    return this.users.list().length;
+  }
+
+  /** Revokes a certificate: CRL rewritten (new handshakes refuse it) and live sessions using it ended at once. */
+  async revoke(serial: string, reason: string, by: string): Promise<string[]> {
+    const s = normSerial(serial);
+    if (!/^[0-9a-f]{1,40}$/.test(s)) throw new Error(`not a certificate serial number: ${serial}`);
+    await this.registry.revoke(this.ca, s, reason, by);
+    this.audit.event('cert.revoked', { serial: s, reason, by });
+    const ended = await this.manager.kill({ serial: s }, `certificate ${s} revoked (${reason})`, 'revocation');
+    return ended;
+  }
+
+  async #adminCommand(cmd: string, args: Record<string, unknown>): Promise<unknown> {
+    const str = (k: string): string | undefined => (typeof args[k] === 'string' ? (args[k] as string) : undefined);
+    this.audit.event('admin.command', { cmd, args: Object.fromEntries(Object.entries(args).filter(([k]) => k !== 'password')) });
+    switch (cmd) {
+      case 'status':
+        return { fixPort: this.fixPort, enrollPort: this.enrollPort, sessions: this.manager.size, policyMode: this.policy.mode, pid: process.pid };
+      case 'sessions.list':
+        return this.manager.list();
+      case 'sessions.kill': {
+        const id = str('id');
+        const user = str('user');
+        if (!id && !user) throw new Error('sessions.kill needs --id or --user');
+        return this.manager.kill({ ...(id ? { id } : {}), ...(user ? { user } : {}) }, str('reason') ?? 'ended by an administrator');
+      }
+      case 'revoke': {
+        const serial = str('serial');
+        if (!serial) throw new Error('revoke needs a serial');
+        return { ended: await this.revoke(serial, str('reason') ?? 'unspecified', 'admin') };
+      }
+      case 'policy.reload': {
+        const r = await this.reloadPolicy('admin');
+        if (!r.ok) throw new Error(`policy reload failed, the previous policy stays in force: ${r.error}`);
+        return r;
+      }
+      case 'users.reload':
+        return { users: await this.reloadUsers('admin') };
+      case 'audit':
+        // The CLI's own admin actions, logged by the one process that appends to the chain.
+        this.audit.event(str('type') ?? 'admin.action', (args.data && typeof args.data === 'object' ? args.data : {}) as Record<string, unknown>);
+        return { ok: true };
+      default:
+        throw new Error(`unknown admin command ${cmd}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.manager?.close().catch(() => {});
+    await this.#fix?.close().catch(() => {});
+    await this.#enroll?.close().catch(() => {});
+    await this.#admin?.close().catch(() => {});
+    this.desk?.close();
+    if (this.auditLog) {
+      await this.auditLog.append('gateway.stopped', {}).catch(() => {});
+      await this.auditLog.close().catch(() => {});
+    }
+  }
+}

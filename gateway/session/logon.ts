@@ -1,0 +1,145 @@
+/**
+ * Logon authorisation: certificate → user binding, password, attestation (signature, channel binding,
+ * freshness, replay), posture, network and GeoIP → risk score → allow / step-up / deny. The answer carries
+ * the factors; every decision is audited (denials also alert).
+ */
+import type { Field, FixMessage } from '../../fix/codec.ts';
+import { factorFields, safeText, TAG, decisionToWire, type Factor } from '../../fix/parley-protocol.ts';
+import type { FixsConnection } from '../../fix/transport.ts';
+import type { User } from '../identity/directory.ts';
+import type { DeviceCompliance } from '../policy/engine.ts';
+import type { NetworkLabel } from '../policy/network.ts';
+import type { RiskDecision } from '../risk/score.ts';
+import type { Ports } from './ports.ts';
+
+export type LogonContext = {
+  user: User;
+  compId: string;
+  serial: string;
+  ip: string;
+  country: string | undefined;
+  network: NetworkLabel;
+  compliance: DeviceCompliance;
+  attested: boolean;
+  postureReasons: string[];
+  risk: RiskDecision;
+};
+
+export type LogonOutcome =
+  | { ok: true; ctx: LogonContext; extraFields: Field[] }
+  | { ok: false; text: string };
+
+/** Per-user lockout after too many wrong second-factor answers (or passwords). */
+export class Lockouts {
+  readonly #until = new Map<string, number>();
+  readonly #failures = new Map<string, number>();
+  lock(user: string, ms: number): void {
+    this.#until.set(user, Date.now() + ms);
+  }
+  lockedFor(user: string): number {
+    const u = this.#until.get(user);
+    if (u === undefined) return 0;
+    const left = u - Date.now();
+    if (left <= 0) this.#until.delete(user);
+    return Math.max(0, left);
+  }
+  /** Counts a failure; returns the running count. Bounded: the map forgets the oldest users. */
+  fail(user: string): number {
+    const n = (this.#failures.get(user) ?? 0) + 1;
+    this.#failures.delete(user);
+    this.#failures.set(user, n);
+    if (this.#failures.size > 10_000) this.#failures.delete(this.#failures.keys().next().value!);
+    return n;
+  }
+  clear(user: string): void {
+    this.#failures.delete(user);
+  }
+}
+
+export function riskFactors(r: RiskDecision): Factor[] {
+  return r.factors.map((f) => ({ name: f.factor, condition: f.condition, score: f.score }));
+}
+
+export function describeRisk(r: RiskDecision): string {
+  return `risk score ${r.score} (${r.factors.filter((f) => f.score !== 0).map((f) => `${f.factor}: ${f.condition} +${f.score}`).join(', ') || 'no risk factors'})`;
+}
+
+const MAX_PASSWORD_FAILURES = 5;
+
+export async function authorizeLogon(ports: Ports, lockouts: Lockouts, logon: FixMessage, conn: FixsConnection): Promise<LogonOutcome> {
+  const { decisions: d, audit } = ports;
+  const compId = logon.get(49) ?? '';
+  const ip = conn.remoteAddress.replace(/^::ffff:/, '');
+  const serial = conn.peerCertificate.serialNumber.toLowerCase().replace(/^0+(?=.)/, '');
+  const base = { compId, ip, serial };
+  const refuse = (reason: string, detail: Record<string, unknown> = {}, text = reason): LogonOutcome => {
+    audit.event('logon.denied', { ...base, reason, ...detail });
+    audit.alert('logon.denied', { ...base, reason, ...detail });
+    return { ok: false, text: safeText(`logon denied: ${text}`) };
+  };
+
+  const username = logon.get(TAG.Username);
+  const password = logon.get(TAG.Password);
+  if (!username || password === undefined) return refuse('Username(553) and Password(554) are required');
+  const user = d.user(username);
+  if (!user) return refuse('invalid username or password', { username, detail: 'unknown user' }, 'invalid username or password');
+  if (user.disabled) return refuse('the user is disabled', { username });
+  const locked = lockouts.lockedFor(user.username);
+  if (locked > 0) return refuse(`the user is locked out for ${Math.ceil(locked / 1000)} s after repeated failures`, { username });
+
+  // Certificate → user binding: the CompID (already bound to the certificate by the acceptor) must be the
+  // user's, and a certificate issued by enrollment must have been issued to this user.
+  if (!user.compIds.includes(compId)) return refuse(`SenderCompID ${compId} does not belong to user ${username}`, { username });
+  if (ports.isRevoked(serial)) return refuse('the client certificate is revoked', { username });
+  const owner = ports.certOwner(serial);
+  if (owner !== undefined && owner !== user.username) return refuse(`the client certificate was issued to another user`, { username, owner });
+  if (owner === undefined && user.certSubjects.length > 0 && !user.certSubjects.includes(conn.peerCertificate.subject.replace(/\n/g, ', '))) {
+    return refuse('the client certificate subject is not bound to this user', { username, subject: conn.peerCertificate.subject });
+  }
+
+  if (!(await d.verifyPassword(user, password))) {
+    const n = lockouts.fail(user.username);
+    if (n >= MAX_PASSWORD_FAILURES) {
+      lockouts.lock(user.username, ports.settings.stepUp.lockoutSec * 1000);
+      lockouts.clear(user.username);
+      audit.alert('logon.lockout', { ...base, username, failures: n });
+    }
+    return refuse('invalid username or password', { username, detail: 'wrong password', failures: n }, 'invalid username or password');
+  }
+  lockouts.clear(user.username);
+
+  // Device: an attestation that is present must verify; a forged, unbound, stale or replayed one is refused
+  // outright (it is an attack, not a weak device). No attestation at all scores as an unattested device.
+  const jws = logon.get(TAG.Attestation);
+  let compliance: DeviceCompliance = 'unknown';
+  let attested = false;
+  let postureReasons: string[] = ['no attestation'];
+  if (jws) {
+    const p = await ports.posture.check(jws, conn);
+    if (!p.ok) return refuse(`attestation refused (${p.kind}): ${p.reason}`, { username, kind: p.kind });
+    compliance = p.compliance;
+    attested = true;
+    postureReasons = p.reasons;
+    audit.event('posture.result', { ...base, username, scope: 'logon', compliance, reasons: p.reasons });
+  }
+
+  const country = d.country(ip);
+  const network = d.network(ip);
+  const risk = d.score({
+    user, strongestAuth: 'password', deviceAttested: attested,
+    deviceCompliant: compliance === 'compliant' || compliance === 'highly-compliant', ip, ...(country ? { country } : {}),
+  });
+  audit.event('logon.decision', { ...base, username, decision: risk.decision, score: risk.score, factors: risk.factors, network, country: country ?? null, compliance });
+  if (risk.decision === 'deny') {
+    audit.alert('logon.denied', { ...base, username, score: risk.score, factors: risk.factors });
+    return { ok: false, text: safeText(`logon denied: ${describeRisk(risk)}`) };
+  }
+  const ctx: LogonContext = { user, compId, serial, ip, country, network, compliance, attested, postureReasons, risk };
+  const extraFields: Field[] = [
+    { tag: TAG.Decision, value: decisionToWire(risk.decision) },
+    { tag: TAG.RiskScore, value: String(risk.score) },
+    ...factorFields(riskFactors(risk)),
+    { tag: TAG.SessionRole, value: user.role },
+  ];
+  return { ok: true, ctx, extraFields };
+}

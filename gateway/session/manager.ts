@@ -1,0 +1,152 @@
+/**
+ * All client sessions of the gateway: accepts FIXS connections, authorises Logons, keeps the live sessions,
+ * ticks their deadlines, and ends them on request (admin kill, revocation). A misbehaving session never takes
+ * down another: every handler is contained.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FixMessage } from '../../fix/codec.ts';
+import { parleyDictionary } from '../../fix/parley-protocol.ts';
+import { acceptSession, SessionRegistry, type FixSession, type SessionConfig } from '../../fix/session.ts';
+import { FileStore, MemoryStore, type MessageStore } from '../../fix/store.ts';
+import type { FixConnection, FixsConnection } from '../../fix/transport.ts';
+import { LiveSession } from './live-session.ts';
+import { authorizeLogon, Lockouts, type LogonContext } from './logon.ts';
+import type { Ports } from './ports.ts';
+
+export type ManagerOptions = {
+  compId: string;
+  heartBtIntSec: number;
+  logonTimeoutMs: number;
+  maxMessageBytes: number;
+  /** Folder for per-CompID FIX stores; null keeps them in memory (tests, benchmarks). */
+  storeDir: string | null;
+  fsync?: 'always' | 'never';
+};
+
+const COMPID_FILE_SAFE = /^[A-Za-z0-9._-]{1,64}$/;
+
+export class SessionManager {
+  readonly ports: Ports;
+  readonly lockouts = new Lockouts();
+  readonly #o: ManagerOptions;
+  readonly #registry = new SessionRegistry();
+  readonly #stores = new Map<string, MessageStore>();
+  readonly #pending = new WeakMap<FixConnection, LogonContext>();
+  readonly #live = new Map<string, LiveSession>();
+  readonly #fixSessions = new Set<FixSession>();
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(ports: Ports, o: ManagerOptions) {
+    this.ports = ports;
+    this.#o = o;
+    if (o.storeDir) mkdirSync(o.storeDir, { recursive: true, mode: 0o700 });
+    this.#timer = setInterval(() => this.#tick(), 250);
+    this.#timer.unref();
+  }
+
+  #store(peer: string): MessageStore {
+    let s = this.#stores.get(peer);
+    if (!s) {
+      s = this.#o.storeDir ? new FileStore(join(this.#o.storeDir, `${peer}.store`), { fsync: this.#o.fsync ?? 'never' }) : new MemoryStore();
+      this.#stores.set(peer, s);
+    }
+    return s;
+  }
+
+  #lookup(peer: string, us: string): SessionConfig | undefined {
+    if (us !== this.#o.compId || !COMPID_FILE_SAFE.test(peer)) return undefined;
+    // Only CompIDs that belong to a user get a session (and a store on disk).
+    if (!this.ports.decisions.userByCompId(peer)) return undefined;
+    return {
+      senderCompId: us, targetCompId: peer, heartBtInt: this.#o.heartBtIntSec, store: this.#store(peer),
+      dictionary: parleyDictionary(), maxMessageSize: this.#o.maxMessageBytes, logonTimeoutMs: this.#o.logonTimeoutMs,
+    };
+  }
+
+  /** The FIXS acceptor's connection handler. */
+  onConnection(conn: FixsConnection): void {
+    const audit = this.ports.audit;
+    const fix = acceptSession(conn, {
+      lookup: (peer, us) => this.#lookup(peer, us),
+      registry: this.#registry,
+      logonTimeoutMs: this.#o.logonTimeoutMs,
+      maxMessageSize: this.#o.maxMessageBytes,
+      authorizeLogon: async (logon: FixMessage, c: FixConnection) => {
+        try {
+          const r = await authorizeLogon(this.ports, this.lockouts, logon, c as FixsConnection);
+          if (!r.ok) return r;
+          this.#pending.set(c, r.ctx);
+          return { ok: true, extraFields: r.extraFields };
+        } catch (e) {
+          audit.event('logon.error', { error: (e as Error).message, ip: c.remoteAddress });
+          return { ok: false, text: 'logon refused: internal error' };
+        }
+      },
+    });
+    this.#fixSessions.add(fix);
+    let live: LiveSession | undefined;
+    fix.on('logon', () => {
+      const ctx = this.#pending.get(conn);
+      if (!ctx) { void fix.logout('logon was not authorised'); return; }
+      this.#pending.delete(conn);
+      live = new LiveSession(fix, conn, ctx, this.ports, this.lockouts);
+      this.#live.set(live.id, live);
+      audit.event('session.started', { session: live.id, user: ctx.user.username, compId: ctx.compId, ip: ctx.ip, serial: ctx.serial, decision: ctx.risk.decision, score: ctx.risk.score });
+      try { live.start(); } catch (e) { audit.event('session.internal-error', { error: (e as Error).message }); }
+    });
+    fix.on('message', (m: FixMessage) => {
+      if (!live) return;
+      try { live.onMessage(m); } catch (e) { audit.event('session.internal-error', { session: live.id, error: (e as Error).message }); }
+    });
+    fix.on('reject', (info: { direction: string; reason?: number; text?: string; refMsgType?: string }) => {
+      audit.event('fix.reject', { session: live?.id ?? null, compId: fix.config?.targetCompId ?? null, ...info });
+    });
+    fix.on('error', () => { /* reported through 'event'/'closed'; never fatal for the gateway */ });
+    fix.on('closed', (reason: string) => {
+      this.#fixSessions.delete(fix);
+      if (live) {
+        live.closed(reason);
+        this.#live.delete(live.id);
+        audit.event('session.closed', { session: live.id, user: live.user.username, reason: live.endReason ?? reason });
+      } else {
+        audit.event('connection.closed', { ip: conn.remoteAddress, compId: fix.config?.targetCompId ?? null, reason });
+      }
+    });
+  }
+
+  #tick(): void {
+    const now = Date.now();
+    for (const s of this.#live.values()) {
+      try { s.tick(now); } catch (e) { this.ports.audit.event('session.internal-error', { session: s.id, error: (e as Error).message }); }
+    }
+  }
+
+  list(): ReturnType<LiveSession['view']>[] {
+    return [...this.#live.values()].map((s) => s.view());
+  }
+
+  get(id: string): LiveSession | undefined {
+    return this.#live.get(id);
+  }
+
+  get size(): number {
+    return this.#live.size;
+  }
+
+  /** Ends sessions matching the selector; returns their ids. */
+  async kill(sel: { id?: string; user?: string; serial?: string }, reason: string, scope: 'policy' | 'revocation' = 'policy'): Promise<string[]> {
+    const hit = [...this.#live.values()].filter((s) => (sel.id !== undefined && s.id === sel.id)
+      || (sel.user !== undefined && s.user.username === sel.user)
+      || (sel.serial !== undefined && s.ctx.serial === sel.serial.toLowerCase().replace(/^0+(?=.)/, '')));
+    await Promise.all(hit.map((s) => s.end(reason, scope)));
+    return hit.map((s) => s.id);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await Promise.all([...this.#live.values()].map((s) => s.end('gateway shutting down', 'policy')));
+    for (const f of this.#fixSessions) f.disconnect('gateway shutting down');
+    for (const s of this.#stores.values()) (s as { close?: () => void }).close?.();
+  }
+}

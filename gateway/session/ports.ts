@@ -1,0 +1,65 @@
+/**
+ * What the per-session logic needs from the rest of the gateway, as narrow interfaces: server.ts binds them
+ * to the decision core (identity, risk, policy, geo, mfa, posture, audit) and to agent/'s attestation check.
+ */
+import type { FixsConnection } from '../../fix/transport.ts';
+import type { StepUpMethod } from '../../fix/parley-protocol.ts';
+import type { DealerDesk } from '../desk/desk.ts';
+import type { User } from '../identity/directory.ts';
+import type { AccessDecision, AccessRequest, DeviceCompliance } from '../policy/engine.ts';
+import type { NetworkLabel } from '../policy/network.ts';
+import type { RiskContext, RiskDecision } from '../risk/score.ts';
+
+export type PostureOutcome =
+  | { ok: true; compliance: DeviceCompliance; reasons: string[]; facts: unknown; nonce: string }
+  | { ok: false; reason: string; kind: 'forged' | 'stale' | 'replayed' | 'unbound' | 'malformed' };
+
+export interface PostureVerifier {
+  /** Verifies signature (client-certificate key), channel binding (this connection's exporter), freshness and
+   *  replay, then evaluates the facts against the posture policy. */
+  check(jws: string, conn: FixsConnection): Promise<PostureOutcome>;
+}
+
+export type FactorAnswer = { method: StepUpMethod; code?: string; webauthnResponse?: string };
+
+export interface SecondFactor {
+  /** Methods this user can answer with for the required assurance (phr/phrh: WebAuthn only). */
+  methodsFor(user: User, acr: string): StepUpMethod[];
+  /** WebAuthn request options (JSON) for this challenge, or undefined when the user has no credential. */
+  webauthnOptions(user: User, challengeId: string): Promise<string | undefined>;
+  verify(user: User, challengeId: string, answer: FactorAnswer): Promise<{ ok: true } | { ok: false; reason: string }>;
+}
+
+export interface Decisions {
+  user(username: string): User | undefined;
+  userByCompId(compId: string): User | undefined;
+  verifyPassword(user: User, password: string): Promise<boolean>;
+  score(ctx: RiskContext): RiskDecision;
+  authorize(req: AccessRequest): AccessDecision;
+  network(ip: string): NetworkLabel;
+  country(ip: string): string | undefined;
+}
+
+export interface Audit {
+  event(type: string, data: Record<string, unknown>): void;
+  alert(kind: string, data: Record<string, unknown>): void;
+}
+
+export type SessionSettings = {
+  stepUp: { methods: StepUpMethod[]; challengeTtlSec: number; maxAttempts: number; maxAuthAgeSec: number; lockoutSec: number };
+  attestation: { reattestIntervalSec: number; graceSec: number; onLapse: 'end' | 'downgrade' };
+  rateLimit: { messagesPerSec: number; burst: number };
+};
+
+export type Ports = {
+  decisions: Decisions;
+  posture: PostureVerifier;
+  mfa: SecondFactor;
+  audit: Audit;
+  desk: DealerDesk;
+  settings: SessionSettings;
+  /** True when the certificate (serial, lower-case hex) is revoked. */
+  isRevoked(serial: string): boolean;
+  /** The user an enrolled certificate was issued to (undefined for dev-PKI certificates). */
+  certOwner(serial: string): string | undefined;
+};
