@@ -152,7 +152,9 @@ export async function createFixsServer(opts: FixsServerOptions, onConnection: (c
     }
   });
   server.on('tlsClientError', (err, socket) => {
-    refuse(socket.remoteAddress ?? '', err.message);
+    // Node reports a client certificate that failed verification as a bare hang-up; the reason is here.
+    const why = (socket as tls.TLSSocket & { authorizationError?: Error | string }).authorizationError;
+    refuse(socket.remoteAddress ?? '', why ? `client certificate refused: ${String(why)}` : err.message);
     socket.destroy();
   });
   server.on('secureConnection', (socket: tls.TLSSocket) => {
@@ -210,8 +212,7 @@ export function connectFixs(opts: FixsClientOptions): Promise<FixsConnection> {
         const err = tls.checkServerIdentity(opts.servername ?? host, cert);
         if (err) return err;
         if (pins && pins.length) {
-          if (!cert.pubkey) return new Error('server certificate has no public key to pin');
-          const got = createHash('sha256').update(cert.pubkey).digest('base64');
+          const got = spkiSha256Of(new X509Certificate(cert.raw));
           if (!pins.includes(got)) return new Error(`server public key ${got} matches no configured SPKI pin`);
         }
         return undefined;

@@ -128,7 +128,7 @@ export function matchMessage(expected: string, received: string): string | null 
 }
 
 /** A connection as the runner sees it: raw bytes in and out, and whether the peer has closed it. */
-class Peer {
+export class Peer {
   #sock: Duplex;
   #buf = '';
   #msgs: string[] = [];
