@@ -184,7 +184,9 @@ async function compile(dir: string, instance: number, slot: number): Promise<Com
         const j = cedar.policyToJson(parts.policies[idx] ?? '');
         if (j.type === 'success' && j.json.annotations?.id) name = j.json.annotations.id;
       }
-      throw errorAt(file, text, ve.error, `policy ${name}: does not match the schema: `);
+      // Cedar names the policy by its position in the file ("policy8"); the @id is what IT wrote.
+      const error = { ...ve.error, message: ve.error.message.replace(/^for policy `[^`]*`, /, ''), help: ve.error.help?.replace(/^for policy `[^`]*`, /, '') ?? null };
+      throw errorAt(file, text, error, `policy ${name}: does not match the schema: `);
     }
     const parts = cedar.policySetTextToParts(text);
     if (parts.type === 'failure') throw errorAt(file, text, parts.errors[0]!);
