@@ -83,16 +83,16 @@ export class FixFramer {
     for (;;) {
       const pos = this.start;
       const end = this.end;
-      if (end - pos < START.length) {
-        if (!isPrefixOfStart(buf, pos, end)) this.skip(end - pos);
-        return null;
-      }
-      if (!startsAt(buf, pos)) {
-        const found = buf.indexOf(START, pos);
-        if (found < 0 || found >= end) {
-          // Keep a tail that could be the beginning of "8=FIX".
-          this.skip(end - pos - (START.length - 1));
-          return null;
+      if (end - pos < START.length && isPrefixOfStart(buf, pos, end)) return null;
+      if (end - pos < START.length || !startsAt(buf, pos)) {
+        const found = end - pos < START.length ? -1 : buf.indexOf(START, pos);
+        if (found < 0 || found + START.length > end) {
+          // Keep the longest tail that could be the beginning of "8=FIX".
+          let keep = Math.min(START.length - 1, end - pos);
+          while (keep > 0 && !isPrefixOfStart(buf, end - keep, end)) keep--;
+          this.skip(end - pos - keep);
+          if (keep === end - pos) return null;
+          continue;
         }
         this.skip(found - pos);
         continue;
