@@ -12,9 +12,9 @@
  *                                             last line is not a valid entry (someone cut or edited it)
  *     append(type, data): Promise<void>      — appends are serialised in call order; each is written before it resolves
  *     close(): Promise<void>; file; seq (last written)
- *   verifyAuditLog(file): Promise<{ ok: true; lines } | { ok: false; line; reason }>
+ *   verifyAuditLog(file): Promise<{ ok: true; lines; lastHash } | { ok: false; line; reason }>
  *     detects edited, removed, inserted and reordered lines. Cutting lines off the END leaves a valid shorter chain:
- *     compare `lines` with an external record (e.g. the last seq alerted or shipped elsewhere) to catch that.
+ *     compare `lines`/`lastHash` with an external record (e.g. the last seq alerted or shipped elsewhere) to catch that.
  *   class AlertSink { constructor({ log?: AuditLog; webhookUrl?: string; timeoutMs?: number }); alert(kind, data): Promise<void> }
  *     writes an `alert` line to the audit log and, if configured, POSTs the alert as JSON to the webhook
  *     (https, or http only to a loopback host); a failing webhook is recorded as `alert.webhook-failed`, never thrown.
@@ -59,7 +59,7 @@ function checkLine(line: string): Parsed | string {
   return { seq: o.seq as number, prev: o.prev, hash: o.hash };
 }
 
-export async function verifyAuditLog(file: string): Promise<{ ok: true; lines: number } | { ok: false; line: number; reason: string }> {
+export async function verifyAuditLog(file: string): Promise<{ ok: true; lines: number; lastHash: string } | { ok: false; line: number; reason: string }> {
   let fh: FileHandle;
   try {
     fh = await open(file, 'r');
@@ -82,7 +82,7 @@ export async function verifyAuditLog(file: string): Promise<{ ok: true; lines: n
     rl.close();
     await fh.close();
   }
-  return { ok: true, lines: n };
+  return { ok: true, lines: n, lastHash: prev };
 }
 
 /** Reads the last line of a file without reading all of it. */
