@@ -147,13 +147,18 @@ interface Flags {
 
 function walk(
   dict: Dictionary, buf: Buffer, idx: number[], from: number, to: number, section: SectionDef, levelId: number,
-  isBody: boolean, f: Flags,
+  isBody: boolean, f: Flags, headerId: number,
 ): void {
   for (let i = from; i < to; i += 3) {
     const tag = idx[i]!;
     const vs = idx[i + 1]!;
     const ve = idx[i + 2]!;
     const inTable = tag >= 0 && tag < STAMP_SIZE;
+    if (isBody && headerId !== 0 && dict.sectionOf(tag) === SECTION_HEADER) {
+      // Only reachable with the order check off: a header field among the body still counts for the header.
+      if (inTable) topStamp[tag] = headerId;
+      continue;
+    }
 
     // Place the field: in the innermost open group that takes it, else close groups until one does.
     let placedInGroup = false;
@@ -258,9 +263,9 @@ export function validateMessage(msg: FixMessage, dict: Dictionary, opts?: Valida
   const headerId = nextGen();
   const bodyId = nextGen();
   const trailerId = nextGen();
-  walk(dict, buf as Buffer, idx, 0, headerEnd, dict.header, headerId, false, flags);
-  walk(dict, buf as Buffer, idx, headerEnd, trailerStart, def, bodyId, true, flags);
-  walk(dict, buf as Buffer, idx, trailerStart, n, dict.trailer, trailerId, false, flags);
+  walk(dict, buf as Buffer, idx, 0, headerEnd, dict.header, headerId, false, flags, 0);
+  walk(dict, buf as Buffer, idx, headerEnd, trailerStart, def, bodyId, true, flags, headerId);
+  walk(dict, buf as Buffer, idx, trailerStart, n, dict.trailer, trailerId, false, flags, 0);
   const found: SessionRejection | null = problem;
   problem = null;
 

@@ -291,6 +291,17 @@ export function extendDictionary(base: Dictionary, ext: DictionaryExtension): Di
     if (target === undefined) throw new Error(`extendDictionary: no message ${mi.msgType} to extend`);
     target.items.push(...mi.items);
   }
+  // MsgType(35) enumerates the message types: the new ones must be valid values of it.
+  const added = (ext.messages ?? []).map((m) => m.msgType);
+  if (added.length > 0) {
+    const i = fields.findIndex((f) => f.tag === 35);
+    const mt = fields[i];
+    if (mt !== undefined && mt.values !== undefined) {
+      const values = { ...mt.values };
+      for (const m of ext.messages ?? []) values[m.msgType] = m.name;
+      fields[i] = { ...mt, values };
+    }
+  }
   const header = [...src.header];
   if (ext.headerItems) header.push(...ext.headerItems);
   return loadDictionary({ ...src, fields, messages, header });
