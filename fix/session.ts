@@ -49,7 +49,7 @@ export interface SessionConfig {
   logoutTimeoutMs?: number;
   /** default 120 */
   sendingTimeToleranceSec?: number;
-  /** reset both sequence numbers at this UTC time of day ("HH:MM"), logging out a session still active */
+  /** reset both sequence numbers at this UTC time of day ("HH:MM" or "HH:MM:SS"), logging out a session still active */
   dailyReset?: { atUtc: string };
   /** default true; false accepts `tag=` with an empty value */
   checkFieldsHaveValues?: boolean;
@@ -167,8 +167,7 @@ export class FixSession extends EventEmitter {
     sock.on('error', (e: Error) => { this.#event(`socket error: ${e.message}`); });
     sock.on('close', () => this.#finish('connection closed'));
     sock.on('end', () => { this.#finish('peer closed the connection'); });
-    this.#timer = setInterval(() => this.#tick(), 50);
-    this.#timer.unref();
+    this.#startTimer(100);
   }
 
   get state(): SessionState { return this.#state; }
@@ -543,6 +542,7 @@ export class FixSession extends EventEmitter {
     this.#receivedReset = false;
     this.#state = 'active';
     this.#lastRecv = Date.now();
+    if (this.#hbMs > 0) this.#startTimer(Math.min(500, Math.max(10, Math.floor(this.#hbMs / 20))));
     if (first) this.#scheduleDailyReset();
     if (msg.seqNum > store.getNextTargetSeqNum() && !resetFlag) this.#doTargetTooHigh(msg);
     else { store.incrNextTargetSeqNum(); this.#nextQueued(); }
@@ -619,12 +619,19 @@ export class FixSession extends EventEmitter {
   #scheduleDailyReset(): void {
     const at = this.config?.dailyReset?.atUtc;
     if (!at) return;
-    const m = /^(\d{2}):(\d{2})$/.exec(at);
+    const m = /^(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(at);
     if (!m) return;
     const now = new Date();
-    let t = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), +m[1]!, +m[2]!);
+    let t = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), +m[1]!, +m[2]!, +(m[3] ?? 0));
     if (t <= now.getTime()) t += 86_400_000;
     this.#nextDailyReset = t;
+  }
+
+  /** Ticks often enough that a heartbeat comes due well before the TestRequest threshold (1.2 × HeartBtInt). */
+  #startTimer(periodMs: number): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = setInterval(() => this.#tick(), periodMs);
+    this.#timer.unref();
   }
 
   #tick(): void {
