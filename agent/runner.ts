@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { access, open } from 'node:fs/promises';
 
 /** What running a tool produced. A non-zero exit is not a failure by itself: several tools encode state in it. */
@@ -40,15 +40,26 @@ export interface CommandRunner {
 export const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
 const DEFAULT_MAX_BUFFER = 4 * 1024 * 1024;
 const DEFAULT_MAX_READ = 2 * 1024 * 1024;
-// After the kill, a child whose grandchildren still hold the pipes would keep execFile waiting;
-// the promise settles this long after the deadline regardless.
-const KILL_GRACE_MS = 250;
+
+function killTree(child: ChildProcess | undefined): void {
+  if (!child?.pid || child.exitCode !== null) return;
+  try {
+    if (process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL');
+    else child.kill('SIGKILL');
+  } catch {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+}
 
 export function commandLine(file: string, args: string[]): string {
   return [file, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
 }
 
-/** The real runner: execFile, never a shell, with a timeout, a SIGKILL and a bounded buffer. */
+/** The real runner: spawn without a shell, a deadline that kills the whole process group, a bounded buffer. */
 export function createExecFileRunner(defaults: { timeoutMs?: number } = {}): CommandRunner {
   return {
     async exists(path) {
@@ -64,6 +75,7 @@ export function createExecFileRunner(defaults: { timeoutMs?: number } = {}): Com
       const timeoutMs = opts.timeoutMs ?? defaults.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
       const maxBuffer = opts.maxBuffer ?? DEFAULT_MAX_BUFFER;
       return new Promise<CommandResult>((resolve) => {
+        let child: ChildProcess | undefined;
         let settled = false;
         const settle = (r: CommandResult): void => {
           if (settled) return;
@@ -71,46 +83,50 @@ export function createExecFileRunner(defaults: { timeoutMs?: number } = {}): Com
           clearTimeout(guard);
           resolve(r);
         };
-        const guard = setTimeout(
-          () => settle({ ok: false, kind: 'timeout', error: `timed out after ${timeoutMs} ms` }),
-          timeoutMs + KILL_GRACE_MS,
-        );
+        // On POSIX the tool runs in its own process group, so the kill at the deadline also reaches
+        // grandchildren that would otherwise keep the pipes (and this promise) open.
+        const guard = setTimeout(() => {
+          killTree(child);
+          settle({ ok: false, kind: 'timeout', error: `timed out after ${timeoutMs} ms` });
+        }, timeoutMs);
         guard.unref();
-        let child;
         try {
-          child = execFile(
-            file,
-            args,
-            {
-              shell: false,
-              windowsHide: true,
-              timeout: timeoutMs,
-              killSignal: 'SIGKILL',
-              maxBuffer,
-              encoding: 'utf8',
-              // The C locale keeps most Unix tools' output in the format the parsers expect.
-              env: { ...process.env, LC_ALL: 'C', LANG: 'C', ...opts.env },
-            },
-            (err, stdout, stderr) => {
-              if (!err) return settle({ ok: true, stdout, stderr, exitCode: 0 });
-              const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null; code?: unknown };
-              if (e.code === 'ENOENT') return settle({ ok: false, kind: 'missing', error: `${file}: not installed` });
-              if (e.code === 'EACCES' || e.code === 'EPERM')
-                return settle({ ok: false, kind: 'permission', error: `${file}: permission denied` });
-              if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER')
-                return settle({ ok: false, kind: 'too-large', error: `output exceeded ${maxBuffer} bytes` });
-              if (e.killed || e.signal === 'SIGKILL')
-                return settle({ ok: false, kind: 'timeout', error: `timed out after ${timeoutMs} ms`, stdout, stderr });
-              if (typeof e.code === 'number') return settle({ ok: true, stdout, stderr, exitCode: e.code });
-              settle({ ok: false, kind: 'failed', error: e.message, stdout, stderr });
-            },
-          );
+          child = spawn(file, args, {
+            shell: false,
+            windowsHide: true,
+            detached: process.platform !== 'win32',
+            stdio: ['ignore', 'pipe', 'pipe'],
+            // The C locale keeps most Unix tools' output in the format the parsers expect.
+            env: { ...process.env, LC_ALL: 'C', LANG: 'C', ...opts.env },
+          });
         } catch (err) {
           settle({ ok: false, kind: 'failed', error: (err as Error).message });
           return;
         }
-        child.on('error', () => {
-          /* reported through the callback */
+        const out: Buffer[] = [];
+        const errs: Buffer[] = [];
+        let size = 0;
+        const collect = (into: Buffer[]) => (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBuffer) {
+            killTree(child);
+            settle({ ok: false, kind: 'too-large', error: `output exceeded ${maxBuffer} bytes` });
+            return;
+          }
+          into.push(chunk);
+        };
+        child.stdout?.on('data', collect(out));
+        child.stderr?.on('data', collect(errs));
+        child.on('error', (err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT') return settle({ ok: false, kind: 'missing', error: `${file}: not installed` });
+          if (err.code === 'EACCES' || err.code === 'EPERM') return settle({ ok: false, kind: 'permission', error: `${file}: permission denied` });
+          settle({ ok: false, kind: 'failed', error: err.message });
+        });
+        child.on('close', (code, signal) => {
+          const stdout = Buffer.concat(out).toString('utf8');
+          const stderr = Buffer.concat(errs).toString('utf8');
+          if (code === null) return settle({ ok: false, kind: 'failed', error: `${file} killed by ${signal ?? 'a signal'}`, stdout, stderr });
+          settle({ ok: true, stdout, stderr, exitCode: code });
         });
       });
     },
