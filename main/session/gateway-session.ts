@@ -10,7 +10,8 @@
  */
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
-import type { FixMessage } from '../../fix/codec.ts';
+import { decodeMessage, type FixMessage } from '../../fix/codec.ts';
+import { FixFramer } from '../../fix/framer.ts';
 import {
   MSG,
   TAG,
@@ -352,6 +353,7 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
       this.#lastAttestationAt = new Date();
       this.#loggedOn = false;
       this.#logoutText = undefined;
+      this.#sniffLogonRefusal(conn);
       const session = initiateSession(conn, {
         senderCompId: id.compId,
         targetCompId: target.compId,
@@ -372,11 +374,39 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
         if (this.#session === session) this.#logoutText = text;
       });
       session.on('event', (t: string) => this.#o.log?.info(`fix: ${t}`));
+      session.on('reject', (r: { direction: string; text?: string; refMsgType?: string }) => this.#o.log?.warn(`fix: reject ${r.direction} ${r.refMsgType ?? ''}: ${r.text ?? ''}`));
       session.on('error', () => {});
       session.once('closed', (reason: string) => void this.#onClosed(session, reason));
     } finally {
       this.#connecting = false;
     }
+  }
+
+  /**
+   * fix/session drops a Logout that answers our Logon ("message before Logon") without reporting its Text,
+   * yet that Text is the gateway's reason for refusing us. Read it off the wire until the Logon is answered.
+   */
+  #sniffLogonRefusal(conn: FixsConnection): void {
+    const framer = new FixFramer({ maxMessageSize: 64 * 1024 });
+    const onData = (chunk: Buffer) => {
+      for (const f of framer.push(chunk)) {
+        if (!f.ok) continue;
+        try {
+          const m = decodeMessage(f.bytes);
+          if (m.msgType === 'A') return stop();
+          if (m.msgType === '5') {
+            const text = m.get(TAG.Text);
+            if (text && this.#conn === conn) this.#logoutText = text.slice(0, 2_000);
+            return stop();
+          }
+        } catch {
+          /* the session layer reports garbled input itself */
+        }
+      }
+    };
+    const stop = () => conn.socket.off('data', onData);
+    conn.socket.on('data', onData);
+    conn.socket.once('close', stop);
   }
 
   #scheduleReconnect(reason: string): void {
