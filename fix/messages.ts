@@ -617,13 +617,19 @@ export function fromMessage(msg: FixMessage, opts?: FromMessageOptions): TypedMe
   const n = idx.length;
   // Header block (8, 9, 35 excluded: they are the frame).
   let i = 0;
+  let headerFields = 0;
   while (i < n && dict.sectionOf(idx[i]!) === SECTION_HEADER) {
     const tag = idx[i]!;
     const e = tag < c.header.byTag.length ? c.header.byTag[tag] : undefined;
-    if (e !== undefined && !e.isGroup) header[e.key] = convert(e, buf, idx[i + 1]!, idx[i + 2]!, c.header, mt, trusted);
+    if (e !== undefined && !e.isGroup) {
+      header[e.key] = convert(e, buf, idx[i + 1]!, idx[i + 2]!, c.header, mt, trusted);
+      headerFields++;
+    }
     i += 3;
   }
-  checkRequired(c.header, header, mt);
+  // A message built from body fields alone has no header to check; one from the wire always does.
+  if (headerFields > 0) checkRequired(c.header, header, mt);
+  else body.header = undefined;
 
   const stack: Frame[] = [];
   let top: Frame = { spec, obj: body, arr: null, expected: 0, countTag: 0, seen: 0 };
