@@ -169,13 +169,15 @@ export class UserDirectory {
       throw new DirectoryError(name, '', `cannot read the user directory (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
     if (size > MAX_DIRECTORY_BYTES) throw new DirectoryError(name, '', `file is ${size} bytes; the limit is ${MAX_DIRECTORY_BYTES}`);
-    const dir = UserDirectory.parse(await readFile(file, 'utf8'), name);
-    (dir as { file: string }).file = file;
-    return dir;
+    return UserDirectory.#parse(await readFile(file, 'utf8'), name, file);
   }
 
-  /** `name` is what errors call the file. */
+  /** `name` is what errors call the file (and where save() would write). */
   static parse(text: string, name: string): UserDirectory {
+    return UserDirectory.#parse(text, name, name);
+  }
+
+  static #parse(text: string, name: string, path: string): UserDirectory {
     if (text.length > MAX_DIRECTORY_BYTES) throw new DirectoryError(name, '', `file is too large (limit ${MAX_DIRECTORY_BYTES} bytes)`);
     let doc: unknown;
     try {
@@ -187,7 +189,7 @@ export class UserDirectory {
     for (const k of Object.keys(doc)) if (k !== 'users') throw new DirectoryError(name, k, 'unknown field');
     if (!Array.isArray(doc.users)) throw new DirectoryError(name, 'users', 'must be an array');
     if (doc.users.length > MAX_USERS) throw new DirectoryError(name, 'users', `must have at most ${MAX_USERS} entries`);
-    const dir = new UserDirectory(name);
+    const dir = new UserDirectory(path);
     doc.users.forEach((raw, i) => dir.#add(validateUser(raw, name, `users[${i}]`), name, `users[${i}]`));
     return dir;
   }
