@@ -36,8 +36,8 @@ export interface Toast {
 
 export type Slice = 'app' | 'rfqs' | 'blotter' | 'toasts' | 'security' | 'openRfqs' | 'stepUp';
 
-const MAX_TOASTS = 4;
-const TOAST_MS = 8_000;
+const MAX_TOASTS = 3;
+const TOAST_MS: Record<Toast['level'], number> = { info: 4_000, success: 6_000, warning: 10_000, error: 0 };
 // Bounds what a misbehaving main process can make us hold; 100k is the blotter's design load.
 const MAX_BLOTTER = 200_000;
 
@@ -57,6 +57,7 @@ export class Store {
   stepUp: StepUpChallenge | null = null;
   stepUpOutcome: string | null = null;
   toasts: Toast[] = [];
+  dealerNames = new Map<string, string>();
 
   #blotterIndex = new Map<string, number>();
   #versions: Record<Slice, number> = { app: 0, rfqs: 0, blotter: 0, toasts: 0, security: 0, openRfqs: 0, stepUp: 0 };
@@ -141,6 +142,10 @@ export class Store {
     }
   }
 
+  dealerName(id: string): string {
+    return this.dealerNames.get(id) ?? id;
+  }
+
   /** Loads what this session already has (also after a renderer reload). */
   async loadSession(): Promise<void> {
     const rfqs = await this.api.listRfqs();
@@ -151,7 +156,7 @@ export class Store {
     const before = this.rfqs.get(rfq.clientRfqId);
     this.rfqs.set(rfq.clientRfqId, rfq);
     this.#mark('rfqs');
-    const row = rfqRow(rfq);
+    const row = rfqRow(rfq, this.dealerNames);
     const at = this.#blotterIndex.get(row.key);
     if (at === undefined) this.#appendRow(row);
     else this.blotter[at] = row;
@@ -160,7 +165,7 @@ export class Store {
     const newQuotes = rfq.quotes.filter((q) => !before?.quotes.some((b) => b.quoteId === q.quoteId));
     if (newQuotes.length > 0) {
       const last = newQuotes[newQuotes.length - 1]!;
-      this.toast('info', `Quote on ${rfq.instrument}`, `${last.dealer} ${rfq.side === 'buy' ? 'offers' : 'bids'} ${formatPrice(last.price)} for ${formatQuantity(rfq.quantity)} (${rfq.quotes.length} in)`, `quote:${rfq.clientRfqId}`);
+      this.toast('info', `Quote on ${rfq.instrument}`, `${this.dealerName(last.dealer)} ${rfq.side === 'buy' ? 'offers' : 'bids'} ${formatPrice(last.price)} for ${formatQuantity(rfq.quantity)} (${rfq.quotes.length} in)`, `quote:${rfq.clientRfqId}`);
     }
     if (before && before.status !== rfq.status && (rfq.status === 'rejected' || (rfq.status === 'expired' && before.status !== 'executed'))) {
       this.toast('warning', `RFQ ${rfq.status}`, `${rfq.instrument} ${formatQuantity(rfq.quantity)}${rfq.reason ? `: ${rfq.reason}` : ''}`, `status:${rfq.clientRfqId}`);
@@ -168,14 +173,14 @@ export class Store {
   }
 
   addExecution(x: Execution, notify: boolean): void {
-    const row = executionRow(x);
+    const row = executionRow(x, this.dealerNames);
     if (this.#blotterIndex.has(row.key)) return;
     this.executions.push(x);
     this.#appendRow(row);
     this.#mark('blotter');
     this.#mark('rfqs');
     if (notify) {
-      this.toast('success', 'Trade done', `${x.side === 'buy' ? 'Bought' : 'Sold'} ${formatQuantity(x.quantity)} ${x.instrument} at ${formatPrice(x.price)} with ${x.dealer}`);
+      this.toast('success', 'Trade done', `${x.side === 'buy' ? 'Bought' : 'Sold'} ${formatQuantity(x.quantity)} ${x.instrument} at ${formatPrice(x.price)} with ${this.dealerName(x.dealer)}`);
     }
   }
 
@@ -208,7 +213,7 @@ export class Store {
     const old = this.#toastTimers.get(id);
     if (old) clearTimeout(old);
     // Errors stay until dismissed: nothing should fail silently.
-    if (level !== 'error') this.#toastTimers.set(id, setTimeout(() => this.dismissToast(id), TOAST_MS));
+    if (level !== 'error') this.#toastTimers.set(id, setTimeout(() => this.dismissToast(id), TOAST_MS[level]));
     this.#mark('toasts');
   }
 
@@ -302,7 +307,7 @@ export function formatPrice(p: number | null | undefined): string {
   return PRICE.format(p);
 }
 
-export function rfqRow(r: Rfq): BlotterRow {
+export function rfqRow(r: Rfq, names: ReadonlyMap<string, string> = new Map()): BlotterRow {
   const best = bestQuoteIndex(r.quotes, r.side, (q) => q.price, (q) => q.status === 'live' || q.status === 'hit');
   const hit = r.quotes.find((q) => q.status === 'hit');
   const shown = hit ?? (best >= 0 ? r.quotes[best] : undefined);
@@ -315,13 +320,13 @@ export function rfqRow(r: Rfq): BlotterRow {
     side: r.side,
     quantity: r.quantity,
     price: shown?.price ?? null,
-    dealer: shown?.dealer ?? (r.dealers === 'all' ? 'all' : r.dealers.join(' ')),
+    dealer: shown ? (names.get(shown.dealer) ?? shown.dealer) : r.dealers === 'all' ? 'all' : r.dealers.join(' '),
     status: r.status,
     quotes: r.quotes.length,
   };
 }
 
-export function executionRow(x: Execution): BlotterRow {
+export function executionRow(x: Execution, names: ReadonlyMap<string, string> = new Map()): BlotterRow {
   return {
     key: `exec:${x.execId}`,
     kind: 'TRADE',
@@ -331,7 +336,7 @@ export function executionRow(x: Execution): BlotterRow {
     side: x.side,
     quantity: x.quantity,
     price: x.price,
-    dealer: x.dealer,
+    dealer: names.get(x.dealer) ?? x.dealer,
     status: 'filled',
     quotes: 0,
   };

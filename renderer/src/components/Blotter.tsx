@@ -13,15 +13,15 @@ function timeOf(iso: string): string {
 
 export const BLOTTER_COLUMNS: Column<BlotterRow>[] = [
   { id: 'time', label: 'Time', width: '76px', cell: (r) => <span className="mono">{timeOf(r.time)}</span> },
-  { id: 'kind', label: 'Type', width: '58px', cell: (r) => <span className={`kind ${r.kind.toLowerCase()}`}>{r.kind}</span> },
-  { id: 'side', label: 'Side', width: '46px', cell: (r) => <span className={`side-text ${r.side}`}>{r.side.toUpperCase()}</span> },
+  { id: 'kind', label: 'Type', width: '50px', cell: (r) => <span className={`kind ${r.kind.toLowerCase()}`}>{r.kind}</span> },
+  { id: 'side', label: 'Side', width: '40px', cell: (r) => <span className={`side-text ${r.side}`}>{r.side.toUpperCase()}</span> },
   { id: 'instrument', label: 'Instrument', width: 'minmax(110px, 1.3fr)', cell: (r) => <span className="mono">{r.instrument}</span> },
-  { id: 'qty', label: 'Quantity', width: '90px', align: 'right', cell: (r) => <span className="mono">{formatQuantity(r.quantity)}</span> },
-  { id: 'price', label: 'Price', width: '96px', align: 'right', cell: (r) => <span className="mono">{formatPrice(r.price)}</span> },
+  { id: 'qty', label: 'Quantity', width: '80px', align: 'right', cell: (r) => <span className="mono">{formatQuantity(r.quantity)}</span> },
+  { id: 'price', label: 'Price', width: '86px', align: 'right', cell: (r) => <span className="mono">{formatPrice(r.price)}</span> },
   { id: 'dealer', label: 'Dealer', width: 'minmax(80px, 1fr)', cell: (r) => r.dealer },
-  { id: 'quotes', label: 'Quotes', width: '58px', align: 'right', cell: (r) => (r.kind === 'RFQ' ? r.quotes : '') },
-  { id: 'status', label: 'Status', width: '84px', cell: (r) => <span className={`status ${r.status}`}>{r.status}</span> },
-  { id: 'id', label: 'Id', width: 'minmax(90px, 1fr)', cell: (r) => <span className="mono muted ellipsis" title={r.id}>{r.id}</span> },
+  { id: 'quotes', label: 'Quotes', width: '58px', align: 'right', hideBelow: 820, cell: (r) => (r.kind === 'RFQ' ? r.quotes : '') },
+  { id: 'status', label: 'Status', width: '76px', cell: (r) => <span className={`status ${r.status}`}>{r.status}</span> },
+  { id: 'id', label: 'Id', width: 'minmax(90px, 1fr)', hideBelow: 900, cell: (r) => <span className="mono muted ellipsis" title={r.id}>{r.id}</span> },
 ];
 
 /** Today's RFQs and executions, newest first. */

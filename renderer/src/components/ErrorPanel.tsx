@@ -17,8 +17,8 @@ export function InlineError({ error }: { error: Explained | null }) {
   if (!error) return null;
   return (
     <div className="inline-error" role="alert">
-      <span>{error.message}</span>
-      <span className="error-action"> {error.action}</span>
+      <div>{error.message}</div>
+      <div className="error-action"><strong>What to do: </strong>{error.action}</div>
     </div>
   );
 }

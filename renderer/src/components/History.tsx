@@ -16,8 +16,8 @@ const COLUMNS: Column<Execution>[] = [
   { id: 'qty', label: 'Quantity', width: '90px', align: 'right', cell: (x) => <span className="mono">{formatQuantity(x.quantity)}</span> },
   { id: 'price', label: 'Price', width: '96px', align: 'right', cell: (x) => <span className="mono">{formatPrice(x.price)}</span> },
   { id: 'dealer', label: 'Dealer', width: 'minmax(80px, 1fr)', cell: (x) => x.dealer },
-  { id: 'settle', label: 'Settles', width: '96px', cell: (x) => <span className="mono">{x.settlementDate}</span> },
-  { id: 'exec', label: 'Exec id', width: 'minmax(90px, 1fr)', cell: (x) => <span className="mono muted ellipsis" title={x.execId}>{x.execId}</span> },
+  { id: 'settle', label: 'Settles', width: '96px', hideBelow: 760, cell: (x) => <span className="mono">{x.settlementDate}</span> },
+  { id: 'exec', label: 'Exec id', width: 'minmax(90px, 1fr)', hideBelow: 860, cell: (x) => <span className="mono muted ellipsis" title={x.execId}>{x.execId}</span> },
 ];
 
 export const CSV_HEADER = ['transact_time', 'exec_id', 'client_rfq_id', 'quote_id', 'dealer', 'instrument', 'side', 'quantity', 'price', 'settlement_date'];

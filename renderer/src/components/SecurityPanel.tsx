@@ -109,10 +109,7 @@ export function SecurityPanel({ onClose }: { onClose: () => void }) {
                           {f.value && <span className="mono"> {f.value}</span>}
                         </div>
                         {f.reason && <div className="small">{f.reason}</div>}
-                        <details>
-                          <summary className="small muted">Evidence</summary>
-                          <pre className="evidence">{f.evidence}</pre>
-                        </details>
+                        <pre className="evidence" aria-label={`Evidence for ${f.name}`}>{f.evidence}</pre>
                       </li>
                     ))}
                   </ul>

@@ -60,7 +60,6 @@ function StepUpDialog({ store, challenge }: { store: Store; challenge: StepUpCha
     if (result.attemptsLeft !== undefined) setAttemptsLeft(result.attemptsLeft);
     if (result.outcome === 'accepted') {
       store.clearStepUp('accepted');
-      store.toast('success', 'Verified', 'Step-up accepted.');
       store.refreshState().catch(() => undefined);
       return;
     }

@@ -1,4 +1,4 @@
-import { useRef, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 
 export interface Column<R> {
@@ -8,6 +8,24 @@ export interface Column<R> {
   width: string;
   align?: 'left' | 'right';
   cell: (row: R) => ReactNode;
+  /** Dropped when the table is narrower than this many pixels (least important columns first). */
+  hideBelow?: number;
+}
+
+/** The element's content width, kept current with a ResizeObserver. */
+function useWidth(ref: React.RefObject<HTMLElement | null>): number {
+  const [width, setWidth] = useState(() => (typeof window === 'undefined' ? 1200 : window.innerWidth));
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver((entries) => {
+      const w = entries[0]?.contentRect.width;
+      if (w) setWidth(Math.round(w));
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [ref]);
+  return width;
 }
 
 const ROW_HEIGHT = 26;
@@ -16,7 +34,7 @@ const ROW_HEIGHT = 26;
  * A table that renders only the rows in view, so 100,000 rows cost what 30 do. `rowAt` maps a display
  * index to a row so callers can show a list newest-first without copying it.
  */
-export function VirtualTable<R>({ label, columns, count, rowAt, rowKey, rowClass, version, empty }: {
+export function VirtualTable<R>({ label, columns: allColumns, count, rowAt, rowKey, rowClass, version, empty }: {
   label: string;
   columns: readonly Column<R>[];
   count: number;
@@ -28,6 +46,9 @@ export function VirtualTable<R>({ label, columns, count, rowAt, rowKey, rowClass
   empty: ReactNode;
 }) {
   const scrollRef = useRef<HTMLDivElement>(null);
+  const wrapRef = useRef<HTMLDivElement>(null);
+  const width = useWidth(wrapRef);
+  const columns = allColumns.filter((c) => !c.hideBelow || width >= c.hideBelow);
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scrollRef.current,
@@ -39,7 +60,7 @@ export function VirtualTable<R>({ label, columns, count, rowAt, rowKey, rowClass
   const items = virtualizer.getVirtualItems();
 
   return (
-    <div className="vtable" role="table" aria-label={label} aria-rowcount={count + 1} data-version={version}>
+    <div ref={wrapRef} className="vtable" role="table" aria-label={label} aria-rowcount={count + 1} data-version={version}>
       <div className="vrow vhead" role="row" aria-rowindex={1} style={{ gridTemplateColumns: template }}>
         {columns.map((c) => <div key={c.id} role="columnheader" className={c.align === 'right' ? 'num' : ''}>{c.label}</div>)}
       </div>

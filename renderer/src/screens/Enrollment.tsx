@@ -57,6 +57,7 @@ export function Enrollment({ app, onEnrolled }: { app: AppState; onEnrolled: (r:
   return (
     <main className="center-screen">
       <form className="card auth-card" onSubmit={submit} aria-labelledby="enroll-title" noValidate>
+        <div className="brand auth-brand">Parley</div>
         <h1 id="enroll-title">Enroll this device</h1>
         {app.connection.state === 'enrollment-needed' && app.connection.reason && (
           <p className="notice warning" role="status">{app.connection.reason}</p>

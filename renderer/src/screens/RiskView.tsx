@@ -46,7 +46,7 @@ export function RiskView() {
     { id: 'quotes', label: 'Quotes', width: '64px', align: 'right', cell: (r) => r.quoteCount },
     { id: 'status', label: 'Status', width: '90px', cell: (r) => <span className={`status ${r.status}`}>{r.status}</span> },
     { id: 'expires', label: 'Expires in', width: '84px', align: 'right', cell: (r) => <span className="mono">{r.expiresAt ? formatCountdown(remainingMs(Date.parse(r.expiresAt), now)) : '—'}</span> },
-    { id: 'id', label: 'RFQ id', width: 'minmax(90px, 1fr)', cell: (r) => <span className="mono muted ellipsis" title={r.rfqId}>{r.rfqId}</span> },
+    { id: 'id', label: 'RFQ id', width: 'minmax(90px, 1fr)', hideBelow: 900, cell: (r) => <span className="mono muted ellipsis" title={r.rfqId}>{r.rfqId}</span> },
   ];
 
   return (

@@ -40,6 +40,7 @@ export function SignIn({ app, openSecurity }: { app: AppState; openSecurity: () 
   return (
     <main className="center-screen">
       <form className="card auth-card" onSubmit={submit} aria-labelledby="signin-title" noValidate>
+        <div className="brand auth-brand">Parley</div>
         <h1 id="signin-title">Sign in to Parley</h1>
         {denied && <Denied reason={conn.reason} at={conn.at} openSecurity={openSecurity} />}
         {conn.state === 'challenged' && <p className="notice" role="status">The gateway asks you to confirm it is you: answer the step-up prompt.</p>}

@@ -26,7 +26,8 @@ export function Workspace({ app, openSecurity }: { app: AppState; openSecurity: 
 
   const load = useCallback(() => {
     setLoadError(null);
-    Promise.all([store.api.listInstruments(), store.api.listDealers(), store.loadSession()]).then(
+    // Dealers first: the session's RFQs are shown with dealer names.
+    Promise.all([store.api.listInstruments(), store.api.listDealers().then((d) => { store.dealerNames = new Map(d.map((x) => [x.id, x.name])); return d; }).then(async (d) => { await store.loadSession(); return d; })]).then(
       ([i, d]) => {
         setInstruments(i);
         setDealers(d);
@@ -96,10 +97,14 @@ export function Workspace({ app, openSecurity }: { app: AppState; openSecurity: 
         </main>
       )}
       <footer className="shortcuts muted small" aria-label="Keyboard shortcuts">
-        <span><kbd>Ctrl</kbd>+<kbd>K</kbd> new RFQ</span>
-        <span><kbd>Ctrl</kbd>+<kbd>Enter</kbd> send</span>
-        <span><kbd>Alt</kbd>+<kbd>1</kbd>…<kbd>4</kbd> RFQ tabs</span>
-        <span><kbd>Alt</kbd>+<kbd>B</kbd>/<kbd>H</kbd> blotter/history</span>
+        {!risk && (
+          <>
+            <span><kbd>Ctrl</kbd>+<kbd>K</kbd> new RFQ</span>
+            <span><kbd>Ctrl</kbd>+<kbd>Enter</kbd> send</span>
+            <span><kbd>Alt</kbd>+<kbd>1</kbd>…<kbd>4</kbd> RFQ tabs</span>
+            <span><kbd>Alt</kbd>+<kbd>B</kbd>/<kbd>H</kbd> blotter/history</span>
+          </>
+        )}
         <span><kbd>F2</kbd> security</span>
       </footer>
     </div>
