@@ -125,3 +125,11 @@ describe('generator', () => {
     expect(() => dictionaryFromXml('<fix><header><field name="Nope" required="Y"/></header><trailer/><messages/><components/><fields/></fix>')).toThrow(/Nope/);
   });
 });
+
+describe('QuickFIX XML rendering', () => {
+  it('renders the generated dictionary back to XML that parses to the same dictionary', async () => {
+    const { renderQuickFixXml } = await import('./quickfix-xml.ts');
+    const xml = renderQuickFixXml(FIX44_SOURCE);
+    expect(dictionaryFromXml(xml)).toEqual(FIX44_SOURCE);
+  });
+});
