@@ -1,23 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { collectPosture, PostureAgent } from './collect.ts';
-import { FACT_IDS, postureReportSchema, type PostureReport } from './report.ts';
+import type { PostureReport } from './report.ts';
 import { createFixtureRunner, fixtureSystemInfo, type FixtureCommand, type FixtureSpec } from './testing/fixture-runner.ts';
 import { fixture } from './testing/fixtures.ts';
+import { expectWellFormed } from './testing/well-formed.ts';
 
 const now = () => new Date('2026-11-21T12:00:00.000Z');
 const out = (file: string, extra: { exitCode?: number } = {}): FixtureCommand => ({ stdout: fixture(file), ...extra });
 const err = (file: string, extra: { exitCode?: number } = {}): FixtureCommand => ({ stderr: fixture(file), ...extra });
-
-/** What every report must satisfy, on any platform and any failure. */
-export function expectWellFormed(report: PostureReport): void {
-  expect(postureReportSchema.safeParse(report).success).toBe(true);
-  expect(report.facts.map((f) => f.id)).toEqual([...FACT_IDS]);
-  for (const f of report.facts) {
-    expect(['pass', 'fail', 'unknown']).toContain(f.status);
-    expect(f.evidence.command ?? f.evidence.source ?? f.evidence.error, `${f.id} has evidence`).toBeTruthy();
-    if (f.status === 'unknown') expect(f.reason, `${f.id} unknown has a reason`).toBeTruthy();
-  }
-}
 
 const statuses = (r: PostureReport) => Object.fromEntries(r.facts.map((f) => [f.id, f.status]));
 const reasonOf = (r: PostureReport, id: string) => r.facts.find((f) => f.id === id)?.reason ?? '';
