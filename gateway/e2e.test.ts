@@ -30,7 +30,7 @@ function post(port: number, ca: string, path: string, body: unknown): Promise<{ 
 }
 
 beforeAll(async () => {
-  t = await startTestGateway({ attestation: { reattestIntervalSec: 600, graceSec: 0 } });
+  t = await startTestGateway({ attestation: { reattestIntervalSec: 600, graceSec: 0 } }, { users: ['alice'] });
 });
 afterAll(async () => { await t?.close(); });
 

@@ -135,9 +135,10 @@ export function executionRejectFields(h: { quoteRespId: string; quoteId: string;
   ];
 }
 
-/** QuoteStatus(297): 0 accepted (open), 17 canceled, 7 expired, 16 active? FIX 4.4: 0 accepted, 5 rejected, 7 expired, 17 canceled, 16 active. */
-function quoteStatus(s: RfqView['status']): string {
-  return s === 'open' ? '16' : s === 'cancelled' ? '17' : s === 'expired' ? '7' : '0';
+/** QuoteStatus(297), FIX 4.4 values: 10 pending (no quote yet), 0 accepted (quoted / traded), 4 canceled, 7 expired. */
+function quoteStatus(r: RfqView): string {
+  if (r.status === 'open') return r.quotes.length ? '0' : '10';
+  return r.status === 'cancelled' ? '4' : r.status === 'expired' ? '7' : '0';
 }
 
 export function quoteStatusFields(r: RfqView, requestId?: string): Field[] {
@@ -153,7 +154,8 @@ export function quoteStatusFields(r: RfqView, requestId?: string): Field[] {
     f.push({ tag: 132, value: px(best.bidPx) }, { tag: 133, value: px(best.offerPx) }, { tag: 62, value: utcTimestamp(new Date(best.validUntil)) });
   }
   f.push({ tag: 60, value: utcTimestamp(new Date(r.createdAt)) });
-  f.push({ tag: 297, value: quoteStatus(r.status) });
+  f.push({ tag: 297, value: quoteStatus(r) });
+  f.push({ tag: 58, value: `RFQ ${r.status}` });
   if (best) f.push({ tag: TAG.Dealer, value: best.dealer });
   f.push({ tag: TAG.RfqOwner, value: r.user });
   if (requestId) f.push({ tag: TAG.RequestID, value: requestId });

@@ -236,7 +236,7 @@ export class LiveSession {
         this.#ports.audit.alert('session.flood', { session: this.id, user: this.user.username, strikes });
         void this.end('message flood: rate limit exceeded', 'policy');
       } else if (strikes <= 5) {
-        this.#reject(m, 99, 'rate limit exceeded; message dropped');
+        this.#reject(m, 0, 'rate limit exceeded; message dropped');
       }
       return;
     }
@@ -355,7 +355,7 @@ export class LiveSession {
       const view = this.#ports.desk.openRfqs().find((r) => r.quoteReqId === id && r.user === this.user.username);
       void view;
       if (ok) {
-        this.#send('AI', [{ tag: 131, value: id }, { tag: 117, value: m.get(117) ?? `RFQ-${id}` }, { tag: 297, value: '17' }, { tag: 58, value: 'RFQ cancelled' }]);
+        this.#send('AI', [{ tag: 131, value: id }, { tag: 117, value: m.get(117) ?? `RFQ-${id}` }, { tag: 297, value: '4' }, { tag: 58, value: 'RFQ cancelled' }]);
       } else {
         this.#reject(m, 1, `no open RFQ ${id}`);
       }
@@ -373,7 +373,7 @@ export class LiveSession {
       this.#send('AQ', tradeRequestAckFields(reqId, trades.length));
       trades.forEach((t, i) => this.#send('AE', tradeCaptureFields(t, reqId, trades.length, i === trades.length - 1)));
       this.#audit('trades.viewed', { reqId, count: trades.length });
-    }, (reason) => this.#send('AQ', tradeRequestAckFields(reqId, 0, 99, reason)));
+    }, (reason) => this.#send('AQ', tradeRequestAckFields(reqId, 0, 9, reason)));
   }
 
   #onOpenRfqs(m: FixMessage): void {
