@@ -31,7 +31,7 @@ describe('evaluatePosture', () => {
   it('a patched, encrypted, fully hardened Debian 12 is highly compliant', () => {
     const r = evaluatePosture(report(), DEFAULT_POSTURE_POLICY, NOW);
     expect(r).toMatchObject({ level: 'highly-compliant', compliant: true, failures: [] });
-    expect(r.checks.map((c) => c.check)).toEqual(['os.version', 'patch.lastInstalled', 'disk.encryption']);
+    expect(r.checks.map((c) => c.check)).toEqual(['os.minVersion', 'patch.maxAge', 'disk.encryption']);
   });
 
   it('compliant but not highly: patched 20 days ago, or a hardening fact not passing', () => {
@@ -41,7 +41,7 @@ describe('evaluatePosture', () => {
 
   it('minimum OS version per platform', () => {
     const p = DEFAULT_POSTURE_POLICY;
-    expect(evaluatePosture(report({ version: '11' }), p, NOW)).toMatchObject({ level: 'non-compliant', failures: [expect.stringMatching(/os.version: .* 11 is older than the minimum 12/)] });
+    expect(evaluatePosture(report({ version: '11' }), p, NOW)).toMatchObject({ level: 'non-compliant', failures: [expect.stringMatching(/^os.minVersion: Debian .* 11 is older than the required 12$/)] });
     expect(evaluatePosture(report({ id: 'ubuntu', version: '20.04' }), p, NOW).level).toBe('non-compliant');
     expect(evaluatePosture(report({ id: 'ubuntu', version: '24.04' }), p, NOW).compliant).toBe(true);
     expect(evaluatePosture(report({ id: 'arch', version: '2026.01.01' }), p, NOW).compliant).toBe(true); // "*": any
@@ -51,19 +51,19 @@ describe('evaluatePosture', () => {
     expect(evaluatePosture(report({ platform: 'win32', id: 'windows', version: '11', build: '10.0.22631.3447' }), p, NOW).compliant).toBe(true);
     const strict = parsePosturePolicy({ minOsVersion: { linux: { debian: '13' } } });
     expect(evaluatePosture(report(), strict, NOW).level).toBe('non-compliant');
-    expect(evaluatePosture(report({ id: 'ubuntu', version: '24.04' }), strict, NOW).failures[0]).toMatch(/no minimum version is set/);
+    expect(evaluatePosture(report({ id: 'ubuntu', version: '24.04' }), strict, NOW).failures[0]).toMatch(/^os.minVersion: unknown: policy sets no minimum version for distribution "ubuntu"/);
   });
 
   it('maximum days since the last patch, judged from the date not the agent\'s count', () => {
     expect(evaluatePosture(report({ patchDays: 30 }), DEFAULT_POSTURE_POLICY, NOW).compliant).toBe(true);
-    expect(evaluatePosture(report({ patchDays: 31 }), DEFAULT_POSTURE_POLICY, NOW).failures).toEqual(['patch.lastInstalled: last update 31 days ago (maximum 30)']);
-    expect(evaluatePosture(report({ patchDays: null }), DEFAULT_POSTURE_POLICY, NOW).failures[0]).toMatch(/date of the last update is unknown \(no apt history\)/);
+    expect(evaluatePosture(report({ patchDays: 31 }), DEFAULT_POSTURE_POLICY, NOW).failures).toEqual(['patch.maxAge: last patched 31 days before collection (limit 30)']);
+    expect(evaluatePosture(report({ patchDays: null }), DEFAULT_POSTURE_POLICY, NOW).failures[0]).toMatch(/^patch.maxAge: unknown: .*no apt history/);
     expect(evaluatePosture(report({ patchDays: -3 }), DEFAULT_POSTURE_POLICY, NOW).failures[0]).toMatch(/in the future/);
   });
 
   it('disk encryption required (and optional by policy)', () => {
-    expect(evaluatePosture(report({ encrypted: false }), DEFAULT_POSTURE_POLICY, NOW).failures).toEqual(['disk.encryption: system disk is not encrypted']);
-    expect(evaluatePosture(report({ encrypted: null }), DEFAULT_POSTURE_POLICY, NOW).failures[0]).toMatch(/unknown \(lsblk needs root\)/);
+    expect(evaluatePosture(report({ encrypted: false }), DEFAULT_POSTURE_POLICY, NOW).failures).toEqual(['disk.encryption: disk encryption: fail']);
+    expect(evaluatePosture(report({ encrypted: null }), DEFAULT_POSTURE_POLICY, NOW).failures[0]).toMatch(/^disk.encryption: unknown: .*lsblk needs root/);
     expect(evaluatePosture(report({ encrypted: false }), parsePosturePolicy({ requireDiskEncryption: false }), NOW).compliant).toBe(true);
   });
 
@@ -107,7 +107,9 @@ describe('posture policy files', () => {
     ['{"minOsVersion": {"linux": {"Deb ian": "12"}}}', /minOsVersion.linux.Deb ian: not an os-release ID/],
     ['{"minOsVersion": {"beos": "5"}}', /minOsVersion.beos: unknown field/],
     ['{"minOsVersion": {"win32": 10}}', /minOsVersion.win32: must be a version/],
-    ['{"highlyCompliant": {"requireFacts": ["vibes"]}}', /highlyCompliant.requireFacts\[0\]: must be one of/],
+    ['{"highlyCompliant": {"requireFacts": ["vibes"]}}', /highlyCompliant.requireFacts\[0\]: must be one of firewall, screenLock/],
+    ['{"highlyCompliant": {"requireFacts": ["__proto__"]}}', /highlyCompliant.requireFacts\[0\]: must be one of/],
+    ['{"minOsVersion": {"win32": "10.0.22631.3447.1"}}', /minOsVersion.win32: must be a version/],
     ['{"disk": true}', /posture.json: disk: unknown field/],
   ])('refuses %s', async (text, msg) => {
     const f = join(dir, 'posture.json');

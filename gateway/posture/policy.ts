@@ -1,24 +1,28 @@
 /**
- * The gateway's posture policy, applied to an agent PostureReport (agent/report.ts). The gateway judges the
- * reported values itself (OS version, date of the last patch, encryption state) against its own policy; the
- * agent's pass/fail on each fact reflects the agent's baseline and is not trusted here.
+ * The gateway's posture policy, applied to an agent PostureReport (agent/report.ts) with the agent's own rule
+ * engine (agent/policy.ts evaluatePosture), so device and gateway judge a report the same way. The gateway adds
+ * what only it needs: a policy with defaults and config-style errors, a "*" fallback for Linux distributions,
+ * the compliance level the access policy uses, and fail-closed mapping (an unknown fact is never compliant).
  *
  * API
  *   interface PosturePolicy { minOsVersion { linux: {<os-release ID>|'*': version}; darwin: version; win32: build };
- *     maxDaysSinceLastPatch; requireDiskEncryption; highlyCompliant { maxDaysSinceLastPatch; requireFacts: FactId[] } }
+ *     maxDaysSinceLastPatch; requireDiskEncryption; highlyCompliant { maxDaysSinceLastPatch; requireFacts } }
+ *     requireFacts: any of 'firewall', 'screenLock', 'secureBoot', 'hardware.id', 'disk.encryption'
  *   DEFAULT_POSTURE_POLICY
  *   parsePosturePolicy(input, where = 'posture'): PosturePolicy   — partial input over the defaults; errors name the field
  *   loadPosturePolicy(file): Promise<PosturePolicy>               — a JSON file; errors name the file and field
  *   evaluatePosture(report: unknown, policy, now = Date.now()): PostureResult
  *     PostureResult { level 'highly-compliant'|'compliant'|'non-compliant'|'unknown'; compliant: boolean;
  *       checks: { check; ok; reason }[]; failures: string[] }
- *     'unknown' when the report is missing or malformed; `level` feeds the access policy's context.deviceCompliance,
- *     `compliant` the risk score's deviceCompliant.
- *   compareVersions(a, b): -1|0|1   — dotted numeric, missing parts are 0 ("14" == "14.0")
+ *     'unknown' when the report is missing or malformed; a failing or unknown rule makes it 'non-compliant'.
+ *     `level` feeds the access policy's context.deviceCompliance, `compliant` the risk score's deviceCompliant.
+ *     Patch age counts to the report's collectedAt (the attestation layer bounds how old a report may be).
+ *   compareVersions(a, b): -1|0|1   — the agent's: dotted numeric, missing parts are 0 ("14" == "14.0")
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { FACT_IDS, findFact, postureReportSchema, type PostureReport } from '../../agent/report.ts';
+import { evaluatePosture as agentEvaluate, type PosturePolicy as AgentPolicy, type RuleResult } from '../../agent/policy.ts';
+import { findFact, postureReportSchema, type PostureReport } from '../../agent/report.ts';
 
 export interface PosturePolicy {
   minOsVersion: { linux: Record<string, string>; darwin: string; win32: string };
@@ -46,18 +50,19 @@ export interface PostureResult {
   failures: string[];
 }
 
-const VERSION = /^\d{1,9}(\.\d{1,9}){0,5}$/;
+// The agent's rule engine compares at most four parts.
+const VERSION = /^\d{1,9}(\.\d{1,9}){0,3}$/;
 
-export function compareVersions(a: string, b: string): -1 | 0 | 1 {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i] ?? 0;
-    const y = pb[i] ?? 0;
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return 0;
-}
+/** highlyCompliant.requireFacts -> the agent policy flag that checks it. */
+const FACT_RULES = {
+  firewall: 'requireFirewall',
+  screenLock: 'requireScreenLock',
+  secureBoot: 'requireSecureBoot',
+  'hardware.id': 'requireHardwareId',
+  'disk.encryption': 'requireDiskEncryption',
+} as const satisfies Record<string, keyof AgentPolicy>;
+
+export { compareVersions } from '../../agent/policy.ts';
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -111,8 +116,8 @@ export function parsePosturePolicy(input: unknown, where = 'posture'): PosturePo
     if (h.requireFacts !== undefined) {
       if (!Array.isArray(h.requireFacts)) throw new Error(`${where}.highlyCompliant.requireFacts: must be an array of fact ids`);
       p.highlyCompliant.requireFacts = h.requireFacts.map((id, i) => {
-        if (typeof id !== 'string' || !(FACT_IDS as readonly string[]).includes(id)) {
-          throw new Error(`${where}.highlyCompliant.requireFacts[${i}]: must be one of ${FACT_IDS.join(', ')}`);
+        if (typeof id !== 'string' || !Object.hasOwn(FACT_RULES, id)) {
+          throw new Error(`${where}.highlyCompliant.requireFacts[${i}]: must be one of ${Object.keys(FACT_RULES).join(', ')}`);
         }
         return id;
       });
@@ -143,9 +148,22 @@ export async function loadPosturePolicy(file: string): Promise<PosturePolicy> {
   }
 }
 
-function numericVersion(s: string): string | undefined {
-  const m = /^\d+(\.\d+)*/.exec(s.trim());
-  return m ? m[0] : undefined;
+function toCheck(r: RuleResult): PostureCheck {
+  return { check: r.rule, ok: r.status === 'pass', reason: r.status === 'unknown' ? `unknown: ${r.reason}` : r.reason };
+}
+
+/** The agent policy for this report: the gateway's "*" distribution fallback resolved to the report's distribution. */
+function agentPolicy(policy: PosturePolicy, r: PostureReport, maxDays: number): AgentPolicy {
+  const linuxMin = policy.minOsVersion.linux[r.os.id] ?? policy.minOsVersion.linux['*'];
+  return {
+    minOsVersion: {
+      linux: linuxMin === undefined ? {} : { [r.os.id]: linuxMin },
+      darwin: policy.minOsVersion.darwin,
+      win32: policy.minOsVersion.win32,
+    },
+    maxDaysSinceLastPatch: maxDays,
+    requireDiskEncryption: policy.requireDiskEncryption,
+  };
 }
 
 export function evaluatePosture(report: unknown, policy: PosturePolicy = DEFAULT_POSTURE_POLICY, now: number = Date.now()): PostureResult {
@@ -156,52 +174,22 @@ export function evaluatePosture(report: unknown, policy: PosturePolicy = DEFAULT
   }
   const r = parsed.data as PostureReport;
   const checks: PostureCheck[] = [];
-
-  // OS version: Windows is judged on its build (10.0.22631.x), the others on the release version.
-  const os = r.os;
-  const reported = numericVersion(r.platform === 'win32' ? os.build || os.version : os.version);
-  let min: string | undefined;
-  if (r.platform === 'linux') min = policy.minOsVersion.linux[os.id] ?? policy.minOsVersion.linux['*'];
-  else min = r.platform === 'darwin' ? policy.minOsVersion.darwin : policy.minOsVersion.win32;
-  if (os.platform !== r.platform) {
-    checks.push({ check: 'os.version', ok: false, reason: `report says ${r.platform} but its OS summary says ${os.platform}` });
-  } else if (min === undefined) {
-    checks.push({ check: 'os.version', ok: false, reason: `${os.distro || os.id}: no minimum version is set for this distribution` });
-  } else if (!reported) {
-    checks.push({ check: 'os.version', ok: false, reason: `OS version "${os.version}" could not be read` });
-  } else if (compareVersions(reported, min) < 0) {
-    checks.push({ check: 'os.version', ok: false, reason: `${os.distro || os.id} ${reported} is older than the minimum ${min}` });
-  } else {
-    checks.push({ check: 'os.version', ok: true, reason: `${os.distro || os.id} ${reported} (minimum ${min})` });
+  if (r.os.platform !== r.platform) {
+    checks.push({ check: 'report', ok: false, reason: `report says ${r.platform} but its OS summary says ${r.os.platform}` });
   }
-
-  // Last patch: from the reported date, not the agent's own day count.
-  const patch = findFact(r, 'patch.lastInstalled');
-  const date = isRecord(patch?.value) && typeof patch.value.date === 'string' ? Date.parse(patch.value.date) : Number.NaN;
-  let patchAgeDays: number | undefined;
-  if (!Number.isFinite(date)) {
-    checks.push({ check: 'patch.lastInstalled', ok: false, reason: `date of the last update is unknown${patch?.reason ? ` (${patch.reason})` : ''}` });
-  } else if (date > now + 86_400_000) {
-    checks.push({ check: 'patch.lastInstalled', ok: false, reason: 'last update is dated in the future' });
-  } else {
-    patchAgeDays = Math.max(0, Math.floor((now - date) / 86_400_000));
-    const ok = patchAgeDays <= policy.maxDaysSinceLastPatch;
-    checks.push({ check: 'patch.lastInstalled', ok, reason: `last update ${patchAgeDays} days ago (maximum ${policy.maxDaysSinceLastPatch})` });
+  // The agent's rule counts days back from collection; a date after collection (or after now) is a lie or a
+  // broken clock, not a fresh patch.
+  const patchDate = Date.parse(String((findFact(r, 'patch.lastInstalled')?.value as { date?: unknown } | undefined)?.date ?? ''));
+  if (Number.isFinite(patchDate) && patchDate > Math.min(Date.parse(r.collectedAt), now) + 86_400_000) {
+    checks.push({ check: 'patch.maxAge', ok: false, reason: 'last update is dated in the future' });
   }
-
-  if (policy.requireDiskEncryption) {
-    const disk = findFact(r, 'disk.encryption');
-    const enc = isRecord(disk?.value) ? disk.value.encrypted : undefined;
-    if (enc === true) checks.push({ check: 'disk.encryption', ok: true, reason: disk?.reason ?? 'system disk encrypted' });
-    else if (enc === false) checks.push({ check: 'disk.encryption', ok: false, reason: `system disk is not encrypted${disk?.reason ? ` (${disk.reason})` : ''}` });
-    else checks.push({ check: 'disk.encryption', ok: false, reason: `disk encryption state is unknown${disk?.reason ? ` (${disk.reason})` : ''}` });
-  }
+  checks.push(...agentEvaluate(r, agentPolicy(policy, r, policy.maxDaysSinceLastPatch)).results.map(toCheck));
 
   const failures = checks.filter((c) => !c.ok).map((c) => `${c.check}: ${c.reason}`);
   if (failures.length) return { level: 'non-compliant', compliant: false, checks, failures };
 
-  const extra = policy.highlyCompliant.requireFacts.filter((id) => findFact(r, id)?.status !== 'pass');
-  const fresh = patchAgeDays !== undefined && patchAgeDays <= policy.highlyCompliant.maxDaysSinceLastPatch;
-  const level = extra.length === 0 && fresh ? 'highly-compliant' : 'compliant';
-  return { level, compliant: true, checks, failures };
+  const strict: AgentPolicy = agentPolicy(policy, r, policy.highlyCompliant.maxDaysSinceLastPatch);
+  for (const id of policy.highlyCompliant.requireFacts) strict[FACT_RULES[id as keyof typeof FACT_RULES]] = true;
+  const high = agentEvaluate(r, strict).compliant === 'yes';
+  return { level: high ? 'highly-compliant' : 'compliant', compliant: true, checks, failures };
 }
