@@ -1,10 +1,49 @@
 #!/usr/bin/env bash
-# The README's main job. Until the desktop client exists: a fresh dev PKI in .data/pki and the fix/ FIXS
-# acceptor, printing how to connect. (The gateway replaces this body when it lands.)
+# The README's main job: a fresh dev PKI, a demo user directory and the Parley gateway (FIX 4.4 over mutual
+# TLS, enrollment endpoint, dealer desk), printing how to connect. Everything lives in .data/demo and is
+# recreated on every start; no secret is kept anywhere else.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   flock /tmp/parley-npm.lock npm ci --no-audit --no-fund
 fi
-exec node --disable-warning=ExperimentalWarning fix/demo.ts serve --pki .data/pki "$@"
+node_ts() { node --disable-warning=ExperimentalWarning "$@"; }
+
+demo=.data/demo
+rm -rf "$demo"
+mkdir -p "$demo"
+chmod 700 "$demo"
+node_ts fix/pki/cli.ts --out "$demo/pki" --clients ALICE,RITA >/dev/null
+
+cat > "$demo/gateway.json" <<EOF
+{
+  "dataDir": ".",
+  "listen": { "host": "127.0.0.1", "fixPort": ${PARLEY_FIX_PORT:-0}, "enrollPort": ${PARLEY_ENROLL_PORT:-0} },
+  "pki": { "dir": "pki", "clientCertHours": 72 },
+  "policy": { "dir": null, "mode": "enforce" }
+}
+EOF
+
+gw() { node_ts gateway/cli.ts --config "$demo/gateway.json" "$@"; }
+alice_pw="$(node -e 'console.log(require("crypto").randomBytes(12).toString("base64url"))')"
+rita_pw="$(node -e 'console.log(require("crypto").randomBytes(12).toString("base64url"))')"
+printf '%s' "$alice_pw" | gw users add --user alice --role Trader --compid ALICE --country GB --password-stdin >/dev/null
+printf '%s' "$rita_pw" | gw users add --user rita --role 'Risk Officer' --compid RITA --country GB --password-stdin >/dev/null
+alice_totp="$(gw users enroll-totp --user alice | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).uri))')"
+rita_totp="$(gw users enroll-totp --user rita | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).uri))')"
+token="$(gw tokens issue --user alice --ttl 24h | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).token))')"
+
+cat <<EOF
+== Parley demo (all of it in $demo, recreated on every start)
+Users (dev only; printed once):
+  alice  Trader        password $alice_pw
+         TOTP          $alice_totp
+         enrollment    token $token  (one-time, 24 h)  or the dev certificate $demo/pki/ALICE.ec.{crt,key}.pem
+  rita   Risk Officer  password $rita_pw
+         TOTP          $rita_totp
+         certificate   $demo/pki/RITA.ec.{crt,key}.pem
+Trust the CA $demo/pki/ca.crt.pem; connect with SenderCompID ALICE (or RITA), TargetCompID PARLEY.
+Admin: npm run gateway -- --config $demo/gateway.json <users|tokens|revoke|sessions|policy|audit> ... (--help)
+EOF
+exec node --disable-warning=ExperimentalWarning gateway/cli.ts --config "$demo/gateway.json"
