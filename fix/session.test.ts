@@ -146,8 +146,27 @@ describe('session over mutual TLS', () => {
     q.write(msg('AUTH', 'A', 1, '98=0\x01108=30\x01'));
     const a = await nextMsg(q);
     expect([a.msgType, a.get(58)]).toEqual(['A', 'welcome']);
-    q.close();
+    q.write(msg('AUTH', '5', 2));
+    expect((await nextMsg(q)).msgType).toBe('5');
+    expect(await q.next(10_000)).toBe('closed');
     authorize = undefined;
+  });
+
+  it('a fix/ initiator refused at logon gets the Logout text as its logout event', async () => {
+    authorize = async () => ({ ok: false, text: 'device posture too old' });
+    try {
+      const c = pki.clients.AUTH!.ec;
+      const conn = await connectFixs({ host: '127.0.0.1', port: server.port, key: c.keyPem, cert: c.certPem, ca: pki.caCertPem, servername: 'localhost' });
+      const s = initiateSession(conn, { senderCompId: 'AUTH', targetCompId: 'GW', heartBtInt: 30, store: new MemoryStore(), resetOnLogon: true });
+      expect(() => s.send('D', [])).toThrow(/logon/);
+      const text = await new Promise<string | undefined>((resolve, reject) => {
+        s.once('logout', resolve);
+        s.once('closed', (why: string) => reject(new Error(`closed without a Logout: ${why}`)));
+      });
+      expect(text).toBe('device posture too old');
+    } finally {
+      authorize = undefined;
+    }
   });
 
   it('initiator gives up when the Logon is never answered', async () => {

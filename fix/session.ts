@@ -13,7 +13,9 @@
  *             'event' (text: string)               diagnostics worth logging (garbled input, gaps, timeouts)
  *             'error' (err: Error)                 only emitted when someone listens
  *             'closed' (reason: string)            the connection is gone; emitted once
- *     send(msgType, body) → MsgSeqNum              persisted in the store before it is written
+ *     send(msgType, body) → MsgSeqNum              persisted in the store before it is written; throws before the
+ *                                                  'logon' event; after 'closed' it is stored (and resent to the
+ *                                                  peer on its ResendRequest next time) but not written
  *     businessReject(msg, reason, text)            BusinessMessageReject(j) for an application message
  *     logout(text?) → Promise<void>                resolves when the connection is closed
  *     state   'connecting' | 'logon-sent' | 'active' | 'logout-sent' | 'closed'
@@ -163,7 +165,12 @@ export class FixSession extends EventEmitter {
     this.#registry = accept?.registry ?? defaultRegistry;
     this.#framer = new FixFramer({ maxMessageSize: cfg?.maxMessageSize ?? accept?.maxMessageSize ?? 64 * 1024 });
     const sock = conn.socket;
-    sock.on('data', (chunk: Buffer) => { this.#inbox.push(...this.#framer.push(chunk)); this.#pump(); });
+    sock.on('data', (chunk: Buffer) => {
+      for (const f of this.#framer.push(chunk)) this.#inbox.push(f);
+      // Frames pile up only while an async Logon check runs; a peer that floods meanwhile is cut off.
+      if (this.#inbox.length > MAX_QUEUED) { this.disconnect('too many messages before the Logon was answered'); return; }
+      this.#pump();
+    });
     sock.on('error', (e: Error) => { this.#event(`socket error: ${e.message}`); });
     sock.on('close', () => this.#finish('connection closed'));
     sock.on('end', () => { this.#finish('peer closed the connection'); });
@@ -207,6 +214,7 @@ export class FixSession extends EventEmitter {
 
   send(msgType: string, body: Field[]): number {
     if (!this.config) throw new Error('send: the session is not established');
+    if (this.#state === 'connecting' || this.#state === 'logon-sent') throw new Error('send: wait for the logon event');
     const extra: Field[] = [];
     const rest: Field[] = [];
     for (const f of body) {
@@ -448,7 +456,8 @@ export class FixSession extends EventEmitter {
 
   #verify(msg: FixMessage, checkTooHigh: boolean, checkTooLow: boolean): boolean {
     const msgType = msg.msgType;
-    if (!this.#receivedLogon && msgType !== 'A') {
+    // Before the Logon exchange only a Logon, or a Logout answering ours (a refusal), is acceptable.
+    if (!this.#receivedLogon && msgType !== 'A' && !(msgType === '5' && this.#sentLogon)) {
       this.disconnect('message before Logon');
       return false;
     }
