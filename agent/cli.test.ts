@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,5 +119,36 @@ describe('parley-agent CLI (in process)', () => {
     expect(h.out).toContain('Exit status:');
     const v = await run(['-v']);
     expect(v.out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+// The launcher on a Node too old to strip types (Debian's Node 20 here): it hands over to .tools/ or explains.
+const oldNode = ['/usr/bin/node', '/usr/local/bin/node'].find((n) => {
+  if (!existsSync(n)) return false;
+  const [a = 0, b = 0] = execFileSync(n, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim().split('.').map(Number);
+  return a < 22 || (a === 22 && b < 12);
+});
+
+describe.runIf(oldNode !== undefined)('launcher on an old Node', () => {
+  const launch = (env: Record<string, string>) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(oldNode!, [bin, '--version'], { cwd: root, env: { ...process.env, ...env } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+      child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+
+  it('hands over to the project Node', async () => {
+    const r = await launch({});
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('explains when it cannot', async () => {
+    const r = await launch({ PARLEY_AGENT_LAUNCHED: '1' });
+    expect(r.code).toBe(69);
+    expect(r.stderr).toMatch(/needs Node >= 22\.12 .*this is Node/);
   });
 });
