@@ -209,11 +209,29 @@ describe('hostile input: a clear refusal, and the bystander session keeps being 
     await bystanderAlive();
   });
 
-  it('garbage, a bad checksum and a bad body length after logon: ignored, no sequence number consumed', async () => {
+  it('garbage bytes after logon: ignored, no sequence number consumed', async () => {
     const p = await logonRaw('CLIENT1');
     p.write(Buffer.from('\x00\x01garbage=\x01\xff\xfe'));
+    p.write(msg('CLIENT1', '1', 2, '112=Z\x01'));
+    const hb = await nextMsg(p);
+    expect([hb.msgType, hb.get(112), hb.seqNum]).toEqual(['0', 'Z', 2]);
+    p.close();
+    await bystanderAlive();
+  });
+
+  it('a bad checksum: ignored, no sequence number consumed', async () => {
+    const p = await logonRaw('CLIENT1');
     const bad = msg('CLIENT1', '1', 2, '112=X\x01').toString('latin1').replace(/10=\d{3}/, '10=000');
     p.write(Buffer.from(bad, 'latin1'));
+    p.write(msg('CLIENT1', '1', 2, '112=Z\x01'));
+    const hb = await nextMsg(p);
+    expect([hb.msgType, hb.get(112), hb.seqNum]).toEqual(['0', 'Z', 2]);
+    p.close();
+    await bystanderAlive();
+  });
+
+  it('a wrong body length: ignored, no sequence number consumed', async () => {
+    const p = await logonRaw('CLIENT1');
     p.write(prepareOutgoing(`8=FIX.4.4\x019=5\x0135=1\x0134=2\x0149=CLIENT1\x0152=${T}\x0156=GW\x01112=Y\x01`));
     p.write(msg('CLIENT1', '1', 2, '112=Z\x01'));
     const hb = await nextMsg(p);

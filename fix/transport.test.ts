@@ -126,23 +126,54 @@ describe('FIXS transport', () => {
     await goodLogon();
   });
 
-  it('refuses a client without a certificate, with one from another CA, an expired one and a revoked one', async () => {
+  it('refuses a client without a certificate', async () => {
     const none = await tryRaw({});
     expect(none.data).toBe('');
+    expect(refusals.some((r) => /did not return a certificate/i.test(r)), refusals.join('; ')).toBe(true);
+    await goodLogon();
+  });
+
+  it('refuses a client certificate from another CA', async () => {
     const other = foreign.clients.CLIENT1!.ec;
     const fromOther = await tryRaw({ key: other.keyPem, cert: other.certPem });
     expect(fromOther.data).toBe('');
+    expect(refusals.some((r) => /UNABLE_TO_VERIFY_LEAF_SIGNATURE/.test(r)), refusals.join('; ')).toBe(true);
+    await goodLogon();
+  });
+
+  it('refuses an expired client certificate', async () => {
     const old = await tryRaw({ key: expired.keyPem, cert: expired.certPem });
     expect(old.data).toBe('');
     expect(refusals.some((r) => /expired/i.test(r)), refusals.join('; ')).toBe(true);
-    // Revoked after the server started: the CRL is re-read for every handshake.
+    await goodLogon();
+  });
+
+  it('refuses a certificate revoked after the server started (the CRL is re-read for every handshake)', async () => {
     const ok = await tryRaw({ key: revoked.keyPem, cert: revoked.certPem });
     expect(ok.data).toContain('35=A');
     await revokeCertificate(pki.dir, revoked.certPem);
     const gone = await tryRaw({ key: revoked.keyPem, cert: revoked.certPem });
     expect(gone.data).toBe('');
-    expect(refusals.some((r) => /revoked/i.test(r))).toBe(true);
+    expect(refusals.some((r) => /revoked/i.test(r)), refusals.join('; ')).toBe(true);
     await goodLogon();
+  });
+
+  it('refuses TLS 1.2 renegotiation', async () => {
+    const c = pki.clients.CLIENT1!.ec;
+    const conn = await connectFixs({ host: '127.0.0.1', port: server12.port, key: c.keyPem, cert: c.certPem, ca: pki.caCertPem, servername: 'localhost', allowTls12: true });
+    const raw = tls.connect({ host: '127.0.0.1', port: server12.port, key: c.keyPem, cert: c.certPem, ca: pki.caCertPem, servername: 'localhost', maxVersion: 'TLSv1.2' });
+    await new Promise<void>((r) => raw.once('secureConnect', () => r()));
+    expect(raw.getProtocol()).toBe('TLSv1.2');
+    const outcome = await new Promise<string>((resolve) => {
+      raw.once('close', () => resolve('closed'));
+      raw.once('error', (e) => resolve(`error: ${e.message}`));
+      const started = raw.renegotiate({ rejectUnauthorized: true }, (err) => resolve(err ? `error: ${err.message}` : 'renegotiated'));
+      if (!started) resolve('not started');
+    });
+    expect(outcome).toMatch(/no renegotiation/);
+    raw.destroy();
+    conn.socket.destroy();
+    await goodLogon(server12.port);
   });
 
   it('binds a certificate to its CompID: CLIENT1 cannot log on as TW44', async () => {
