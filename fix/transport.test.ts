@@ -158,6 +158,30 @@ describe('FIXS transport', () => {
     await goodLogon();
   });
 
+  it('fails closed when the CRL cannot be read, and recovers when it can', async () => {
+    let broken = false;
+    const local: string[] = [];
+    const srv = await createFixsServer({
+      key: pki.gateway.ec.keyPem, cert: pki.gateway.ec.certPem, ca: pki.caCertPem,
+      crl: () => { if (broken) throw new Error('ENOENT: ca.crl.pem'); return pki.readCrl(); },
+      onRefused: (r) => local.push(r.reason),
+    }, (conn) => {
+      acceptSession(conn, { lookup: (sender) => ({ senderCompId: 'GW', targetCompId: sender, heartBtInt: 30, store: new MemoryStore() }) });
+    });
+    try {
+      await goodLogon(srv.port);
+      broken = true;
+      const c = pki.clients.CLIENT1!.ec;
+      const r = await tryRaw({ key: c.keyPem, cert: c.certPem }, srv.port);
+      expect(r.data).toBe('');
+      expect(local.some((l) => /CRL unusable/.test(l))).toBe(true);
+      broken = false;
+      await goodLogon(srv.port);
+    } finally {
+      await srv.close();
+    }
+  });
+
   it('refuses TLS 1.2 renegotiation', async () => {
     const c = pki.clients.CLIENT1!.ec;
     const conn = await connectFixs({ host: '127.0.0.1', port: server12.port, key: c.keyPem, cert: c.certPem, ca: pki.caCertPem, servername: 'localhost', allowTls12: true });

@@ -143,12 +143,18 @@ export async function createFixsServer(opts: FixsServerOptions, onConnection: (c
     handshakeTimeout: (opts.handshakeTimeoutSec ?? 10) * 1000,
   });
   const refuse = (remoteAddress: string, reason: string): void => { opts.onRefused?.({ remoteAddress, reason }); };
-  server.on('connection', () => {
-    // Re-read the CRL for every handshake; a changed CRL applies to this and later handshakes' contexts.
-    const crl = opts.crl?.();
-    if (crl !== undefined && String(crl) !== String(lastCrl)) {
-      lastCrl = crl;
-      try { server.setSecureContext(contextFor(crl)); } catch (e) { refuse('', `bad CRL: ${(e as Error).message}`); }
+  server.on('connection', (raw: Socket) => {
+    // Re-read the CRL for every handshake; a changed CRL goes into the context of later handshakes (and
+    // the post-handshake check below applies it to this one). A CRL that cannot be read or parsed keeps the
+    // previous context; the post-handshake check then refuses, so the failure is closed, not open.
+    try {
+      const crl = opts.crl?.();
+      if (crl !== undefined && String(crl) !== String(lastCrl)) {
+        server.setSecureContext(contextFor(crl));
+        lastCrl = crl;
+      }
+    } catch (e) {
+      refuse(raw.remoteAddress ?? '', `CRL unusable: ${(e as Error).message}`);
     }
   });
   server.on('tlsClientError', (err, socket) => {
