@@ -106,6 +106,8 @@ export const configSchema = z.object({
       { name: 'DLR3', delayMs: 500, spreadBps: 20 },
     ]),
     quoteTtlMs: z.number().int().min(100).max(600_000).default(15_000),
+    /** Bounds the RFQ book under a flood: open RFQs per user. */
+    maxOpenRfqsPerUser: z.number().int().min(1).max(1_000_000).default(200),
     instruments: z.array(instrument).min(1).max(10_000).default(DEFAULT_INSTRUMENTS),
   }).strict().prefault({}),
   audit: z.object({

@@ -110,7 +110,7 @@ export class Gateway {
     this.tokens = TokenStore.open(p.tokens);
 
     const trades = TradeStore.open(p.trades, (line, reason) => this.#log(`gateway: ${p.trades}:${line}: skipped (${reason})`));
-    this.desk = new DealerDesk({ dealers: cfg.desk.dealers, instruments: cfg.desk.instruments, quoteTtlMs: cfg.desk.quoteTtlMs, trades });
+    this.desk = new DealerDesk({ dealers: cfg.desk.dealers, instruments: cfg.desk.instruments, quoteTtlMs: cfg.desk.quoteTtlMs, maxOpenRfqsPerUser: cfg.desk.maxOpenRfqsPerUser, trades });
 
     const webauthn = new WebAuthnService({ rpID: cfg.stepUp.rpId, origin: cfg.stepUp.origin });
     const ports: Ports = {
@@ -213,7 +213,10 @@ export class Gateway {
     this.audit.event('admin.command', { cmd, args: Object.fromEntries(Object.entries(args).filter(([k]) => k !== 'password')) });
     switch (cmd) {
       case 'status':
-        return { fixPort: this.fixPort, enrollPort: this.enrollPort, sessions: this.manager.size, policyMode: this.policy.mode, pid: process.pid };
+        return {
+          fixPort: this.fixPort, enrollPort: this.enrollPort, sessions: this.manager.size, policyMode: this.policy.mode, pid: process.pid,
+          memory: process.memoryUsage(),
+        };
       case 'sessions.list':
         return this.manager.list();
       case 'sessions.kill': {

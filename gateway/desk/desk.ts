@@ -53,7 +53,8 @@ export class DealerDesk extends EventEmitter {
   readonly #opts: Required<Omit<DeskOptions, 'dealers' | 'instruments'>>;
   readonly #rfqs = new Map<string, Rfq>();
   readonly #quotes = new Map<string, QuoteEntry>();
-  readonly #timers = new Map<string, Set<NodeJS.Timeout>>();
+  /** Cancels of each RFQ's pending dealer quotes and expiry. */
+  readonly #timers = new Map<string, Set<() => void>>();
   #seq = 0;
   readonly #prefix = randomBytes(3).toString('hex').toUpperCase();
 
@@ -96,11 +97,11 @@ export class DealerDesk extends EventEmitter {
       expiresAt: new Date(now.getTime() + maxDelay + this.#opts.quoteTtlMs),
     };
     this.#rfqs.set(key, rfq);
-    const timers = new Set<NodeJS.Timeout>();
+    const timers = new Set<() => void>();
     this.#timers.set(key, timers);
     for (const d of this.dealers) {
-      const t = setTimeout(() => {
-        timers.delete(t);
+      const quote = () => {
+        timers.delete(cancel);
         if (rfq.status !== 'open') return;
         const q = this.#quote(rfq, d, inst);
         rfq.quotes.push(q);
@@ -108,15 +109,25 @@ export class DealerDesk extends EventEmitter {
         this.#quotes.set(q.quoteId, { quote: q, rfq });
         onQuote(q);
         this.emit('rfq', this.view(rfq));
-      }, d.delayMs);
-      timers.add(t);
+      };
+      // A dealer with no delay answers on the next turn of the event loop, not after setTimeout's 1 ms floor.
+      let cancel: () => void;
+      if (d.delayMs === 0) {
+        const h = setImmediate(quote);
+        cancel = () => clearImmediate(h);
+      } else {
+        const h = setTimeout(quote, d.delayMs);
+        cancel = () => clearTimeout(h);
+      }
+      timers.add(cancel);
     }
     const close = setTimeout(() => {
-      timers.delete(close);
+      timers.delete(cancelClose);
       if (rfq.status === 'open') this.#close(rfq, 'expired');
     }, maxDelay + this.#opts.quoteTtlMs);
     close.unref();
-    timers.add(close);
+    const cancelClose = () => clearTimeout(close);
+    timers.add(cancelClose);
     this.emit('rfq', this.view(rfq));
     return { ok: true, rfq };
   }
@@ -194,7 +205,7 @@ export class DealerDesk extends EventEmitter {
 
   #close(rfq: Rfq, status: RfqStatus): void {
     rfq.status = status;
-    for (const t of this.#timers.get(rfq.key) ?? []) clearTimeout(t);
+    for (const cancel of this.#timers.get(rfq.key) ?? []) cancel();
     this.#timers.delete(rfq.key);
     this.emit('rfq', this.view(rfq));
   }
