@@ -37,10 +37,12 @@ const httpsUrl = z
   .max(2_048)
   .refine((u) => URL.canParse(u) && new URL(u).protocol === 'https:', 'an https:// URL');
 const reattest = z.number().int().min(10).max(86_400);
+const compId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a FIX CompID (letters, digits, . _ -)');
+const gatewaySchema = z.strictObject({ host: hostname, port, compId: compId.optional() });
 
 export const PolicyFileSchema = z.strictObject({
   $schema: z.string().max(2_048).optional(),
-  gateway: z.strictObject({ host: hostname, port }).optional(),
+  gateway: gatewaySchema.optional(),
   /** PEM file with the CA certificate(s) that issue the gateway's certificate; relative to the policy file. */
   caBundle: z.string().min(1).max(4_096).optional(),
   spkiPins: z.array(spkiPin).min(1).max(20).optional(),
@@ -52,7 +54,7 @@ export const PolicyFileSchema = z.strictObject({
 export type PolicyFile = z.infer<typeof PolicyFileSchema>;
 
 export const UserSettingsSchema = z.strictObject({
-  gateway: z.strictObject({ host: hostname, port }).optional(),
+  gateway: gatewaySchema.optional(),
   caBundle: z.string().min(1).max(4_096).optional(),
   spkiPins: z.array(spkiPin).min(1).max(20).optional(),
   enrollmentUrl: httpsUrl.optional(),
@@ -72,7 +74,7 @@ export function describeConfigError(e: ConfigError): string {
 export type Setting = 'gateway' | 'caBundle' | 'spkiPins' | 'enrollmentUrl' | 'reattestIntervalSec';
 
 export interface EffectiveConfig {
-  gateway: { host: string; port: number } | null;
+  gateway: { host: string; port: number; compId?: string | undefined } | null;
   /** CA certificates (PEM) to verify the gateway and the enrollment endpoint; null = the system's. */
   caPem: string[] | null;
   spkiPins: string[];

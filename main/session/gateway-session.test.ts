@@ -5,7 +5,6 @@
  * this tests the client's side of the protocol; main/e2e tests run against the real gateway.
  */
 import { mkdtempSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,50 +26,11 @@ import { isRevokedPerCrl } from '../enroll/crl.ts';
 import { DeviceKeychain } from '../keychain/device-identity.ts';
 import { MemoryStore } from '../keychain/secret-store.ts';
 import { startEnrollServer } from '../testing/enroll-server.ts';
+import { startProxy } from '../testing/proxy.ts';
 import type { ConnectionEvent, Execution, Rfq, StepUpChallenge } from '../ipc/contract.ts';
 import { Backoff } from './backoff.ts';
 import { GatewaySession } from './gateway-session.ts';
 import { NetworkWatcher } from './network-watch.ts';
-
-// ---------------------------------------------------------------------------------------------------------
-// A byte-level proxy that can black-hole gateway→client bytes and cut every connection.
-
-function startProxy(targetPort: number) {
-  const pairs = new Set<[net.Socket, net.Socket]>();
-  const state = { blackhole: false };
-  const server = net.createServer((client) => {
-    const upstream = net.connect(targetPort, '127.0.0.1');
-    const pair: [net.Socket, net.Socket] = [client, upstream];
-    pairs.add(pair);
-    client.on('data', (d) => upstream.write(d));
-    upstream.on('data', (d) => {
-      if (!state.blackhole) client.write(d);
-    });
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-      pairs.delete(pair);
-    };
-    client.on('close', end).on('error', end);
-    upstream.on('close', end).on('error', end);
-  });
-  return new Promise<{ port: number; state: typeof state; cut: () => void; close: () => Promise<void> }>((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      resolve({
-        port: (server.address() as net.AddressInfo).port,
-        state,
-        cut: () => {
-          for (const [a, b] of pairs) {
-            a.destroy();
-            b.destroy();
-          }
-          pairs.clear();
-        },
-        close: () => new Promise((r) => server.close(() => r())),
-      });
-    });
-  });
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // The scripted acceptor.
