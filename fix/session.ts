@@ -17,7 +17,9 @@
  *                                                  'logon' event; after 'closed' it is stored (and resent to the
  *                                                  peer on its ResendRequest next time) but not written
  *     businessReject(msg, reason, text)            BusinessMessageReject(j) for an application message
- *     logout(text?) → Promise<void>                resolves when the connection is closed
+ *     logout(text?) → Promise<void>                resolves when the connection is closed (the peer's answer,
+ *                                                  or logoutTimeoutMs)
+ *     disconnect(reason)                           drops the connection now, without a Logout
  *     state   'connecting' | 'logon-sent' | 'active' | 'logout-sent' | 'closed'
  *     connection, config (undefined on an acceptor until the Logon named the session)
  *   acceptSession(conn, { lookup, authorizeLogon?, logonTimeoutMs?, registry?, maxMessageSize? }) → FixSession
@@ -253,10 +255,9 @@ export class FixSession extends EventEmitter {
     this.#sendRaw('0', testReqId !== undefined ? [{ tag: 112, value: testReqId }] : []);
   }
 
-  #generateLogon(peerLogon?: FixMessage, extra: Field[] = []): void {
+  #generateLogon(extra: Field[] = []): void {
     const body: Field[] = [{ tag: 98, value: '0' }, { tag: 108, value: String(this.#hbMs / this.#unit) }];
     if (this.role === 'initiator' ? this.#sentReset : this.#receivedReset) body.push({ tag: 141, value: 'Y' });
-    void peerLogon;
     this.#sendRaw('A', [...body, ...extra]);
     this.#sentLogon = true;
   }
@@ -545,7 +546,7 @@ export class FixSession extends EventEmitter {
     this.#receivedLogon = true;
     if (this.role === 'acceptor' || (this.#receivedReset && !this.#sentReset)) {
       if (this.role === 'acceptor') this.#hbMs = (msg.getInt(108) ?? 0) * this.#unit;
-      this.#generateLogon(msg, extra);
+      this.#generateLogon(extra);
     }
     this.#sentReset = false;
     this.#receivedReset = false;
@@ -712,7 +713,7 @@ export class FixSession extends EventEmitter {
       this.#sentReset = true;
     }
     this.#state = 'logon-sent';
-    this.#generateLogon(undefined, logonFields);
+    this.#generateLogon(logonFields);
   }
 }
 
