@@ -21,7 +21,10 @@ import {
   type ResultEnvelope,
 } from './contract.ts';
 
-export type Services = { [N in CallName]: (req: CallRequest<N>) => Promise<CallResponse<N>> };
+/** One function per call; calls without a request may be invoked without an argument. */
+export type Services = {
+  [N in CallName]: (...args: {} extends CallRequest<N> ? [req?: CallRequest<N>] : [req: CallRequest<N>]) => Promise<CallResponse<N>>;
+};
 
 /** What the transport knows about who sent a message. */
 export interface Sender {
