@@ -64,6 +64,14 @@ describe.skipIf(!present)('QuickFIX FIX 4.4 acceptance definitions over mutual T
   });
 });
 
+describe.skipIf(!present)('the same engine over plain TCP (the definitions\' own transport)', () => {
+  it('passes a sample of definitions without TLS', async () => {
+    const names = ['1a_ValidLogonWithCorrectMsgSeqNum.def', '2b_MsgSeqNumTooHigh.def', '8_AdminAndApplicationMessages.def', '14g_HeaderBodyTrailerFieldsOutOfOrder.def'];
+    const r = await runSuite({ names, concurrency: 2 });
+    expect(r.filter((x) => !x.ok)).toEqual([]);
+  });
+});
+
 if (!present) {
   describe('QuickFIX FIX 4.4 acceptance definitions', () => {
     it.skip(`skipped: ${DEFINITIONS_DIR} is absent (the definitions live in ../shared, outside this repository)`, () => undefined);
