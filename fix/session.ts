@@ -123,8 +123,13 @@ export function parseUtcTimestamp(s: string): number | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/.exec(s);
   if (!m) return undefined;
   const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
-  const t = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!, ms);
-  return Number.isNaN(t) ? undefined : t;
+  const [y, mo, d, h, mi, sec] = [+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, +m[6]!];
+  const t = Date.UTC(y, mo - 1, d, h, mi, sec, ms);
+  // Date.UTC rolls 13/01 over into January: refuse anything that does not read back as written.
+  const back = new Date(t);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d
+    || back.getUTCHours() !== h || back.getUTCMinutes() !== mi || back.getUTCSeconds() !== sec) return undefined;
+  return t;
 }
 
 type Role = 'acceptor' | 'initiator';
