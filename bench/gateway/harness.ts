@@ -48,7 +48,8 @@ export async function prepare(n: number, o: { hashN?: number; config?: Record<st
 export type Child = { proc: ChildProcess; fixPort: number; echoPort?: number; stop(): Promise<void> };
 
 export async function startChild(p: Prepared, o: { echo?: boolean } = {}): Promise<Child> {
-  const proc = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', new URL('./child.ts', import.meta.url).pathname, p.configFile, o.echo ? 'echo' : ''], {
+  const extra = process.env.BENCH_CHILD_NODE_ARGS ? process.env.BENCH_CHILD_NODE_ARGS.split(' ') : [];
+  const proc = spawn(process.execPath, [...extra, '--disable-warning=ExperimentalWarning', new URL('./child.ts', import.meta.url).pathname, p.configFile, o.echo ? 'echo' : ''], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const rl = createInterface({ input: proc.stdout! });

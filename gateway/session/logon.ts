@@ -120,7 +120,6 @@ export async function authorizeLogon(ports: Ports, lockouts: Lockouts, logon: Fi
     compliance = p.compliance;
     attested = true;
     postureReasons = p.reasons;
-    audit.event('posture.result', { ...base, username, scope: 'logon', compliance, reasons: p.reasons });
   }
 
   const country = d.country(ip);
@@ -129,7 +128,8 @@ export async function authorizeLogon(ports: Ports, lockouts: Lockouts, logon: Fi
     user, strongestAuth: 'password', deviceAttested: attested,
     deviceCompliant: compliance === 'compliant' || compliance === 'highly-compliant', ip, ...(country ? { country } : {}),
   });
-  audit.event('logon.decision', { ...base, username, decision: risk.decision, score: risk.score, factors: risk.factors, network, country: country ?? null, compliance });
+  // One line carries the whole logon decision, the posture result included (a logon costs few audit writes).
+  audit.event('logon.decision', { ...base, username, decision: risk.decision, score: risk.score, factors: risk.factors, network, country: country ?? null, posture: { attested, compliance, reasons: postureReasons } });
   if (risk.decision === 'deny') {
     audit.alert('logon.denied', { ...base, username, score: risk.score, factors: risk.factors });
     return { ok: false, text: safeText(`logon denied: ${describeRisk(risk)}`) };
