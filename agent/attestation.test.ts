@@ -197,6 +197,13 @@ describe('verifyAttestation without TLS', () => {
     }
   });
 
+  it('optionally bounds the age of the facts, not only of the signature', async () => {
+    const jws = await createAttestation({ facts: report, exporter, signer, now });
+    // report.collectedAt is 30 s before `now`.
+    expect(await verifyAttestation(jws, { publicKey, exporter, maxAgeMs: 60_000, maxReportAgeMs: 60_000, now })).toMatchObject({ ok: true });
+    expect(await verifyAttestation(jws, { publicKey, exporter, maxAgeMs: 60_000, maxReportAgeMs: 10_000, now })).toMatchObject({ ok: false, reason: 'stale' });
+  });
+
   it('accepts a DER signature from the signer and rejects RSA keys', async () => {
     const { sign } = await import('node:crypto');
     const derSigner = async (d: Uint8Array) => new Uint8Array(sign('sha256', d, privateKey));

@@ -77,7 +77,14 @@ export type VerifyResult = { ok: true; report: PostureReport; issuedAt: Date } |
  */
 export async function verifyAttestation(
   jws: string,
-  args: { publicKey: KeyObject | X509Certificate; exporter: Uint8Array; maxAgeMs: number; now?: Date },
+  args: {
+    publicKey: KeyObject | X509Certificate;
+    exporter: Uint8Array;
+    maxAgeMs: number;
+    /** Optionally also bound the age of the facts themselves (the agent signs cached facts). */
+    maxReportAgeMs?: number;
+    now?: Date;
+  },
 ): Promise<VerifyResult> {
   const bad = (reason: string, detail?: string): VerifyResult => ({ ok: false, reason, ...(detail ? { detail } : {}) });
   if (typeof jws !== 'string' || jws.length === 0) return bad('malformed', 'not a string');
@@ -128,6 +135,11 @@ export async function verifyAttestation(
   const issued = payload.iat * 1000;
   if (issued > now + CLOCK_SKEW_MS) return bad('issued in the future');
   if (now - issued > args.maxAgeMs) return bad('stale', `issued ${Math.round((now - issued) / 1000)} s ago, limit ${Math.round(args.maxAgeMs / 1000)} s`);
+  if (args.maxReportAgeMs !== undefined) {
+    const collected = Date.parse(report.data.collectedAt);
+    if (collected > issued + CLOCK_SKEW_MS) return bad('malformed', 'facts collected after the attestation was issued');
+    if (now - collected > args.maxReportAgeMs) return bad('stale', `facts collected ${Math.round((now - collected) / 1000)} s ago, limit ${Math.round(args.maxReportAgeMs / 1000)} s`);
+  }
   return { ok: true, report: report.data as PostureReport, issuedAt: new Date(issued) };
 }
 

@@ -290,6 +290,18 @@ describe('PostureAgent cache', () => {
     expect(agent.current()).toBe(reports[1]);
   });
 
+  it('current() on a missing or stale cache starts a background refresh and still answers at once', async () => {
+    const { agent, runner } = agentWith(linuxHealthy, { ttlMs: 0 });
+    const first = new Promise<PostureReport>((resolve) => agent.once('report', resolve));
+    expect(agent.current()).toBeUndefined();
+    expect(agent.current()).toBeUndefined();
+    const r = await first;
+    expect(collections(runner)).toBe(1);
+    const second = new Promise<PostureReport>((resolve) => agent.once('report', resolve));
+    expect(agent.current()).toBe(r);
+    expect(await second).not.toBe(r);
+  });
+
   it('start() collects in the background and current() answers during a refresh', async () => {
     const { agent } = agentWith(linuxHealthy, { ttlMs: 3_600_000 });
     const firstReport = new Promise<PostureReport>((resolve) => agent.once('report', resolve));

@@ -109,8 +109,12 @@ export class PostureAgent extends EventEmitter {
     this.#watchMs = opts.watchMs ?? 5_000;
   }
 
-  /** The cached report (fresh or not), at once. */
+  /**
+   * The cached report (fresh or not), at once. When it is missing or past its time to live, a background refresh
+   * starts (one at a time), so the next reader gets fresh facts without anyone having waited.
+   */
   current(): PostureReport | undefined {
+    if (!this.isFresh() && !this.#inflight) this.#background();
     return this.#cache;
   }
 
@@ -131,27 +135,31 @@ export class PostureAgent extends EventEmitter {
   /** Collects now, or joins the collection already running. */
   refresh(): Promise<PostureReport> {
     if (this.#inflight) return this.#inflight;
+    // #inflight is cleared before 'report' is emitted, so a reader reacting to the event sees an idle agent.
+    const settle = (): void => {
+      this.#inflight = undefined;
+      if (this.#again) {
+        this.#again = false;
+        queueMicrotask(() => this.#background());
+      }
+    };
     const run = collectPosture(this.#opts).then(
       (report) => {
         this.#cache = report;
         this.#cachedAt = Date.now();
         this.#collections++;
+        settle();
         this.emit('report', report);
         return report;
       },
       (err: unknown) => {
+        settle();
         this.emit('failed', err instanceof Error ? err : new Error(String(err)));
         throw err;
       },
     );
-    this.#inflight = run.finally(() => {
-      this.#inflight = undefined;
-      if (this.#again) {
-        this.#again = false;
-        this.#background();
-      }
-    });
-    return this.#inflight;
+    this.#inflight = run;
+    return run;
   }
 
   start(): void {
