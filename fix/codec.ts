@@ -356,62 +356,65 @@ function pad3(n: number): string {
 // ---------------------------------------------------------------------------------------------------------
 // Encoding
 
+// The encoder writes the body into a module-level scratch buffer, leaving room in front for the
+// 8=<BeginString><SOH>9=<BodyLength><SOH> head (right-aligned once the length is known), summing the checksum
+// as it writes, then copies the finished message out once. JS runs one encode at a time; encBegin refuses
+// to nest (a getter calling the encoder re-entrantly would corrupt the scratch).
 let scratch = Buffer.allocUnsafe(64 * 1024);
-const HEAD_ROOM = 64; // room before the body for 8=<BeginString><SOH>9=<len><SOH>
+const HEAD_ROOM = 64;
+let ePos = 0;
+let eSum = 0;
+let eActive = false;
 
 function digitCount(n: number): number {
   if (n < 0) return digitCount(-n) + 1;
   return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : String(n).length;
 }
 
-function writeUInt(buf: Buffer, pos: number, n: number): number {
-  if (n < 10) { buf[pos] = D0 + n; return pos + 1; }
-  if (n < 100) { buf[pos] = D0 + ((n / 10) | 0); buf[pos + 1] = D0 + (n % 10); return pos + 2; }
-  if (n < 1000) {
-    buf[pos] = D0 + ((n / 100) | 0); buf[pos + 1] = D0 + (((n / 10) | 0) % 10); buf[pos + 2] = D0 + (n % 10);
-    return pos + 3;
+function ensure(extra: number): void {
+  if (ePos + extra > scratch.length) {
+    const nb = Buffer.allocUnsafe(Math.max(scratch.length * 2, ePos + extra + 1024));
+    scratch.copy(nb, 0, 0, ePos);
+    scratch = nb;
   }
-  const d = digitCount(n);
-  for (let i = pos + d - 1; i >= pos; i--) { buf[i] = D0 + (n % 10); n = Math.floor(n / 10); }
-  return pos + d;
 }
 
-// Tags 0 and below are written too: test tools need to send them to see the peer reject them.
-function writeTag(buf: Buffer, pos: number, tag: number): number {
-  if (tag > 0 && tag < 1000 && (tag | 0) === tag) return writeUInt(buf, pos, tag);
-  if (!Number.isInteger(tag) || tag > 999_999_999 || tag < -99_999_999) throw new EncodeError(`invalid tag ${tag}`);
-  if (tag < 0) { buf[pos++] = MINUS; tag = -tag; }
-  return writeUInt(buf, pos, tag);
-}
-
-/** Writes a Latin-1 string; throws on SOH in a non-data field or on characters beyond Latin-1. */
-function writeValue(buf: Buffer, pos: number, tag: number, v: string): number {
-  const n = v.length;
-  if (n < 24) {
-    for (let i = 0; i < n; i++) {
-      const c = v.charCodeAt(i);
-      if (c > 0xff || (c === SOH && !isDataTag(tag))) badChar(tag, c);
-      buf[pos + i] = c;
-    }
-    return pos + n;
+/** Writes a non-negative integer's digits at ePos, adding them to the checksum. */
+function putUInt(n: number): void {
+  const buf = scratch;
+  let p = ePos;
+  if (n < 10) {
+    buf[p] = D0 + n; eSum += D0 + n; ePos = p + 1;
+    return;
   }
-  if ((v.indexOf('\x01') >= 0 && !isDataTag(tag)) || hasNonLatin1(v)) {
-    for (let i = 0; i < n; i++) {
-      const c = v.charCodeAt(i);
-      if (c > 0xff || (c === SOH && !isDataTag(tag))) badChar(tag, c);
-    }
+  if (n < 100) {
+    const a = D0 + ((n / 10) | 0), b = D0 + (n % 10);
+    buf[p] = a; buf[p + 1] = b; eSum += a + b; ePos = p + 2;
+    return;
   }
-  return pos + L(buf).latin1Write(v, pos, n);
+  const d = n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6 : digitCount(n);
+  p += d;
+  ePos = p;
+  while (p > ePos - d) {
+    const q = Math.floor(n / 10);
+    const c = D0 + (n - q * 10);
+    buf[--p] = c;
+    eSum += c;
+    n = q;
+  }
 }
 
-// Latin-1 round-trips through TextEncoder-free check: a string is Latin-1 iff every code unit < 256.
-const NON_LATIN1 = /[^\x00-\xff]/;
-function hasNonLatin1(v: string): boolean {
-  return NON_LATIN1.test(v);
-}
-
-function isDataTag(tag: number): boolean {
-  return tag > 0 && tag < 1024 && DATA_LEN_BY_TAG[tag] !== 0;
+function putTag(tag: number): void {
+  if (tag > 0 && tag < 1_000_000_000 && (tag | 0) === tag) {
+    putUInt(tag);
+  } else {
+    // Tags 0 and below are written too: test tools need to send them to see the peer reject them.
+    if (!Number.isInteger(tag) || tag > 999_999_999 || tag < -99_999_999) throw new EncodeError(`invalid tag ${tag}`);
+    if (tag < 0) { scratch[ePos++] = MINUS; eSum += MINUS; tag = -tag; }
+    putUInt(tag);
+  }
+  scratch[ePos++] = EQ;
+  eSum += EQ;
 }
 
 function badChar(tag: number, c: number): never {
@@ -419,46 +422,164 @@ function badChar(tag: number, c: number): never {
   throw new EncodeError(`value of tag ${tag} contains U+${c.toString(16).padStart(4, '0')}, not Latin-1 (use an Encoded* data field)`);
 }
 
-function ensureScratch(need: number): void {
-  if (scratch.length < need) scratch = Buffer.allocUnsafe(Math.max(need, scratch.length * 2));
+function isDataTag(tag: number): boolean {
+  return tag > 0 && tag < 1024 && DATA_LEN_BY_TAG[tag] !== 0;
+}
+
+/** Starts a message body. Every encBegin must be paired with encEnd or encAbort. */
+export function encBegin(): void {
+  if (eActive) throw new EncodeError('encoder re-entered while encoding another message');
+  eActive = true;
+  ePos = HEAD_ROOM;
+  eSum = 0;
+}
+
+/** Gives up the message being encoded (after an error). */
+export function encAbort(): void {
+  eActive = false;
+}
+
+/** tag=<Latin-1 string><SOH>. */
+export function encString(tag: number, v: string): void {
+  const n = v.length;
+  ensure(n + 24);
+  putTag(tag);
+  const buf = scratch;
+  const p = ePos;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c > 0xff || c === SOH) {
+      if (c !== SOH || !isDataTag(tag)) badChar(tag, c);
+    }
+    buf[p + i] = c;
+    sum += c;
+  }
+  buf[p + n] = SOH;
+  eSum += sum + SOH;
+  ePos = p + n + 1;
+}
+
+/** tag=<integer><SOH>. */
+export function encInt(tag: number, v: number): void {
+  if (!Number.isSafeInteger(v)) throw new EncodeError(`value of tag ${tag} must be an integer, got ${v}`);
+  ensure(40);
+  putTag(tag);
+  if (v < 0) { scratch[ePos++] = MINUS; eSum += MINUS; v = -v; }
+  putUInt(v);
+  scratch[ePos++] = SOH;
+  eSum += SOH;
+}
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
+
+/**
+ * tag=<decimal><SOH>, shortest digits that read back as the same double. For m / 10^k with m < 2^53 and
+ * k <= 10, the decimal text "m with k fraction digits" parses to the correctly rounded m / 10^k, so finding
+ * the smallest k with Math.round(v * 10^k) / 10^k === v gives the shortest exact form without String(v).
+ */
+export function encDecimal(tag: number, v: number): void {
+  if (!Number.isFinite(v)) throw new EncodeError(`value of tag ${tag} must be a finite number, got ${v}`);
+  const a = v < 0 ? -v : v;
+  if (a < 9e15) {
+    for (let k = 0; k <= 10; k++) {
+      const m = Math.round(a * POW10[k]!);
+      if (m / POW10[k]! === a && m < 9e15) {
+        ensure(48);
+        putTag(tag);
+        if (v < 0 && m !== 0) { scratch[ePos++] = MINUS; eSum += MINUS; }
+        if (k === 0) {
+          putUInt(m);
+        } else {
+          const ip = Math.floor(m / POW10[k]!);
+          let frac = m - ip * POW10[k]!;
+          putUInt(ip);
+          scratch[ePos++] = 0x2e;
+          eSum += 0x2e;
+          // k fraction digits, leading zeros included.
+          let p = ePos + k;
+          ePos = p;
+          for (let i = 0; i < k; i++) {
+            const q = Math.floor(frac / 10);
+            const c = D0 + (frac - q * 10);
+            scratch[--p] = c;
+            eSum += c;
+            frac = q;
+          }
+        }
+        scratch[ePos++] = SOH;
+        eSum += SOH;
+        return;
+      }
+    }
+  }
+  if (a >= 1e21) throw new EncodeError(`value of tag ${tag} is too large for a FIX decimal: ${v}`);
+  let s = String(v);
+  if (s.indexOf('e') >= 0) s = v.toFixed(20).replace(/0+$/, '').replace(/\.$/, '');
+  encString(tag, s);
+}
+
+/** Finishes the message: writes the head and 10=<checksum><SOH>, returns a copy of the bytes. */
+export function encEnd(beginString: string): Buffer {
+  try {
+    const bodyLength = ePos - HEAD_ROOM;
+    const headLen = 2 + beginString.length + 1 + 2 + digitCount(bodyLength) + 1;
+    if (headLen > HEAD_ROOM) throw new EncodeError(`BeginString ${JSON.stringify(beginString)} is too long`);
+    const end = ePos;
+    const bodySum = eSum;
+    // Head, right-aligned against the body.
+    ePos = HEAD_ROOM - headLen;
+    const start = ePos;
+    eSum = 0;
+    scratch[ePos++] = 0x38; scratch[ePos++] = EQ; eSum += 0x38 + EQ;
+    for (let i = 0; i < beginString.length; i++) {
+      const c = beginString.charCodeAt(i);
+      if (c > 0xff || c === SOH) badChar(8, c);
+      scratch[ePos++] = c;
+      eSum += c;
+    }
+    scratch[ePos++] = SOH; scratch[ePos++] = 0x39; scratch[ePos++] = EQ; eSum += SOH + 0x39 + EQ;
+    putUInt(bodyLength);
+    scratch[ePos++] = SOH;
+    eSum += SOH;
+    const sum = (eSum + bodySum) & 0xff;
+    let p = end;
+    ensureAt(end + 7);
+    const buf = scratch;
+    buf[p++] = 0x31; buf[p++] = D0; buf[p++] = EQ;
+    buf[p++] = D0 + ((sum / 100) | 0); buf[p++] = D0 + (((sum / 10) | 0) % 10); buf[p++] = D0 + (sum % 10);
+    buf[p++] = SOH;
+    const out = Buffer.allocUnsafe(p - start);
+    buf.copy(out, 0, start, p);
+    return out;
+  } finally {
+    eActive = false;
+  }
+}
+
+function ensureAt(need: number): void {
+  if (need > scratch.length) {
+    const nb = Buffer.allocUnsafe(need + 1024);
+    scratch.copy(nb, 0, 0, scratch.length);
+    scratch = nb;
+  }
 }
 
 /**
  * Encodes 8=<beginString>, 9=<computed>, the body (35 onwards, without 8/9/10) and 10=<computed>.
  */
 export function encodeMessage(beginString: string, body: Field[]): Buffer {
-  // Upper bound of the body size; only oversized values need the exact figure.
-  let bound = HEAD_ROOM + 8;
-  for (let i = 0; i < body.length; i++) bound += body[i]!.value.length + 13;
-  ensureScratch(bound + beginString.length);
-  const buf = scratch;
-  const start = HEAD_ROOM + beginString.length;
-  let p = start;
-  for (let i = 0; i < body.length; i++) {
-    const f = body[i]!;
-    p = writeTag(buf, p, f.tag);
-    buf[p++] = EQ;
-    p = writeValue(buf, p, f.tag, f.value);
-    buf[p++] = SOH;
+  encBegin();
+  try {
+    for (let i = 0; i < body.length; i++) {
+      const f = body[i]!;
+      encString(f.tag, f.value);
+    }
+  } catch (e) {
+    encAbort();
+    throw e;
   }
-  const bodyLength = p - start;
-  // Head, right-aligned against the body: 8=<bs><SOH>9=<len><SOH>
-  const headLen = 2 + beginString.length + 1 + 2 + digitCount(bodyLength) + 1;
-  let h = start - headLen;
-  const headStart = h;
-  buf[h++] = 0x38; buf[h++] = EQ;
-  h = writeValue(buf, h, 8, beginString);
-  buf[h++] = SOH;
-  buf[h++] = 0x39; buf[h++] = EQ;
-  h = writeUInt(buf, h, bodyLength);
-  buf[h++] = SOH;
-  const sum = checksum(buf, headStart, p);
-  buf[p++] = 0x31; buf[p++] = D0; buf[p++] = EQ;
-  buf[p++] = D0 + ((sum / 100) | 0); buf[p++] = D0 + (((sum / 10) | 0) % 10); buf[p++] = D0 + (sum % 10);
-  buf[p++] = SOH;
-  const out = Buffer.allocUnsafe(p - headStart);
-  buf.copy(out, 0, headStart, p);
-  return out;
+  return encEnd(beginString);
 }
 
 /** Renders fields as tag=value<SOH>... with no header/trailer computation (for re-reading constructed messages). */

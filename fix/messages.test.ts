@@ -3,7 +3,7 @@ import { decodeMessage, encodeMessage, FixMessage } from './codec.ts';
 import { fix44Dictionary } from './dictionary/dictionary.ts';
 import { TypedMessageError } from './errors.ts';
 import {
-  fromMessage, fromMessageAs, isTypedMsgType, toFields, toFixMessage, type StandardHeader, type TypedMessage,
+  encodeTyped, fromMessage, fromMessageAs, isTypedMsgType, toFields, toFixMessage, type StandardHeader, type TypedMessage,
 } from './messages.ts';
 import { validateMessage } from './validate.ts';
 
@@ -11,6 +11,7 @@ const header: StandardHeader = {
   senderCompID: 'PARLEY-CLIENT', targetCompID: 'PARLEY-GW', msgSeqNum: 42, sendingTime: '20261121-10:00:00.123',
 };
 const T = '20261121-10:00:01.000';
+const show = (b: Buffer): string => b.toString('latin1').replaceAll('\x01', '|');
 const parties = [{ partyID: 'ACME', partyIDSource: 'D', partyRole: 3 }, { partyID: 'DESK-7', partyIDSource: 'D', partyRole: 11 }];
 
 const SAMPLES: TypedMessage[] = [
@@ -83,8 +84,28 @@ describe('typed messages', () => {
     const typed = fromMessage(decoded);
     expect(defined(typed)).toEqual({ ...sample, header });
     expect(defined(fromMessage(decoded, { validated: true }))).toEqual({ ...sample, header });
-    // And the same bytes again from the decoded object.
+    // And the same bytes again from the decoded object, and from the direct encoder.
     expect(encodeMessage('FIX.4.4', toFields(typed))).toEqual(bytes);
+    expect(encodeTyped('FIX.4.4', sample, header)).toEqual(bytes);
+    expect(encodeTyped('FIX.4.4', typed)).toEqual(bytes);
+  });
+
+  it('encodeTyped writes decimals exactly as the Field path does', () => {
+    const values = [0, -0, 1, -1, 0.1, 1.08512, -0.00002, 1e-7, 123456789.125, 1e15, 1e20, 0.1 + 0.2, 1e-12, 2 ** 53, 1 / 3, 99.99999999999, 1.5e-10];
+    for (const v of values) {
+      const m: TypedMessage = { msgType: 'S', quoteID: 'Q', symbol: 'X', bidPx: v };
+      expect(show(encodeTyped('FIX.4.4', m)), String(v)).toBe(show(encodeMessage('FIX.4.4', toFields(m))));
+      expect((fromMessage(decodeMessage(encodeTyped('FIX.4.4', m))) as { bidPx: number }).bidPx).toBe(v === 0 ? 0 : v);
+    }
+  });
+
+  it('encodeTyped refuses bad input like toFields does, and leaves the encoder usable', () => {
+    expect(() => encodeTyped('FIX.4.4', { msgType: 'R', quoteReqID: 'Q', relatedSym: [{ symbol: 'X', side: 'Z' }] })).toThrow(/side="Z"/);
+    expect(() => encodeTyped('FIX.4.4', { msgType: 'S', quoteID: 'Q', symbol: 'X', quoteType: 9 })).toThrow(/quoteType="9"/);
+    expect(() => encodeTyped('FIX.4.4', { msgType: 'S', quoteID: 'Q', symbol: 'X', bidPx: Number.NaN })).toThrow(/finite/);
+    expect(() => encodeTyped('FIX.4.4', { msgType: 'S', quoteID: 'Q', symbol: 'X€' })).toThrow(/Latin-1/);
+    expect(() => encodeTyped('FIX.4.4', { msgType: 'Q' } as unknown as TypedMessage)).toThrow(/no typed form/);
+    expect(decodeMessage(encodeTyped('FIX.4.4', { msgType: '0' }, header)).seqNum).toBe(42);
   });
 
   it('covers every typed MsgType', () => {

@@ -3,9 +3,11 @@
 // field's type, enumeration and required flag, and drives both directions: toFields() and fromMessage().
 // Numbers (INT, SEQNUM, QTY, PRICE, AMT, ...) are JS numbers, BOOLEAN is boolean, everything else (CHAR,
 // enumerations, timestamps, dates) stays the FIX string.
-import { FixMessage, latin1Slice, parseIntBytes, type Field } from './codec.ts';
 import {
-  fix44Dictionary, SECTION_HEADER, SECTION_TRAILER, type Dictionary, type FieldDef, type SectionDef,
+  encAbort, encBegin, encDecimal, encEnd, encInt, encString, FixMessage, latin1Slice, parseIntBytes, type Field,
+} from './codec.ts';
+import {
+  fix44Dictionary, SECTION_HEADER, SECTION_TRAILER, TYPE_CHAR, type Dictionary, type FieldDef, type SectionDef,
 } from './dictionary/dictionary.ts';
 import { TypedMessageError } from './errors.ts';
 import { checkValue } from './validate.ts';
@@ -440,6 +442,8 @@ interface CField {
   readonly def: FieldDef;
   /** The dictionary has a check for this value beyond "any string". */
   readonly checked: boolean;
+  /** INT fields with an enumeration: the allowed values as numbers. */
+  readonly intValues: ReadonlySet<number> | null;
 }
 interface CGroup {
   readonly isGroup: true;
@@ -461,6 +465,10 @@ interface CSpec {
   readonly delimiter: number;
   /** Makes an object with every property of the spec set to undefined (one literal: one shape per spec). */
   readonly create: () => Record<string, unknown>;
+  /** Generated: stores one field's converted value on an object of this spec; 1 if the tag is a field here. */
+  set: (o: Record<string, unknown>, tag: number, b: Buffer, vs: number, ve: number, trusted: boolean) => number;
+  /** Generated: encodes an object of this spec (fields and groups in dictionary order). */
+  enc: (o: Record<string, unknown>) => void;
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -491,7 +499,8 @@ function compile(name: string, decl: Decl, section: SectionDef, dict: Dictionary
     if (typeof v === 'number') {
       const def = dict.field(v)!;
       const conv = CONV_BY_TYPE[def.type] ?? STR;
-      entries.push({ isGroup: false, key, tag: v, conv, def, checked: def.values !== null || !UNCHECKED_TYPES.has(def.type) });
+      const intValues = conv === INT && def.values !== null ? new Set([...def.values].map(Number)) : null;
+      entries.push({ isGroup: false, key, tag: v, conv, def, checked: def.values !== null || !UNCHECKED_TYPES.has(def.type), intValues });
     } else {
       const g = section.groups.get(v.group);
       if (g === undefined) throw new Error(`messages: ${name}.${key}: tag ${v.group} is not a repeating group`);
@@ -513,7 +522,107 @@ function compile(name: string, decl: Decl, section: SectionDef, dict: Dictionary
   }
   const keys = entries.map((e) => e.key);
   if (delimiter === 0 && section !== dict.header) keys.unshift('msgType', 'header');
-  return { name, byTag, entries, required, section, delimiter, create: makeFactory(keys) };
+  const spec: CSpec = {
+    name, byTag, entries, required, section, delimiter, create: makeFactory(keys), set: () => 0, enc: () => undefined,
+  };
+  spec.set = makeSetter(spec);
+  spec.enc = makeEncoder(spec);
+  return spec;
+}
+
+// Generated per spec: a switch on the tag with a named store per field, and an encoder with a named load per
+// property. Named property accesses get their own inline caches (monomorphic here), where one generic loop
+// with obj[key] would be megamorphic. Keys are checked identifiers and tags integers from the specs above.
+function makeSetter(spec: CSpec): CSpec['set'] {
+  const cases: string[] = [];
+  spec.entries.forEach((e, i) => {
+    if (e.isGroup) return;
+    const conv = e.conv === INT ? 'dInt' : e.conv === DEC ? 'dDec' : e.conv === BOOL ? 'dBool' : 'dStr';
+    cases.push(`case ${e.tag}: if (o.${e.key} !== undefined) dDup(SP, E[${i}]); o.${e.key} = ${conv}(SP, E[${i}], b, vs, ve, t); return 1;`);
+  });
+  const src = `return function set(o, tag, b, vs, ve, t) { switch (tag) { ${cases.join(' ')} default: return 0; } };`;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function('E', 'SP', 'dStr', 'dInt', 'dDec', 'dBool', 'dDup', src)(spec.entries, spec, dStr, dInt, dDec, dBool, dDup) as CSpec['set'];
+}
+
+function makeEncoder(spec: CSpec): CSpec['enc'] {
+  const lines: string[] = [];
+  spec.entries.forEach((e, i) => {
+    const fn = e.isGroup ? 'eGroup' : e.conv === INT ? 'eInt' : e.conv === DEC ? 'eDec' : e.conv === BOOL ? 'eBool' : 'eStr';
+    const missing = spec.required.includes(e) ? ` else eMissing(SP, E[${i}]);` : '';
+    lines.push(`v = o.${e.key}; if (v !== undefined) ${fn}(SP, E[${i}], v);${missing}`);
+  });
+  const src = `return function enc(o) { let v; ${lines.join(' ')} };`;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function('E', 'SP', 'eStr', 'eInt', 'eDec', 'eBool', 'eGroup', 'eMissing', src)(
+    spec.entries, spec, eStr, eInt, eDec, eBool, eGroup, eMissing) as CSpec['enc'];
+}
+
+/** MsgType of the message being decoded or encoded, for error messages from the generated code. */
+let curMt = '';
+
+function dStr(sp: CSpec, e: CField, b: Buffer, vs: number, ve: number, t: boolean): string {
+  if (ve === vs) fail(sp, curMt, e.tag, `tag ${e.tag} (${e.key}) has no value`);
+  if (!t && e.checked && checkValue(e.def, b, vs, ve) !== 0) badValue(e, b, vs, ve, sp, curMt);
+  return latin1Slice(b, vs, ve);
+}
+function dInt(sp: CSpec, e: CField, b: Buffer, vs: number, ve: number, t: boolean): number {
+  const v = parseIntBytes(b, vs, ve);
+  if (v === undefined) fail(sp, curMt, e.tag, ve === vs ? `tag ${e.tag} (${e.key}) has no value` : `tag ${e.tag} (${e.key}) is not an integer`);
+  if (!t && e.intValues !== null && !e.intValues.has(v)) badValue(e, b, vs, ve, sp, curMt);
+  return v;
+}
+function dDec(sp: CSpec, e: CField, b: Buffer, vs: number, ve: number, _t: boolean): number {
+  const v = parseDecimal(b, vs, ve);
+  if (v === undefined) fail(sp, curMt, e.tag, ve === vs ? `tag ${e.tag} (${e.key}) has no value` : `tag ${e.tag} (${e.key}) is not a decimal number`);
+  return v;
+}
+function dBool(sp: CSpec, e: CField, b: Buffer, vs: number, ve: number, _t: boolean): boolean {
+  const c = b[vs];
+  if (ve - vs !== 1 || (c !== 0x59 && c !== 0x4e)) {
+    fail(sp, curMt, e.tag, ve === vs ? `tag ${e.tag} (${e.key}) has no value` : `tag ${e.tag} (${e.key}) is not Y or N`);
+  }
+  return c === 0x59;
+}
+function dDup(sp: CSpec, e: CField): never {
+  fail(sp, curMt, e.tag, `tag ${e.tag} appears more than once`);
+}
+
+function eStr(sp: CSpec, e: CField, v: unknown): void {
+  if (typeof v !== 'string') fail(sp, curMt, e.tag, `${e.key} must be a string, got ${JSON.stringify(v)}`);
+  if (v.length === 0) fail(sp, curMt, e.tag, `${e.key} must not be empty`);
+  if (e.checked) {
+    const d = e.def;
+    const ok = d.values !== null && !d.multiValue ? d.values.has(v) && (d.typeCode !== TYPE_CHAR || v.length === 1) : stringValueOk(d, v);
+    if (!ok) invalidString(e, v, sp, curMt);
+  }
+  encString(e.tag, v);
+}
+function eInt(sp: CSpec, e: CField, v: unknown): void {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) fail(sp, curMt, e.tag, `${e.key} must be an integer, got ${JSON.stringify(v)}`);
+  if (e.intValues !== null && !e.intValues.has(v)) invalidString(e, String(v), sp, curMt);
+  encInt(e.tag, v);
+}
+function eDec(sp: CSpec, e: CField, v: unknown): void {
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(sp, curMt, e.tag, `${e.key} must be a finite number, got ${JSON.stringify(v)}`);
+  encDecimal(e.tag, v);
+}
+function eBool(sp: CSpec, e: CField, v: unknown): void {
+  if (typeof v !== 'boolean') fail(sp, curMt, e.tag, `${e.key} must be a boolean, got ${JSON.stringify(v)}`);
+  encString(e.tag, v ? 'Y' : 'N');
+}
+function eGroup(sp: CSpec, e: CGroup, v: unknown): void {
+  if (!Array.isArray(v)) fail(sp, curMt, e.tag, `${e.key} must be an array`);
+  encInt(e.tag, v.length);
+  const inner = e.spec;
+  for (let j = 0; j < v.length; j++) {
+    const o = v[j] as unknown;
+    if (o === null || typeof o !== 'object') fail(inner, curMt, undefined, `expected an object, got ${JSON.stringify(o)}`);
+    inner.enc(o as Record<string, unknown>);
+  }
+}
+function eMissing(sp: CSpec, e: CEntry): never {
+  fail(sp, curMt, e.tag, `required tag ${e.tag} (${e.key}) is missing`);
 }
 
 interface Compiled {
@@ -610,6 +719,7 @@ export function fromMessage(msg: FixMessage, opts?: FromMessageOptions): TypedMe
   const { buf, idx } = msg.bytes();
   const dict = c.dict;
   const trusted = opts?.validated === true;
+  curMt = mt;
   const header = c.header.create();
   const body = spec.create();
   body.msgType = mt;
@@ -620,11 +730,7 @@ export function fromMessage(msg: FixMessage, opts?: FromMessageOptions): TypedMe
   let headerFields = 0;
   while (i < n && dict.sectionOf(idx[i]!) === SECTION_HEADER) {
     const tag = idx[i]!;
-    const e = tag < c.header.byTag.length ? c.header.byTag[tag] : undefined;
-    if (e !== undefined && !e.isGroup) {
-      header[e.key] = convert(e, buf, idx[i + 1]!, idx[i + 2]!, c.header, mt, trusted);
-      headerFields++;
-    }
+    headerFields += c.header.set(header, tag, buf, idx[i + 1]!, idx[i + 2]!, trusted);
     i += 3;
   }
   // A message built from body fields alone has no header to check; one from the wire always does.
@@ -670,15 +776,11 @@ export function fromMessage(msg: FixMessage, opts?: FromMessageOptions): TypedMe
       top = stack.pop()!;
     }
     const s = top.spec;
+    if (s.set(top.obj, tag, buf, vs, ve, trusted) === 1) continue;
     const e = tag >= 0 && tag < s.byTag.length ? s.byTag[tag] : undefined;
-    if (e === undefined) {
+    if (e === undefined || !e.isGroup) {
       const g = s.section.groups.get(tag);
       if (g !== undefined) { skipStack.push(g); skipDepth++; }
-      continue;
-    }
-    if (!e.isGroup) {
-      if (top.obj[e.key] !== undefined && e.tag !== s.delimiter) fail(s, mt, tag, `tag ${tag} appears more than once`);
-      top.obj[e.key] = convert(e, buf, vs, ve, s, mt, trusted);
       continue;
     }
     const count = parseIntBytes(buf, vs, ve);
@@ -708,31 +810,6 @@ function checkRequired(spec: CSpec, obj: Record<string, unknown>, mt: string): v
   for (let k = 0; k < r.length; k++) {
     const e = r[k]!;
     if (obj[e.key] === undefined) fail(spec, mt, e.tag, `required tag ${e.tag} (${e.key}) is missing`);
-  }
-}
-
-function convert(e: CField, buf: Buffer, vs: number, ve: number, spec: CSpec, mt: string, trusted: boolean): unknown {
-  if (ve === vs) fail(spec, mt, e.tag, `tag ${e.tag} (${e.key}) has no value`);
-  switch (e.conv) {
-    case INT: {
-      const v = parseIntBytes(buf, vs, ve);
-      if (v === undefined) fail(spec, mt, e.tag, `tag ${e.tag} (${e.key}) is not an integer`);
-      if (!trusted && e.def.values !== null && checkValue(e.def, buf, vs, ve) !== 0) badValue(e, buf, vs, ve, spec, mt);
-      return v;
-    }
-    case DEC: {
-      const v = parseDecimal(buf, vs, ve);
-      if (v === undefined) fail(spec, mt, e.tag, `tag ${e.tag} (${e.key}) is not a decimal number`);
-      return v;
-    }
-    case BOOL: {
-      const b = buf[vs];
-      if (ve - vs !== 1 || (b !== 0x59 && b !== 0x4e)) fail(spec, mt, e.tag, `tag ${e.tag} (${e.key}) is not Y or N`);
-      return b === 0x59;
-    }
-    default:
-      if (!trusted && e.checked && checkValue(e.def, buf, vs, ve) !== 0) badValue(e, buf, vs, ve, spec, mt);
-      return latin1Slice(buf, vs, ve);
   }
 }
 
@@ -777,13 +854,51 @@ function encodeValue(e: CField, v: unknown, spec: CSpec, mt: string): string {
       if (v.length === 0) fail(spec, mt, e.tag, `${e.key} must not be empty`);
       s = v;
   }
-  if (e.checked) {
-    const b = Buffer.from(s, 'latin1');
-    if (checkValue(e.def, b, 0, b.length) !== 0) {
-      fail(spec, mt, e.tag, `${e.key}=${JSON.stringify(s)} is not a valid ${e.def.type}${e.def.values ? ` (allowed: ${[...e.def.values].join(', ')})` : ''}`);
-    }
-  }
+  if (e.checked && !stringValueOk(e.def, s)) invalidString(e, s, spec, mt);
   return s;
+}
+
+// Value checks of outgoing strings reuse the byte-level checkers through a small scratch copy.
+let checkBuf = new Uint8Array(256);
+function stringValueOk(fd: FieldDef, s: string): boolean {
+  const n = s.length;
+  if (n > checkBuf.length) checkBuf = new Uint8Array(n * 2);
+  const b = checkBuf;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    b[i] = c > 0xff ? 0x3f : c;
+  }
+  return checkValue(fd, b, 0, n) === 0;
+}
+
+function invalidString(e: CField, s: string, spec: CSpec, mt: string): never {
+  fail(spec, mt, e.tag, `${e.key}=${JSON.stringify(s)} is not a valid ${e.def.type}${e.def.values ? ` (allowed: ${[...e.def.values].join(', ')})` : ''}`);
+}
+
+/**
+ * Encodes a typed message straight to bytes — the fast path, same output as
+ * encodeMessage(beginString, toFields(msg, header)) without building the Field[] in between.
+ */
+export function encodeTyped(beginString: string, msg: TypedMessage, header?: StandardHeader): Buffer {
+  const c = specs();
+  const mt = (msg as { msgType?: unknown }).msgType;
+  const spec = typeof mt === 'string' ? c.messages.get(mt) : undefined;
+  if (spec === undefined) throw new TypedMessageError(String(mt), 35, `MsgType ${JSON.stringify(mt)} has no typed form`);
+  curMt = mt as string;
+  encBegin();
+  try {
+    encString(35, mt as string);
+    const h = header ?? msg.header;
+    if (h !== undefined) {
+      if (h === null || typeof h !== 'object') fail(c.header, curMt, undefined, 'header must be an object');
+      c.header.enc(h as unknown as Record<string, unknown>);
+    }
+    spec.enc(msg as unknown as Record<string, unknown>);
+  } catch (e) {
+    encAbort();
+    throw e;
+  }
+  return encEnd(beginString);
 }
 
 function encodeSection(spec: CSpec, obj: Record<string, unknown>, out: Field[], mt: string): void {

@@ -6,7 +6,7 @@
 import { latin1Slice, type FixMessage } from './codec.ts';
 import type { Dictionary, FieldDef, GroupDef, SectionDef } from './dictionary/dictionary.ts';
 import {
-  SECTION_HEADER, SECTION_TRAILER, TYPE_BOOLEAN, TYPE_CHAR, TYPE_DATE, TYPE_DECIMAL, TYPE_INT, TYPE_MONTHYEAR,
+  SECTION_BODY, SECTION_HEADER, SECTION_TRAILER, TYPE_BOOLEAN, TYPE_CHAR, TYPE_DATE, TYPE_DECIMAL, TYPE_INT, TYPE_MONTHYEAR,
   TYPE_STRING, TYPE_TIMEONLY, TYPE_TIMESTAMP, USER_TAG_MIN,
 } from './dictionary/dictionary.ts';
 
@@ -149,6 +149,7 @@ function walk(
   dict: Dictionary, buf: Buffer, idx: number[], from: number, to: number, section: SectionDef, levelId: number,
   isBody: boolean, f: Flags, headerId: number,
 ): void {
+  const fields = dict.fieldTable;
   for (let i = from; i < to; i += 3) {
     const tag = idx[i]!;
     const vs = idx[i + 1]!;
@@ -194,7 +195,7 @@ function walk(
     }
     if (problem !== null) continue; // later fields only matter for the required-field presence above
 
-    const fd = dict.field(tag);
+    const fd = tag >= 0 && tag < fields.length ? fields[tag] : undefined;
     if (ve === vs) {
       if (f.checkValues) { problem = rejection(4, tag); continue; }
     } else if (fd !== undefined && f.checkFormats && (fd.typeCode !== TYPE_STRING || fd.values !== null)) {
@@ -210,7 +211,7 @@ function walk(
     }
 
     // A NumInGroup field opens its group.
-    if (fd !== undefined && fd.type === 'NUMINGROUP') {
+    if (fd !== undefined && fd.isNumInGroup) {
       const container: SectionDef = placedInGroup ? stack[depth - 1]!.def : section;
       const gd = container.groups.get(tag);
       if (gd !== undefined) {
@@ -237,19 +238,30 @@ export function validateMessage(msg: FixMessage, dict: Dictionary, opts?: Valida
   const { buf, idx } = msg.bytes();
   const n = idx.length;
 
-  // 1. Structure: header fields, then body fields, then trailer fields.
-  let headerEnd = 0; // index (in idx units) of the first non-header field
-  while (headerEnd < n && dict.sectionOf(idx[headerEnd]!) === SECTION_HEADER) headerEnd += 3;
-  let trailerStart = headerEnd;
-  while (trailerStart < n && dict.sectionOf(idx[trailerStart]!) !== SECTION_TRAILER) trailerStart += 3;
-  if (checkOrder) {
-    for (let i = headerEnd; i < trailerStart; i += 3) {
-      if (dict.sectionOf(idx[i]!) === SECTION_HEADER) return rejection(14, idx[i]!);
-    }
-    for (let i = trailerStart; i < n; i += 3) {
-      if (dict.sectionOf(idx[i]!) !== SECTION_TRAILER) return rejection(14, idx[i]!);
+  // 1. Structure: header fields, then body fields, then trailer fields — one pass.
+  const sections = dict.sectionTable;
+  let headerEnd = -1; // index (in idx units) of the first non-header field
+  let trailerStart = -1; // and of the first trailer field
+  let misplaced = 0;
+  let misplacedTag = 0;
+  for (let i = 0; i < n; i += 3) {
+    const tag = idx[i]!;
+    const sec = tag >= 0 && tag < sections.length ? sections[tag]! : SECTION_BODY;
+    if (sec === SECTION_HEADER) {
+      if (headerEnd >= 0 && misplaced === 0) { misplaced = 1; misplacedTag = tag; }
+    } else {
+      if (headerEnd < 0) headerEnd = i;
+      if (sec === SECTION_TRAILER) {
+        if (trailerStart < 0) trailerStart = i;
+      } else if (trailerStart >= 0 && misplaced === 0) {
+        misplaced = 1;
+        misplacedTag = tag;
+      }
     }
   }
+  if (headerEnd < 0) headerEnd = n;
+  if (trailerStart < 0) trailerStart = n;
+  if (checkOrder && misplaced !== 0) return rejection(14, misplacedTag);
 
   // 2. MsgType
   const def = dict.message(msg.msgType);
@@ -327,7 +339,7 @@ export function checkValue(fd: FieldDef, buf: Uint8Array, vs: number, ve: number
   }
   const values = fd.values;
   if (values === null) return 0;
-  if (ve - vs === 1) return values.has(String.fromCharCode(buf[vs]!)) ? 0 : enum_;
+  if (ve - vs === 1) return fd.charValues![buf[vs]!] === 1 ? 0 : enum_;
   const s = latin1Slice(buf as Buffer, vs, ve);
   if (fd.multiValue) {
     for (const part of s.split(' ')) if (!values.has(part)) return enum_;

@@ -1,10 +1,12 @@
 // Codec benchmark: decodes (to typed, validated objects) and encodes the same RFQ message mix with fix/,
-// jspurefix (its own jsfix-bench tool: parse:view and parse:object) and QuickFIX C++ (bench/codec/
-// quickfix_bench.cpp, built here against libquickfix, FIX 4.4 DataDictionary validation), in one run.
-//   npm run bench:codec [-- --cycles=300 --ms=400 --rounds=5 --no-quickfix --no-jspurefix]
-// The machine is shared, so fix/ and QuickFIX rounds alternate and medians are reported.
+// jspurefix (parse:view and parse:object through ParseCase, the class behind its jsfix-bench tool) and
+// QuickFIX C++ (bench/codec/quickfix_bench.cpp, built here against libquickfix, validating with the FIX 4.4
+// DataDictionary), in one run.
+//   npm run bench:codec [-- --cycles=300 --ms=400 --rounds=5 --no-quickfix --no-jspurefix --jsfix-tool]
+// The machine is shared, so the implementations' rounds alternate, medians are reported, and every figure
+// is given per wall-clock second and per CPU-second of the measuring process.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,10 +14,11 @@ import { decodeMessage, encodeMessage, type Field } from '../../fix/codec.ts';
 import { fix44Dictionary } from '../../fix/dictionary/dictionary.ts';
 import { FIX44_SOURCE } from '../../fix/dictionary/fix44.ts';
 import { renderQuickFixXml } from '../../fix/dictionary/quickfix-xml.ts';
-import { fromMessage, toFields, type TypedMessage } from '../../fix/messages.ts';
+import { encodeTyped, fromMessage, toFields, type TypedMessage } from '../../fix/messages.ts';
 import { validateMessage } from '../../fix/validate.ts';
+import { jspurefixCases } from './jspurefix.ts';
 import { buildMix } from './mix.ts';
-import { measure } from './measure.ts';
+import { measure, median, type Rate } from './measure.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(here, '../..');
@@ -31,7 +34,6 @@ const CYCLES = arg('cycles', 300);
 const MS = arg('ms', 400);
 const ROUNDS = arg('rounds', 5);
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (n: number | undefined): string => (n === undefined ? 'n/a' : Math.round(n).toLocaleString('en-US'));
 const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? 'n/a' : `${(a / b).toFixed(2)}x`);
 
@@ -76,7 +78,13 @@ const decodeTypedValidated = (): void => {
 const decodeView = (): void => {
   for (let i = 0; i < mix.length; i++) sink += decodeMessage(mix[i]!.bytes).size;
 };
-const encodeTyped = (): void => {
+const encodeTypedOp = (): void => {
+  for (let i = 0; i < mix.length; i++) {
+    const m = mix[i]!;
+    sink += encodeTyped('FIX.4.4', m.msg, m.header).length;
+  }
+};
+const encodeViaFields = (): void => {
   for (let i = 0; i < mix.length; i++) {
     const m = mix[i]!;
     sink += encodeMessage('FIX.4.4', toFields(m.msg, m.header)).length;
@@ -89,7 +97,7 @@ const encodeFields = (): void => {
 
 // ---------------------------------------------------------------------------------------------------------
 // QuickFIX C++
-interface QfResult { decode: number; encode: number }
+interface QfResult { decode: Rate; encode: Rate }
 let quickfixBin: string | null = null;
 let quickfixNote = '';
 if (!flag('no-quickfix')) {
@@ -120,76 +128,89 @@ function runQuickfix(rounds: number): QfResult | null {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Alternate rounds so both sides see the same machine load.
-const fixDecode: number[] = [];
-const fixView: number[] = [];
-const fixEncTyped: number[] = [];
-const fixEncFields: number[] = [];
-const qfDecode: number[] = [];
-const qfEncode: number[] = [];
-for (let r = 0; r < ROUNDS; r++) {
-  fixDecode.push(measure(mix.length, decodeTypedValidated, { minMs: MS, rounds: 1 }).msgsPerSec);
-  const qf = runQuickfix(1);
-  if (qf !== null) { qfDecode.push(qf.decode); qfEncode.push(qf.encode); }
-  fixView.push(measure(mix.length, decodeView, { minMs: MS, rounds: 1 }).msgsPerSec);
-  fixEncTyped.push(measure(mix.length, encodeTyped, { minMs: MS, rounds: 1 }).msgsPerSec);
-  fixEncFields.push(measure(mix.length, encodeFields, { minMs: MS, rounds: 1 }).msgsPerSec);
-  process.stdout.write(`  round ${r + 1}/${ROUNDS}: fix/ decode ${fmt(fixDecode.at(-1))}/s` +
-    (qf ? `, QuickFIX decode ${fmt(qf.decode)}/s` : '') + '\n');
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// jspurefix, with its own tool on the same messages.
-interface JsfixCase { name: string; operationsPerSecond: number; timing: { median: number } }
-let jsView: number | undefined;
-let jsObject: number | undefined;
+// jspurefix, in process.
+let js: Awaited<ReturnType<typeof jspurefixCases>> | null = null;
 let jsNote = '';
 if (!flag('no-jspurefix')) {
-  const tool = resolve(ROOT, 'node_modules/jspurefix/dist/jsfix-bench.js');
-  const per = mix.length;
-  const r = spawnSync(process.execPath, ['--expose-gc', tool, '--dict=qf44', `--fix=${mixPipe}`, '--delimiter=|',
-    `--rounds=${ROUNDS}`, `--msgs=${per * 4}`, `--warmup=${per * 2}`, '--json'], { encoding: 'utf8', cwd: dirname(dirname(tool)) });
-  if (r.status === 0) {
-    const json = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as { results: JsfixCase[] };
-    for (const c of json.results) {
-      const perSec = 1e9 / c.timing.median;
-      if (c.name === 'parse:view') jsView = perSec;
-      if (c.name === 'parse:object') jsObject = perSec;
-    }
-    jsNote = `jspurefix ${JSON.parse(execFileSync(process.execPath, ['-p', "JSON.stringify(require('jspurefix/package.json').version)"], { cwd: ROOT, encoding: 'utf8' }))}: ` +
-      `node_modules/jspurefix/dist/jsfix-bench.js --dict=qf44 --depth=view,object (median of ${ROUNDS} rounds)`;
-  } else {
-    jsNote = `jspurefix not run: ${r.stderr.trim().split('\n').pop()}`;
+  try {
+    js = await jspurefixCases(readFileSync(mixPipe, 'latin1'), '|');
+    if (js.messagesPerPass !== mix.length) throw new Error(`it read ${js.messagesPerPass} of ${mix.length} messages`);
+    jsNote = `jspurefix ${js.version}: ParseCase (jspurefix/dist/benchmark, what jsfix-bench runs), dictionary qf44, depth view and object`;
+  } catch (e) {
+    jsNote = `jspurefix not run: ${(e as Error).message}`;
+    js = null;
   }
 }
 
 // ---------------------------------------------------------------------------------------------------------
-const dec = median(fixDecode);
-const qfd = qfDecode.length > 0 ? median(qfDecode) : undefined;
-const qfe = qfEncode.length > 0 ? median(qfEncode) : undefined;
-const encT = median(fixEncTyped);
-const encF = median(fixEncFields);
+// Rounds alternate between implementations so that all see the same machine load.
+type Series = { wall: number[]; cpu: number[] };
+const series = (): Series => ({ wall: [], cpu: [] });
+const add = (s: Series, r: Rate): void => { s.wall.push(r.wall); s.cpu.push(r.cpu); };
+const S = {
+  fixDecode: series(), fixView: series(), fixEncTyped: series(), fixEncViaFields: series(), fixEncFields: series(),
+  qfDecode: series(), qfEncode: series(), jsView: series(), jsObject: series(),
+};
+const opt = { minMs: MS };
+for (let r = 0; r < ROUNDS; r++) {
+  add(S.fixDecode, measure(mix.length, decodeTypedValidated, opt));
+  const qf = runQuickfix(1);
+  if (qf !== null) { add(S.qfDecode, qf.decode); add(S.qfEncode, qf.encode); }
+  if (js !== null) { add(S.jsObject, measure(mix.length, js.object, opt)); add(S.jsView, measure(mix.length, js.view, opt)); }
+  add(S.fixView, measure(mix.length, decodeView, opt));
+  add(S.fixEncTyped, measure(mix.length, encodeTypedOp, opt));
+  add(S.fixEncViaFields, measure(mix.length, encodeViaFields, opt));
+  add(S.fixEncFields, measure(mix.length, encodeFields, opt));
+  console.log(`  round ${r + 1}/${ROUNDS}: decode per CPU-s — fix/ ${fmt(S.fixDecode.cpu.at(-1))}` +
+    (qf ? `, QuickFIX ${fmt(qf.decode.cpu)}` : '') + (js ? `, jspurefix object ${fmt(S.jsObject.cpu.at(-1))}` : ''));
+}
+
+// Optionally also jspurefix's own command-line tool (wall clock only), for reference.
+let jsToolLine = '';
+if (flag('jsfix-tool')) {
+  const tool = resolve(ROOT, 'node_modules/jspurefix/dist/jsfix-bench.js');
+  const r = spawnSync(process.execPath, ['--expose-gc', tool, '--dict=qf44', `--fix=${mixPipe}`, '--delimiter=|',
+    `--rounds=${ROUNDS}`, `--msgs=${mix.length * 4}`, `--warmup=${mix.length * 2}`, '--json'], { encoding: 'utf8', cwd: dirname(dirname(tool)) });
+  if (r.status === 0) {
+    const json = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as { results: { name: string; timing: { median: number } }[] };
+    jsToolLine = `jsfix-bench itself (wall clock, median): ${json.results.map((c) => `${c.name} ${fmt(1e9 / c.timing.median)} msg/s`).join(', ')}`;
+  } else {
+    jsToolLine = `jsfix-bench failed: ${r.stderr.trim().split('\n').pop()}`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+const m = (s: Series, k: 'wall' | 'cpu'): number | undefined => (s[k].length > 0 ? median(s[k]) : undefined);
 console.log();
-const rows: [string, string, string][] = [
-  ['fix/ decode: bytes → checked, validated (FIX 4.4 dictionary), typed object', fmt(dec), ''],
-  ['fix/ decode: bytes → FixMessage (checksum, body length; no dictionary)', fmt(median(fixView)), ''],
-  ['fix/ encode: typed object → bytes (toFields + encodeMessage)', '', fmt(encT)],
-  ['fix/ encode: Field[] → bytes (encodeMessage)', '', fmt(encF)],
-  ['QuickFIX C++: parse with DataDictionary + validate / toString()', fmt(qfd), fmt(qfe)],
-  ['jspurefix parse:object (materialise object)', fmt(jsObject), ''],
-  ['jspurefix parse:view (tokenise + structure)', fmt(jsView), ''],
+const rows: [string, Series | null, Series | null][] = [
+  ['fix/ decode: bytes → checked, validated (FIX 4.4 dictionary), typed object', S.fixDecode, null],
+  ['fix/ decode: bytes → FixMessage (checksum, body length; no dictionary)', S.fixView, null],
+  ['fix/ encode: typed object → bytes (encodeTyped)', null, S.fixEncTyped],
+  ['fix/ encode: typed object → Field[] → bytes (toFields + encodeMessage)', null, S.fixEncViaFields],
+  ['fix/ encode: Field[] → bytes (encodeMessage)', null, S.fixEncFields],
+  ['QuickFIX C++: parse with DataDictionary + validate / Message::toString()', S.qfDecode, S.qfEncode],
+  ['jspurefix parse:object (materialise object)', S.jsObject, null],
+  ['jspurefix parse:view (tokenise + structure)', S.jsView, null],
 ];
 const w = Math.max(...rows.map((r) => r[0].length));
-console.log(`${'implementation'.padEnd(w)}  ${'decode msg/s'.padStart(12)}  ${'encode msg/s'.padStart(12)}`);
-for (const [n, d, e] of rows) console.log(`${n.padEnd(w)}  ${d.padStart(12)}  ${e.padStart(12)}`);
+const col = (s: Series | null, k: 'wall' | 'cpu'): string => (s === null ? '' : fmt(m(s, k))).padStart(12);
+console.log(`${''.padEnd(w)}  ${'decode msg/s'.padStart(27)}  ${'encode msg/s'.padStart(27)}`);
+console.log(`${'implementation'.padEnd(w)}  ${'per CPU-s'.padStart(12)}  ${'wall'.padStart(12)}  ${'per CPU-s'.padStart(12)}  ${'wall'.padStart(12)}`);
+for (const [n, d, e] of rows) console.log(`${n.padEnd(w)}  ${col(d, 'cpu')}  ${col(d, 'wall')}  ${col(e, 'cpu')}  ${col(e, 'wall')}`);
 console.log();
-console.log('ratios (goal):');
-console.log(`  fix/ decode vs QuickFIX C++ decode:        ${ratio(dec, qfd)}  (goal >= 1x)`);
-console.log(`  fix/ decode vs jspurefix parse:object:     ${ratio(dec, jsObject)}  (goal >= 10x)`);
-console.log(`  fix/ encode typed vs 2,000,000 msg/s:      ${ratio(encT, 2e6)}  (goal >= 1x)`);
-console.log(`  fix/ encode Field[] vs 2,000,000 msg/s:    ${ratio(encF, 2e6)}`);
-console.log(`  fix/ encode typed vs QuickFIX toString():  ${ratio(encT, qfe)}`);
+const line = (label: string, a: Series, b: Series | number, goal: string): void => {
+  const bc = typeof b === 'number' ? b : m(b, 'cpu');
+  const bw = typeof b === 'number' ? b : m(b, 'wall');
+  console.log(`  ${label.padEnd(42)} ${ratio(m(a, 'cpu'), bc).padStart(8)} per CPU-s, ${ratio(m(a, 'wall'), bw).padStart(8)} wall   ${goal}`);
+};
+console.log('ratios:');
+line('fix/ decode vs QuickFIX C++ decode', S.fixDecode, S.qfDecode, '(goal >= 1x)');
+line('fix/ decode vs jspurefix parse:object', S.fixDecode, S.jsObject, '(goal >= 10x)');
+line('fix/ encode (encodeTyped) vs 2,000,000/s', S.fixEncTyped, 2e6, '(goal >= 1x)');
+line('fix/ encode (Field[]) vs 2,000,000/s', S.fixEncFields, 2e6, '');
+line('fix/ encode (encodeTyped) vs QuickFIX', S.fixEncTyped, S.qfEncode, '');
 console.log();
 if (quickfixNote) console.log(quickfixNote);
 if (jsNote) console.log(jsNote);
-console.log(`load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}${sink === 0 ? '' : ''}`);
+if (jsToolLine) console.log(jsToolLine);
+console.log(`load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}${sink === 0 ? ' ' : ''}`);

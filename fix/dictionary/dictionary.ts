@@ -30,6 +30,9 @@ export interface FieldDef {
   readonly multiValue: boolean;
   /** The value syntax to check (TYPE_* below), precomputed from `type`. */
   readonly typeCode: number;
+  readonly isNumInGroup: boolean;
+  /** For enumerated fields: byte → 1 when that one-character value is allowed (avoids a string per check). */
+  readonly charValues: Uint8Array | null;
 }
 
 // Value syntaxes, by how they are checked.
@@ -97,6 +100,9 @@ export interface Dictionary {
   isTrailerField(tag: number): boolean;
   /** SECTION_HEADER, SECTION_TRAILER, or SECTION_BODY (also for unknown tags). */
   sectionOf(tag: number): number;
+  /** Hot-path views of the same data: fields indexed by tag, and section codes indexed by tag. */
+  readonly fieldTable: readonly (FieldDef | undefined)[];
+  readonly sectionTable: Uint8Array;
 }
 
 const MULTI_VALUE_TYPES = new Set(['MULTIPLEVALUESTRING', 'MULTIPLESTRINGVALUE', 'MULTIPLECHARVALUE']);
@@ -123,7 +129,7 @@ class Builder {
 
   addField(f: FieldSource): void {
     const values = f.values ? new Set(Object.keys(f.values)) : null;
-    const def: FieldDef = {
+    const def: { -readonly [K in keyof FieldDef]: FieldDef[K] } = {
       tag: f.tag,
       name: f.name,
       type: f.type,
@@ -131,7 +137,14 @@ class Builder {
       valueNames: f.values ?? null,
       multiValue: MULTI_VALUE_TYPES.has(f.type),
       typeCode: TYPE_CODES[f.type] ?? TYPE_STRING,
+      isNumInGroup: f.type === 'NUMINGROUP',
+      charValues: null as Uint8Array | null,
     };
+    if (values !== null) {
+      const t = new Uint8Array(256);
+      for (const v of values) if (v.length === 1 && v.charCodeAt(0) < 256) t[v.charCodeAt(0)] = 1;
+      def.charValues = t;
+    }
     this.fieldsByTag.set(f.tag, def);
     this.fieldsByName.set(f.name, def);
   }
@@ -212,6 +225,13 @@ class LoadedDictionary implements Dictionary {
   }
 
   private readonly sections: Uint8Array;
+
+  get fieldTable(): readonly (FieldDef | undefined)[] {
+    return this.byTag;
+  }
+  get sectionTable(): Uint8Array {
+    return this.sections;
+  }
 
   sectionOf(tag: number): number {
     return tag >= 0 && tag < this.sections.length ? this.sections[tag]! : SECTION_BODY;
