@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { collectPosture, PostureAgent } from './collect.ts';
 import type { PostureReport } from './report.ts';
 import { createFixtureRunner, fixtureSystemInfo, type FixtureCommand, type FixtureSpec } from './testing/fixture-runner.ts';
@@ -311,6 +311,30 @@ describe('PostureAgent cache', () => {
     expect(agent.current()).toBe(r);
     await again;
     agent.stop();
+  });
+
+  it('a wake from sleep (the watch tick arrives far too late) triggers a refresh', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+    try {
+      const { agent, runner } = agentWith(linuxHealthy, { ttlMs: 3_600_000 });
+      const first = new Promise<PostureReport>((resolve) => agent.once('report', resolve));
+      agent.start();
+      await first;
+      expect(collections(runner)).toBe(1);
+      // An ordinary tick: nothing to do.
+      vi.advanceTimersByTime(5_000);
+      await Promise.resolve();
+      expect(collections(runner)).toBe(1);
+      // The machine sleeps for an hour: the wall clock jumps, then the next tick fires.
+      const woke = new Promise<PostureReport>((resolve) => agent.once('report', resolve));
+      vi.setSystemTime(Date.now() + 3_600_000);
+      vi.advanceTimersByTime(5_000);
+      await woke;
+      expect(collections(runner)).toBe(2);
+      agent.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('get() with a hanging tool returns within the timeout, the fact unknown', async () => {

@@ -129,8 +129,8 @@ describe('firewall tools', () => {
     expect(parseUfwStatus('Status: aktiv').ok).toBe(false);
   });
   it('firewalld', () => {
-    expect(value(parseFirewalldState('running\n', 0))).toEqual({ running: true });
-    expect(value(parseFirewalldState('not running\n', 252))).toEqual({ running: false });
+    expect(value(parseFirewalldState(fixture('linux/firewalld-running.txt'), 0))).toEqual({ running: true });
+    expect(value(parseFirewalldState(fixture('linux/firewalld-not-running.txt'), 252))).toEqual({ running: false });
     expect(parseFirewalldState('running\n', 252).ok).toBe(false);
   });
   it('nftables', () => {
@@ -144,10 +144,11 @@ describe('firewall tools', () => {
 
 describe('screen lock and Secure Boot', () => {
   it('gsettings values', () => {
-    expect(value(parseGsettingsBool('true\n'))).toBe(true);
-    expect(value(parseGsettingsBool('false\n'))).toBe(false);
-    expect(parseGsettingsBool('No such schema “org.gnome.desktop.screensaver”\n').ok).toBe(false);
-    expect(value(parseGsettingsUint('uint32 300\n'))).toBe(300);
+    expect(value(parseGsettingsBool(fixture('linux/gsettings-lock-enabled-true.txt')))).toBe(true);
+    expect(value(parseGsettingsBool(fixture('linux/gsettings-lock-enabled-false.txt')))).toBe(false);
+    expect(parseGsettingsBool(fixture('linux/gsettings-no-schema.txt')).ok).toBe(false);
+    expect(value(parseGsettingsUint(fixture('linux/gsettings-idle-delay-300.txt')))).toBe(300);
+    expect(value(parseGsettingsUint(fixture('linux/gsettings-idle-delay-0.txt')))).toBe(0);
     expect(value(parseGsettingsUint('0'))).toBe(0);
     expect(parseGsettingsUint('uint32 99999999999').ok).toBe(false);
   });
