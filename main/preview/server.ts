@@ -1,0 +1,221 @@
+/**
+ * The browser preview (a development and test tool; never part of a packaged build): serves the built
+ * renderer on 127.0.0.1 with a per-run secret and bridges the IPC contract over HTTP (calls) and
+ * Server-Sent Events (events) to the same ClientCore services the Electron shell uses.
+ *
+ * Access: the printed URL carries the secret once (/auth?k=…); it is exchanged for an HttpOnly, SameSite=
+ * Strict cookie. Every other request needs that cookie, and calls also need this server's own Origin: a
+ * page from anywhere else (or a local process without the secret) gets 403. The page may not be framed.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { EventEnvelope, ResultEnvelope } from '../ipc/contract.ts';
+import { createCallHandler, type EventHub, type Logger, type Services } from '../ipc/handler.ts';
+
+const MAX_BODY = 256 * 1024;
+const MAX_SSE_CLIENTS = 16;
+const COOKIE = 'parley_preview';
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+};
+
+export interface PreviewOptions {
+  services: Services;
+  events: EventHub;
+  /** The built renderer (renderer/dist). */
+  distDir: string;
+  /** The bundled browser bridge (bundleBridge()). */
+  bridgeJs: string;
+  port?: number;
+  log?: Logger;
+}
+
+export interface Preview {
+  url: string;
+  origin: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function securityHeaders(origin: string): Record<string, string> {
+  return {
+    'content-security-policy': [
+      "default-src 'none'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "img-src 'self' data:",
+      "font-src 'self'",
+      `connect-src 'self' ${origin}`,
+      "base-uri 'none'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+      "object-src 'none'",
+    ].join('; '),
+    'x-frame-options': 'DENY',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-resource-policy': 'same-origin',
+  };
+}
+
+function cookieOf(req: IncomingMessage): string | undefined {
+  const raw = req.headers.cookie;
+  if (!raw || raw.length > 4_096) return undefined;
+  for (const part of raw.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === COOKIE) return v.join('=');
+  }
+  return undefined;
+}
+
+function same(a: string | undefined, b: string): boolean {
+  if (a === undefined) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function readBody(req: IncomingMessage): Promise<string | null> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) over = true;
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(over ? null : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(null));
+  });
+}
+
+export async function startPreview(o: PreviewOptions): Promise<Preview> {
+  const secret = randomBytes(32).toString('base64url');
+  const log = o.log ?? console;
+  const distDir = path.resolve(o.distDir);
+  let origin = '';
+  let handle: ReturnType<typeof createCallHandler>;
+  const sse = new Set<ServerResponse>();
+
+  const send = (res: ServerResponse, status: number, body: string | Buffer, type = 'text/plain; charset=utf-8', extra: Record<string, string> = {}) => {
+    res.writeHead(status, { ...securityHeaders(origin), 'content-type': type, 'content-length': Buffer.byteLength(body), ...extra });
+    res.end(body);
+  };
+
+  async function serveFile(res: ServerResponse, urlPath: string): Promise<void> {
+    let rel: string;
+    try {
+      rel = decodeURIComponent(urlPath);
+    } catch {
+      return send(res, 400, 'bad path');
+    }
+    if (rel.includes('\0')) return send(res, 400, 'bad path');
+    const file = path.resolve(distDir, '.' + (rel === '/' ? '/index.html' : rel));
+    if (file !== distDir && !file.startsWith(distDir + path.sep)) return send(res, 404, 'not found');
+    try {
+      const st = await stat(file);
+      if (!st.isFile()) return send(res, 404, 'not found');
+      let body: Buffer | string = await readFile(file);
+      const ext = path.extname(file);
+      if (path.basename(file) === 'index.html') {
+        // The bridge must define window.parley before the app's module script runs.
+        body = body.toString('utf8').replace(/<head>/i, '<head>\n    <script src="/__parley/bridge.js"></script>');
+      }
+      send(res, 200, body, TYPES[ext] ?? 'application/octet-stream');
+    } catch {
+      send(res, 404, 'not found');
+    }
+  }
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', origin || 'http://127.0.0.1');
+      // Only our own Host: defeats DNS rebinding.
+      if (req.headers.host !== new URL(origin).host) return send(res, 421, 'wrong host');
+      if (url.pathname === '/auth') {
+        if (!same(url.searchParams.get('k') ?? undefined, secret)) return send(res, 403, 'wrong or missing preview secret');
+        return send(res, 302, '', 'text/plain', {
+          location: '/',
+          'set-cookie': `${COOKIE}=${secret}; HttpOnly; SameSite=Strict; Path=/`,
+        });
+      }
+      if (!same(cookieOf(req), secret)) return send(res, 403, 'open the preview through the URL it printed (it carries the per-run secret)');
+
+      if (url.pathname === '/__parley/bridge.js') return send(res, 200, o.bridgeJs, 'text/javascript; charset=utf-8');
+      if (url.pathname === '/__parley/events') {
+        if (sse.size >= MAX_SSE_CLIENTS) return send(res, 429, 'too many event streams');
+        res.writeHead(200, { ...securityHeaders(origin), 'content-type': 'text/event-stream', connection: 'keep-alive' });
+        res.write(': parley\n\n');
+        sse.add(res);
+        req.on('close', () => sse.delete(res));
+        return;
+      }
+      if (url.pathname === '/__parley/call') {
+        if (req.method !== 'POST') return send(res, 405, 'use POST');
+        if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return send(res, 415, 'JSON only');
+        const body = await readBody(req);
+        let result: ResultEnvelope;
+        if (body === null) result = { ok: false, error: { code: 'invalid-request', message: 'request too large' } };
+        else {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(body);
+          } catch {
+            parsed = undefined;
+          }
+          // The browser's Origin header stands in for Electron's sender frame; framing is forbidden by CSP.
+          const sender = { url: `${req.headers.origin ?? 'null'}/`, topFrame: req.headers['sec-fetch-dest'] !== 'iframe' };
+          result = await handle(sender, parsed);
+        }
+        const status = !result.ok && result.error.code === 'forbidden-sender' ? 403 : 200;
+        return send(res, status, JSON.stringify(result), 'application/json');
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed');
+      return serveFile(res, url.pathname);
+    })().catch((e: unknown) => {
+      log.error(`preview: ${(e as Error).message}`);
+      if (!res.headersSent) send(res, 500, 'internal error');
+    });
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  const unsubscribe = o.events.subscribe((e: EventEnvelope) => {
+    const line = `data: ${JSON.stringify(e)}\n\n`;
+    for (const res of sse) res.write(line);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  origin = `http://127.0.0.1:${port}`;
+  handle = createCallHandler({ services: o.services, allowedOrigins: [origin], log });
+  return {
+    url: `${origin}/auth?k=${secret}`,
+    origin,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        unsubscribe();
+        for (const r of sse) r.end();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
