@@ -1,0 +1,66 @@
+/**
+ * The other logon factors end to end over mutual TLS: a WebAuthn security key answering the step-up (scoring
+ * 0 for authentication), and GeoIP placing the client in an unexpected country (anomalous +40 → deny).
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MSG, readSecurityStatus, readStepUpChallenge, readStepUpResult, stepUpResponseFields } from '../../fix/parley-protocol.ts';
+import { UserDirectory } from '../identity/directory.ts';
+import { WebAuthnService } from '../mfa/webauthn.ts';
+import { buildMmdb } from '../testing/mmdb.ts';
+import { SoftAuthenticator } from '../testing/soft-authenticator.ts';
+import { startTestGateway, type TestGateway } from './test-gateway.ts';
+
+describe('WebAuthn step-up', () => {
+  let t: TestGateway;
+  const key = new SoftAuthenticator({ origin: 'https://localhost' });
+  beforeAll(async () => {
+    t = await startTestGateway({ stepUp: { rpId: 'localhost', origin: 'https://localhost' } }, { memoryStores: true, users: ['bob'] });
+    // Register bob's security key the way IT would, then let the running gateway re-read the directory.
+    const dir = await UserDirectory.load(t.gw.cfg.paths.users);
+    const bob = dir.get('bob')!;
+    const svc = new WebAuthnService({ rpID: 'localhost', origin: 'https://localhost' });
+    const opts = await svc.registrationOptions(bob);
+    const reg = await svc.verifyRegistration(bob, key.register(opts, 'localhost'), opts.challenge);
+    if (!reg.ok) throw new Error(reg.reason);
+    dir.upsert({ ...bob, webauthnCredentials: [reg.credential] });
+    await dir.save();
+    await t.gw.reloadUsers('test');
+  });
+  afterAll(async () => { await t?.close(); });
+
+  it('offers the key, verifies the assertion bound to the challenge, and re-scores to 0 for authentication', async () => {
+    const c = await t.connect('bob');
+    const ch = readStepUpChallenge(await c.waitFor(MSG.StepUpChallenge));
+    expect(ch.methods).toEqual(['totp', 'webauthn']);
+    const options = JSON.parse(ch.webauthnOptions!) as { challenge: string; rpId: string };
+    // An assertion for another challenge (a replay) fails and costs an attempt.
+    c.send(MSG.StepUpResponse, stepUpResponseFields({ challengeId: ch.challengeId, method: 'webauthn', webauthnResponse: JSON.stringify(key.authenticate({ ...options, challenge: 'b3RoZXItY2hhbGxlbmdl' })) }));
+    expect(readStepUpResult(await c.waitFor(MSG.StepUpResult))).toMatchObject({ result: 'failed', attemptsLeft: 2 });
+    c.send(MSG.StepUpResponse, stepUpResponseFields({ challengeId: ch.challengeId, method: 'webauthn', webauthnResponse: JSON.stringify(key.authenticate(options)) }));
+    expect(readStepUpResult(await c.waitFor(MSG.StepUpResult))).toMatchObject({ result: 'success' });
+    const st = readSecurityStatus(await c.waitFor(MSG.SecurityStatus));
+    expect(st).toMatchObject({ decision: 'allow', score: 0 });
+    expect(st.factors.find((f) => f.name === 'authentication')).toMatchObject({ condition: 'hardware key (WebAuthn)', score: 0 });
+    await c.close();
+  });
+});
+
+describe('GeoIP', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const mmdb = join(mkdtempSync(join(tmpdir(), 'mmdb-')), 'test.mmdb');
+    // The tests connect from loopback: place it in a country the user is not expected in.
+    await buildMmdb(mmdb, { '127.0.0.0/8': 'RU' });
+    t = await startTestGateway({ geoip: { mmdb } }, { memoryStores: true, users: ['alice'] });
+  });
+  afterAll(async () => { await t?.close(); });
+
+  it('an anomalous country adds 40 and the logon is denied, naming the factors', async () => {
+    const c = await t.connect('alice');
+    await c.closed();
+    expect(c.logoutText).toMatch(/logon denied: risk score 70 \(authentication: password only \+30, geography: anomalous country RU \+40\)/);
+  });
+});
