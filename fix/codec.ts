@@ -187,6 +187,32 @@ function latin1(buf: Buffer, start: number, end: number): string {
 }
 export { latin1 as latin1Slice };
 
+// Values like CompIDs, symbols, currencies and accounts repeat from message to message. A small
+// direct-mapped cache returns the same string for the same bytes, so decoding them costs a hash and a
+// compare instead of a new string. Only short values: long ones are mostly unique (ids, timestamps).
+const INTERN_MAX = 16;
+const INTERN_SIZE = 4096;
+const internTable: (string | undefined)[] = new Array<string | undefined>(INTERN_SIZE).fill(undefined);
+
+export function internLatin1(buf: Buffer, start: number, end: number): string {
+  const n = end - start;
+  if (n <= 2 || n > INTERN_MAX) return latin1(buf, start, end);
+  let h = n;
+  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + buf[i]!) | 0;
+  const slot = (h ^ (h >>> 12)) & (INTERN_SIZE - 1);
+  const cand = internTable[slot];
+  if (cand !== undefined && cand.length === n) {
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      if (cand.charCodeAt(i) !== buf[start + i]) { same = false; break; }
+    }
+    if (same) return cand;
+  }
+  const s = latin1(buf, start, end);
+  internTable[slot] = s;
+  return s;
+}
+
 /** -?[0-9]+ → integer (undefined otherwise, or beyond 2^53). */
 export function parseIntBytes(buf: Uint8Array, start: number, end: number): number | undefined {
   let i = start;
@@ -258,7 +284,9 @@ export function decodeMessage(bytes: Uint8Array, opts?: DecodeOptions): FixMessa
   if (len < 2 || buf[0] !== 0x38 || buf[1] !== EQ) {
     garbled('begin-string', 'message does not start with BeginString(8)');
   }
-  const idx: number[] = [];
+  // Scanned into a reused array, then copied out at its exact size (growing a fresh array by push costs more).
+  const idx = scanIdx;
+  let k = 0;
   let sum = 0;
   let p = 0;
   let n = 0;
@@ -291,8 +319,8 @@ export function decodeMessage(bytes: Uint8Array, opts?: DecodeOptions): FixMessa
     sum += EQ;
     const vs = ++p;
     const lenTag = tag > 0 && tag < 1024 ? DATA_LEN_BY_TAG[tag]! : 0;
-    if (lenTag !== 0 && idx.length >= 3 && idx[idx.length - 3] === lenTag) {
-      const dl = parseIntBytes(buf, idx[idx.length - 2]!, idx[idx.length - 1]!);
+    if (lenTag !== 0 && k >= 3 && idx[k - 3] === lenTag) {
+      const dl = parseIntBytes(buf, idx[k - 2]!, idx[k - 1]!);
       if (dl === undefined || dl < 0 || vs + dl >= len || buf[vs + dl] !== SOH) {
         garbled('field-syntax', `data field ${tag} does not match its length field ${lenTag}`);
       }
@@ -311,7 +339,10 @@ export function decodeMessage(bytes: Uint8Array, opts?: DecodeOptions): FixMessa
       }
     }
     sum += SOH;
-    idx.push(tag, vs, p);
+    idx[k] = tag;
+    idx[k + 1] = vs;
+    idx[k + 2] = p;
+    k += 3;
     p++;
     n++;
     if (n <= 3) {
@@ -339,15 +370,17 @@ export function decodeMessage(bytes: Uint8Array, opts?: DecodeOptions): FixMessa
   if (checksumAt - bodyStart !== bodyLength) {
     garbled('body-length', `BodyLength(9)=${bodyLength} but the body is ${checksumAt - bodyStart} bytes`);
   }
-  const cs = idx[idx.length - 2]!;
-  const want = cs + 3 === idx[idx.length - 1]! ? parseIntBytes(buf, cs, cs + 3) : undefined;
+  const cs = idx[k - 2]!;
+  const want = cs + 3 === idx[k - 1]! ? parseIntBytes(buf, cs, cs + 3) : undefined;
   if (want === undefined || buf[cs] === MINUS) garbled('checksum', 'CheckSum(10) is not three digits');
   if (p !== len) garbled('trailing-bytes', `${len - p} bytes after CheckSum(10)`);
   if (opts?.verifyChecksum !== false && (sumBeforeChecksum & 0xff) !== want) {
     garbled('checksum', `CheckSum(10)=${pad3(want)} but the bytes sum to ${pad3(sumBeforeChecksum & 0xff)}`);
   }
-  return FixMessage.fromScan(buf, idx, buf);
+  return FixMessage.fromScan(buf, idx.slice(0, k), buf);
 }
+
+const scanIdx: number[] = [];
 
 function pad3(n: number): string {
   return n < 10 ? `00${n}` : n < 100 ? `0${n}` : String(n);

@@ -4,7 +4,7 @@
 // Numbers (INT, SEQNUM, QTY, PRICE, AMT, ...) are JS numbers, BOOLEAN is boolean, everything else (CHAR,
 // enumerations, timestamps, dates) stays the FIX string.
 import {
-  encAbort, encBegin, encDecimal, encEnd, encInt, encString, FixMessage, latin1Slice, parseIntBytes, type Field,
+  encAbort, encBegin, encDecimal, encEnd, encInt, encString, FixMessage, internLatin1, latin1Slice, parseIntBytes, type Field,
 } from './codec.ts';
 import {
   fix44Dictionary, SECTION_HEADER, SECTION_TRAILER, TYPE_CHAR, type Dictionary, type FieldDef, type SectionDef,
@@ -564,7 +564,7 @@ let curMt = '';
 function dStr(sp: CSpec, e: CField, b: Buffer, vs: number, ve: number, t: boolean): string {
   if (ve === vs) fail(sp, curMt, e.tag, `tag ${e.tag} (${e.key}) has no value`);
   if (!t && e.checked && checkValue(e.def, b, vs, ve) !== 0) badValue(e, b, vs, ve, sp, curMt);
-  return latin1Slice(b, vs, ve);
+  return internLatin1(b, vs, ve);
 }
 function dInt(sp: CSpec, e: CField, b: Buffer, vs: number, ve: number, t: boolean): number {
   const v = parseIntBytes(b, vs, ve);
