@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,8 +10,7 @@ import { main } from './cli.ts';
 import type { PostureReport } from './report.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-// Through npm's link, as `npx parley-agent` resolves it.
-const bin = join(root, 'node_modules', '.bin', 'parley-agent');
+const bin = join(root, 'agent', 'bin', 'parley-agent.mjs');
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -41,6 +40,10 @@ afterAll(async () => {
 });
 
 describe('parley-agent CLI (child process, real collection)', () => {
+  it('is linked where `npx parley-agent` finds it', () => {
+    expect(realpathSync(join(root, 'node_modules', '.bin', 'parley-agent'))).toBe(realpathSync(bin));
+  });
+
   it('report prints a table with every fact and its evidence; --policy not compliant exits 1', async () => {
     const r = await cli(['report', '--policy', policy('fail.json')]);
     expect(r.code).toBe(1);

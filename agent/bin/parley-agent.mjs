@@ -21,8 +21,18 @@ function handOver(node, flags) {
 }
 
 if (canStrip) {
-  const { main } = await import('../cli.ts');
-  process.exitCode = await main(args);
+  // `parley-agent report | head` closes the pipe early; that is not an error worth a stack trace.
+  process.stdout.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+  try {
+    const { main } = await import('../cli.ts');
+    process.exitCode = await main(args);
+  } catch (err) {
+    process.stderr.write(`parley-agent: internal error: ${err && err.stack ? err.stack : String(err)}\n`);
+    process.exitCode = 70;
+  }
 } else if (process.env.PARLEY_AGENT_LAUNCHED !== '1' && (major > 22 || (major === 22 && minor >= 12))) {
   handOver(process.execPath, ['--experimental-strip-types', '--disable-warning=ExperimentalWarning']);
 } else {
