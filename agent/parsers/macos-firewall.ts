@@ -13,14 +13,15 @@ export function parseSocketFilterFwState(text: string): Parsed<{ enabled: boolea
 
 /**
  * `sysadminctl -screenLock status` (on stderr, behind a log prefix): "screenLock delay is immediate",
- * "screenLock delay is 300 seconds", "screenLock is off".
+ * "screenLock delay is 300 seconds", "screenLock is off", "screenLock delay is -1.000000 seconds" (off).
  */
 export function parseSysadminctlScreenLock(text: string): Parsed<{ enabled: boolean; delaySeconds?: number }> {
   const bad = checkInput(text, 'sysadminctl');
   if (bad) return fail(bad);
-  if (/screenLock is off/.test(text)) return ok({ enabled: false });
+  // Disabled shows up as "is off", "delay is off" or a delay of -1 depending on the macOS release.
+  if (/screenLock is off|screenLock delay is off|screenLock delay is -1(\.0+)? seconds?/.test(text)) return ok({ enabled: false });
   if (/screenLock delay is immediate/.test(text)) return ok({ enabled: true, delaySeconds: 0 });
-  const m = /screenLock delay is (\d{1,7}) seconds?/.exec(text);
+  const m = /screenLock delay is (\d{1,7})(?:\.\d+)? seconds?/.exec(text);
   if (m) return ok({ enabled: true, delaySeconds: +m[1]! });
   return fail(`sysadminctl: unrecognized output "${text.trim().slice(0, 80)}"`);
 }

@@ -83,6 +83,8 @@ describe('firewall and screen lock', () => {
     expect(value(parseSysadminctlScreenLock(fixture('darwin/sysadminctl-immediate.txt')))).toEqual({ enabled: true, delaySeconds: 0 });
     expect(value(parseSysadminctlScreenLock(fixture('darwin/sysadminctl-300.txt')))).toEqual({ enabled: true, delaySeconds: 300 });
     expect(value(parseSysadminctlScreenLock(fixture('darwin/sysadminctl-off.txt')))).toEqual({ enabled: false });
+    expect(value(parseSysadminctlScreenLock(fixture('darwin/sysadminctl-minus-one.txt')))).toEqual({ enabled: false });
+    expect(value(parseSysadminctlScreenLock('2026-11-20 09:14:02.731 sysadminctl[1:2] screenLock delay is 5.000000 seconds'))).toEqual({ enabled: true, delaySeconds: 5 });
     expect(parseSysadminctlScreenLock('sysadminctl: unknown option').ok).toBe(false);
   });
 });

@@ -18,7 +18,7 @@ const LABELS = {
 
 const CONVERSION: Array<[RegExp, BitLockerStatus['conversion']]> = [
   [/^Fully Encrypted$|^Vollständig verschlüsselt$/, 'fully-encrypted'],
-  [/^Used Space Only Encrypted$|^Nur verwendeter Speicherplatz ist verschlüsselt$/, 'used-space-encrypted'],
+  [/^Used Space Only Encrypted$|^Nur verwendeter Speicherplatz (ist )?verschlüsselt$/, 'used-space-encrypted'],
   [/^Fully Decrypted$|^Vollständig entschlüsselt$/, 'fully-decrypted'],
   [/^Encryption in Progress$|^Verschlüsselung wird durchgeführt$/, 'encrypting'],
   [/^Decryption in Progress$|^Entschlüsselung wird durchgeführt$/, 'decrypting'],

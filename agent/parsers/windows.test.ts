@@ -23,6 +23,7 @@ describe('manage-bde -status', () => {
   it('German, with decimal commas', () => {
     expect(value(parseManageBdeStatus(fixture('win32/manage-bde-de.txt')))).toMatchObject({ volume: 'C:', conversion: 'used-space-encrypted', percentEncrypted: 100, protectionOn: true, language: 'de' });
     expect(value(parseManageBdeStatus(fixture('win32/manage-bde-de-off.txt')))).toMatchObject({ conversion: 'fully-decrypted', protectionOn: false });
+    expect(value(parseManageBdeStatus(fixture('win32/manage-bde-de-suspended.txt')))).toMatchObject({ conversion: 'used-space-encrypted', percentEncrypted: 100, protectionOn: false });
   });
   it('not elevated (English, German) is its own answer', () => {
     expect(value(parseManageBdeStatus(fixture('win32/manage-bde-denied.txt')))).toEqual({ elevationRequired: true });
