@@ -480,7 +480,6 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 function makeFactory(keys: string[]): () => Record<string, unknown> {
   for (const k of keys) if (!IDENT.test(k)) throw new Error(`messages: bad property name ${k}`);
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   return new Function(`return function create() { return { ${keys.map((k) => `${k}: undefined`).join(', ')} }; };`)() as () => Record<string, unknown>;
 }
 
@@ -541,7 +540,6 @@ function makeSetter(spec: CSpec): CSpec['set'] {
     cases.push(`case ${e.tag}: if (o.${e.key} !== undefined) dDup(SP, E[${i}]); o.${e.key} = ${conv}(SP, E[${i}], b, vs, ve, t); return 1;`);
   });
   const src = `return function set(o, tag, b, vs, ve, t) { switch (tag) { ${cases.join(' ')} default: return 0; } };`;
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   return new Function('E', 'SP', 'dStr', 'dInt', 'dDec', 'dBool', 'dDup', src)(spec.entries, spec, dStr, dInt, dDec, dBool, dDup) as CSpec['set'];
 }
 
@@ -553,7 +551,6 @@ function makeEncoder(spec: CSpec): CSpec['enc'] {
     lines.push(`v = o.${e.key}; if (v !== undefined) ${fn}(SP, E[${i}], v);${missing}`);
   });
   const src = `return function enc(o) { let v; ${lines.join(' ')} };`;
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   return new Function('E', 'SP', 'eStr', 'eInt', 'eDec', 'eBool', 'eGroup', 'eMissing', src)(
     spec.entries, spec, eStr, eInt, eDec, eBool, eGroup, eMissing) as CSpec['enc'];
 }

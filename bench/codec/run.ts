@@ -97,7 +97,7 @@ const encodeFields = (): void => {
 
 // ---------------------------------------------------------------------------------------------------------
 // QuickFIX C++
-interface QfResult { decode: Rate; encode: Rate }
+interface QfResult { decode: Rate; parse: Rate; encode: Rate }
 let quickfixBin: string | null = null;
 let quickfixNote = '';
 if (!flag('no-quickfix')) {
@@ -149,13 +149,13 @@ const series = (): Series => ({ wall: [], cpu: [] });
 const add = (s: Series, r: Rate): void => { s.wall.push(r.wall); s.cpu.push(r.cpu); };
 const S = {
   fixDecode: series(), fixView: series(), fixEncTyped: series(), fixEncViaFields: series(), fixEncFields: series(),
-  qfDecode: series(), qfEncode: series(), jsView: series(), jsObject: series(),
+  qfDecode: series(), qfParse: series(), qfEncode: series(), jsView: series(), jsObject: series(),
 };
 const opt = { minMs: MS };
 for (let r = 0; r < ROUNDS; r++) {
   add(S.fixDecode, measure(mix.length, decodeTypedValidated, opt));
   const qf = runQuickfix(1);
-  if (qf !== null) { add(S.qfDecode, qf.decode); add(S.qfEncode, qf.encode); }
+  if (qf !== null) { add(S.qfDecode, qf.decode); add(S.qfParse, qf.parse); add(S.qfEncode, qf.encode); }
   if (js !== null) { add(S.jsObject, measure(mix.length, js.object, opt)); add(S.jsView, measure(mix.length, js.view, opt)); }
   add(S.fixView, measure(mix.length, decodeView, opt));
   add(S.fixEncTyped, measure(mix.length, encodeTypedOp, opt));
@@ -189,6 +189,7 @@ const rows: [string, Series | null, Series | null][] = [
   ['fix/ encode: typed object → Field[] → bytes (toFields + encodeMessage)', null, S.fixEncViaFields],
   ['fix/ encode: Field[] → bytes (encodeMessage)', null, S.fixEncFields],
   ['QuickFIX C++: parse with DataDictionary + validate / Message::toString()', S.qfDecode, S.qfEncode],
+  ['QuickFIX C++: parse with DataDictionary only, no validate (reference)', S.qfParse, null],
   ['jspurefix parse:object (materialise object)', S.jsObject, null],
   ['jspurefix parse:view (tokenise + structure)', S.jsView, null],
 ];
