@@ -19,8 +19,10 @@ export function parseSoftwareUpdateHistory(text: string): Parsed<SoftwareUpdateH
   const bad = checkInput(text, 'softwareupdate --history');
   if (bad) return fail(bad);
   const all = lines(text);
-  const rule = all.findIndex((l) => /^-{3,}\s+-{3,}\s+-{3,}\s*$/.test(l));
-  if (rule < 1) return fail('softwareupdate --history: no column header');
+  // The column header is followed by a rule of dashes on the releases we have seen; accept either as the start.
+  let rule = all.findIndex((l) => /^-{3,}\s+-{3,}\s+-{3,}\s*$/.test(l));
+  if (rule < 0) rule = all.findIndex((l) => /^Display Name\s{2,}Version\s{2,}Date\s*$/.test(l));
+  if (rule < 0) return fail('softwareupdate --history: no column header');
   const out: SoftwareUpdateHistory = { entries: [] };
   for (let i = rule + 1; i < all.length; i++) {
     const line = all[i]!.trimEnd();

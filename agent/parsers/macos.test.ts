@@ -52,6 +52,8 @@ describe('softwareupdate', () => {
   it('--history: stale machine, empty history, garbage', () => {
     expect(value(parseSoftwareUpdateHistory(fixture('darwin/softwareupdate-history-stale.txt'))).lastOsPatch?.toISOString()).toBe('2026-05-22T10:12:49.000Z');
     expect(value(parseSoftwareUpdateHistory(fixture('darwin/softwareupdate-history-empty.txt'))).entries).toEqual([]);
+    const noRule = fixture('darwin/softwareupdate-history.txt').replace(/^-{3,}.*\n/m, '');
+    expect(value(parseSoftwareUpdateHistory(noRule)).entries).toHaveLength(5);
     expect(parseSoftwareUpdateHistory('').ok).toBe(false);
     expect(parseSoftwareUpdateHistory(fixture('darwin/softwareupdate-list-pending.txt')).ok).toBe(false);
     const bad = fixture('darwin/softwareupdate-history.txt').replace('11/09/2026', '13/45/2026');
