@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defaultPolicyPath, loadConfig, MAX_CONFIG_BYTES, describeConfigError } from './policy.ts';
+import { readFileSync } from 'node:fs';
+import { defaultPolicyPath, loadConfig, MAX_CONFIG_BYTES, describeConfigError, PolicyFileSchema } from './policy.ts';
 import { selfSignedCa } from '../testing/certs.ts';
 
 const PIN = 'A'.repeat(43) + '=';
@@ -120,6 +121,13 @@ describe('managed configuration', () => {
       const locked = json('locked.json', {});
       chmodSync(locked, 0o000);
       expect(await loadConfig({ policyPath: locked })).toMatchObject({ ok: false, error: { problem: /permission denied/ } });
+    }
+  });
+
+  it('the examples for IT in build/managed-config fit the schema', () => {
+    for (const f of ['policy.json', 'policy.silent-enrollment.json']) {
+      const r = PolicyFileSchema.safeParse(JSON.parse(readFileSync(path.join('build', 'managed-config', f), 'utf8')));
+      expect(r.success, f).toBe(true);
     }
   });
 
