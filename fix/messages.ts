@@ -469,6 +469,8 @@ interface CSpec {
   set: (o: Record<string, unknown>, tag: number, b: Buffer, vs: number, ve: number, trusted: boolean) => number;
   /** Generated: encodes an object of this spec (fields and groups in dictionary order). */
   enc: (o: Record<string, unknown>) => void;
+  /** Generated: throws TypedMessageError for the first required property that is undefined. */
+  req: (o: Record<string, unknown>) => void;
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -523,9 +525,11 @@ function compile(name: string, decl: Decl, section: SectionDef, dict: Dictionary
   if (delimiter === 0 && section !== dict.header) keys.unshift('msgType', 'header');
   const spec: CSpec = {
     name, byTag, entries, required, section, delimiter, create: makeFactory(keys), set: () => 0, enc: () => undefined,
+    req: () => undefined,
   };
   spec.set = makeSetter(spec);
   spec.enc = makeEncoder(spec);
+  spec.req = makeRequiredCheck(spec);
   return spec;
 }
 
@@ -553,6 +557,11 @@ function makeEncoder(spec: CSpec): CSpec['enc'] {
   const src = `return function enc(o) { let v; ${lines.join(' ')} };`;
   return new Function('E', 'SP', 'eStr', 'eInt', 'eDec', 'eBool', 'eGroup', 'eMissing', src)(
     spec.entries, spec, eStr, eInt, eDec, eBool, eGroup, eMissing) as CSpec['enc'];
+}
+
+function makeRequiredCheck(spec: CSpec): CSpec['req'] {
+  const lines = spec.required.map((e) => `if (o.${e.key} === undefined) eMissing(SP, E[${spec.entries.indexOf(e)}]);`);
+  return new Function('E', 'SP', 'eMissing', `return function req(o) { ${lines.join(' ')} };`)(spec.entries, spec, eMissing) as CSpec['req'];
 }
 
 /** MsgType of the message being decoded or encoded, for error messages from the generated code. */
@@ -803,11 +812,8 @@ function closeGroup(f: Frame, mt: string): void {
 }
 
 function checkRequired(spec: CSpec, obj: Record<string, unknown>, mt: string): void {
-  const r = spec.required;
-  for (let k = 0; k < r.length; k++) {
-    const e = r[k]!;
-    if (obj[e.key] === undefined) fail(spec, mt, e.tag, `required tag ${e.tag} (${e.key}) is missing`);
-  }
+  curMt = mt;
+  spec.req(obj);
 }
 
 function badValue(e: CField, buf: Buffer, vs: number, ve: number, spec: CSpec, mt: string): never {
