@@ -2,7 +2,7 @@ import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:cry
 import { once } from 'node:events';
 import { connect, createServer, type Server, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAttestation, EXPORTER_LABEL, EXPORTER_LENGTH, signerFromPrivateKey, tlsExporter, verifyAttestation } from './attestation.ts';
+import { createAttestation, EXPORTER_LABEL, EXPORTER_LENGTH, signerFromPrivateKey, tlsExporter, verifyAttestation, verifyAttestationOnSocket } from './attestation.ts';
 import type { PostureReport } from './report.ts';
 import { createTestPki, type TestPki } from './testing/pki.ts';
 
@@ -51,14 +51,13 @@ beforeAll(async () => {
       const nl = buf.indexOf('\n');
       if (nl < 0) return;
       const line = buf.slice(0, nl);
-      const exporter = tlsExporter(socket);
-      const peer = socket.getPeerX509Certificate();
-      if (!peer) return void socket.end(`${JSON.stringify({ ok: false, reason: 'no client certificate' })}\n`);
       // Test hook: "wrongkey:" asks the server to verify against another device's certificate.
       const useOther = line.startsWith('wrongkey:');
       const jws = useOther ? line.slice('wrongkey:'.length) : line;
-      const publicKey = useOther ? new X509Certificate(pki.otherClient.certPem) : peer;
-      void verifyAttestation(jws, { publicKey, exporter, maxAgeMs: 120_000, now }).then((r) => {
+      const verdictFor = useOther
+        ? verifyAttestation(jws, { publicKey: new X509Certificate(pki.otherClient.certPem), exporter: tlsExporter(socket), maxAgeMs: 120_000, now })
+        : verifyAttestationOnSocket(jws, socket, { maxAgeMs: 120_000, now });
+      void verdictFor.then((r) => {
         const verdict: Verdict = r.ok ? { ok: true, facts: r.report.facts.length } : { ok: false, reason: r.reason, ...(r.detail ? { detail: r.detail } : {}) };
         socket.end(`${JSON.stringify(verdict)}\n`);
       });

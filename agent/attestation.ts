@@ -143,6 +143,20 @@ export async function verifyAttestation(
   return { ok: true, report: report.data as PostureReport, issuedAt: new Date(issued) };
 }
 
+/**
+ * The gateway's one call: verifies against the client certificate and the exporter of the mutual-TLS socket the
+ * attestation arrived on, so neither can be taken from anywhere else by mistake.
+ */
+export async function verifyAttestationOnSocket(
+  jws: string,
+  socket: TLSSocket,
+  opts: { maxAgeMs: number; maxReportAgeMs?: number; now?: Date },
+): Promise<VerifyResult> {
+  const peer = socket.getPeerX509Certificate();
+  if (!peer) return { ok: false, reason: 'no client certificate' };
+  return verifyAttestation(jws, { ...opts, publicKey: peer, exporter: tlsExporter(socket) });
+}
+
 function parseJsonObject(buf: Buffer): Record<string, unknown> | undefined {
   try {
     const v: unknown = JSON.parse(buf.toString('utf8'));
