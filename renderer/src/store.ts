@@ -165,7 +165,7 @@ export class Store {
     const newQuotes = rfq.quotes.filter((q) => !before?.quotes.some((b) => b.quoteId === q.quoteId));
     if (newQuotes.length > 0) {
       const last = newQuotes[newQuotes.length - 1]!;
-      this.toast('info', `Quote on ${rfq.instrument}`, `${this.dealerName(last.dealer)} ${rfq.side === 'buy' ? 'offers' : 'bids'} ${formatPrice(last.price)} for ${formatQuantity(rfq.quantity)} (${rfq.quotes.length} in)`, `quote:${rfq.clientRfqId}`);
+      this.toast('info', `Quote on ${rfq.instrument}`, `${this.dealerName(last.dealer)} ${rfq.side === 'buy' ? 'offers' : 'bids'} ${formatPrice(last.price)} for ${formatQuantity(rfq.quantity)} (${rfq.quotes.length} in)`, 'quotes');
     }
     if (before && before.status !== rfq.status && (rfq.status === 'rejected' || (rfq.status === 'expired' && before.status !== 'executed'))) {
       this.toast('warning', `RFQ ${rfq.status}`, `${rfq.instrument} ${formatQuantity(rfq.quantity)}${rfq.reason ? `: ${rfq.reason}` : ''}`, `status:${rfq.clientRfqId}`);
@@ -200,21 +200,43 @@ export class Store {
     this.blotter.push(row);
   }
 
+  /**
+   * Shows a notification. A toast with the same key is updated where it stands (no re-ordering, no new
+   * timer), so a stream of quotes is one toast that keeps its place rather than a flicker of new ones.
+   */
   toast(level: Toast['level'], title: string, message: string, coalesceKey?: string): void {
     const id = coalesceKey ?? `t${++this.#toastSeq}`;
     const toast: Toast = { id, level, title: title.slice(0, 200), message: message.slice(0, 600), at: Date.now() };
-    const next = [...this.toasts.filter((t) => t.id !== id), toast];
+    const at = this.toasts.findIndex((t) => t.id === id);
+    if (at >= 0) {
+      this.toasts = this.toasts.map((t, i) => (i === at ? toast : t));
+      if (!this.#toastTimers.has(id)) this.#armToast(toast);
+      this.#mark('toasts');
+      return;
+    }
+    const next = [...this.toasts, toast];
     // Toasts pushed out by newer ones take their timers with them.
     for (const dropped of next.splice(0, Math.max(0, next.length - MAX_TOASTS))) {
       clearTimeout(this.#toastTimers.get(dropped.id));
       this.#toastTimers.delete(dropped.id);
     }
     this.toasts = next;
-    const old = this.#toastTimers.get(id);
-    if (old) clearTimeout(old);
-    // Errors stay until dismissed: nothing should fail silently.
-    if (level !== 'error') this.#toastTimers.set(id, setTimeout(() => this.dismissToast(id), TOAST_MS[level]));
+    this.#armToast(toast);
     this.#mark('toasts');
+  }
+
+  #armToast(toast: Toast, delay = TOAST_MS[toast.level]): void {
+    // Errors stay until dismissed: nothing should fail silently.
+    if (toast.level === 'error') return;
+    const timer = setTimeout(() => {
+      this.#toastTimers.delete(toast.id);
+      const current = this.toasts.find((t) => t.id === toast.id);
+      if (!current) return;
+      const left = current.at + TOAST_MS[current.level] - Date.now();
+      if (left > 50) this.#armToast(current, left);
+      else this.dismissToast(current.id);
+    }, delay);
+    this.#toastTimers.set(toast.id, timer);
   }
 
   dismissToast(id: string): void {

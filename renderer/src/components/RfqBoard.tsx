@@ -31,7 +31,8 @@ export function tabOf(r: Rfq, now: number): BoardTab {
 const MAX_CARDS = 60;
 
 export function RfqBoard({ tab, onTab, dealerName }: { tab: BoardTab; onTab: (t: BoardTab) => void; dealerName: (id: string) => string }) {
-  const store = useSlice('rfqs');
+  // Cards repaint at most 10 times a second: enough to read, and it leaves the frame budget to the blotter.
+  const store = useSlice('rfqs', 100);
   const now = useNow(250);
   const version = store.version('rfqs');
   const grouped = useMemo(() => {

@@ -91,7 +91,7 @@ export const RfqCard = memo(function RfqCard({ rfq, now, dealerName }: { rfq: Rf
         settle {rfq.settlementDate} · {dealers}
         {rfq.reason && <> · <span className="warn-text">{rfq.reason}</span></>}
       </div>
-      {live && <div className={`countdown-bar ${level}`}><div style={{ width: `${windowMs > 0 ? (100 * left) / windowMs : 0}%` }} /></div>}
+      {live && <div className={`countdown-bar ${level}`}><div style={{ transform: `scaleX(${windowMs > 0 ? left / windowMs : 0})` }} /></div>}
       <table className="quotes">
         <thead>
           <tr><th scope="col">Dealer</th><th scope="col" className="num">{rfq.side === 'buy' ? 'Offer' : 'Bid'}</th><th scope="col" className="num">Valid</th><th scope="col"><span className="sr-only">Actions</span></th></tr>
@@ -105,7 +105,8 @@ export const RfqCard = memo(function RfqCard({ rfq, now, dealerName }: { rfq: Rf
             const isBest = i === best;
             const passing = tradeGuard.isBusy(`pass:${q.quoteId}`);
             return (
-              <tr key={q.quoteId} className={`${isBest ? 'best' : ''} quote-${q.status}${qLive ? '' : ' stale'}`}>
+              // Keyed by position: a dealer's requote replaces its row in place instead of a new DOM row.
+              <tr key={`${q.dealer}:${i}`} className={`${isBest ? 'best' : ''} quote-${q.status}${qLive ? '' : ' stale'}`}>
                 <td>{dealerName(q.dealer)}{isBest && <span className="best-tag" aria-label="best quote"> BEST</span>}</td>
                 <td className="num mono price">{formatPrice(q.price)}</td>
                 <td className="num mono small">{q.status === 'live' ? formatCountdown(remainingMs(Date.parse(q.validUntil), now)) : q.status}</td>
