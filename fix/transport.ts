@@ -91,6 +91,25 @@ export function spkiSha256Of(cert: X509Certificate): string {
   return createHash('sha256').update(cert.publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
 }
 
+const VERIFY_ERRORS: Record<string, string> = {
+  CERT_REVOKED: 'certificate revoked',
+  CERT_HAS_EXPIRED: 'certificate expired',
+  CERT_NOT_YET_VALID: 'certificate not yet valid',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'not issued by a trusted CA',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'not issued by a trusted CA',
+  SELF_SIGNED_CERT_IN_CHAIN: 'not issued by a trusted CA',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed certificate',
+  CERT_SIGNATURE_FAILURE: 'bad certificate signature',
+  CRL_HAS_EXPIRED: 'the CRL has expired (cannot check revocation)',
+  UNABLE_TO_GET_CRL: 'no CRL to check revocation against',
+  INVALID_PURPOSE: 'certificate not meant for TLS client authentication',
+};
+/** OpenSSL's verify code as words, the code kept for whoever greps logs. */
+function describeVerifyError(code: string): string {
+  const words = VERIFY_ERRORS[code];
+  return words ? `${words} (${code})` : code;
+}
+
 function caList(ca: Pem | Pem[]): Pem[] {
   return Array.isArray(ca) ? ca : [ca];
 }
@@ -160,7 +179,7 @@ export async function createFixsServer(opts: FixsServerOptions, onConnection: (c
   server.on('tlsClientError', (err, socket) => {
     // Node reports a client certificate that failed verification as a bare hang-up; the reason is here.
     const why = (socket as tls.TLSSocket & { authorizationError?: Error | string }).authorizationError;
-    refuse(socket.remoteAddress ?? '', why ? `client certificate refused: ${String(why)}` : err.message);
+    refuse(socket.remoteAddress ?? '', why ? `client certificate refused: ${describeVerifyError(String(why))}` : err.message);
     socket.destroy();
   });
   server.on('secureConnection', (socket: tls.TLSSocket) => {
