@@ -134,9 +134,13 @@ export class CertificateManager extends EventEmitter<{ state: [EnrollmentState];
   #schedule(info: CertificateInfo, delayOverride?: number): void {
     this.#clearTimer();
     if (this.#stopped) return;
-    const due = delayOverride ?? Math.max(0, info.renewAt.getTime() - Date.now());
+    const now = Date.now();
+    // A certificate already past its renewal point (a short-lived one, or a laptop that slept) is renewed soon
+    // but not at once, so a gateway issuing very short lifetimes cannot put the client into a tight loop.
+    const floor = Math.min(60_000, Math.max(0, (info.notAfter.getTime() - now) / 3));
+    const due = delayOverride ?? Math.max(floor, info.renewAt.getTime() - now);
     this.#timer = setTimeout(() => {
-      if (delayOverride === undefined && Date.now() < info.renewAt.getTime()) return this.#schedule(info);
+      if (delayOverride === undefined && Date.now() < info.renewAt.getTime() - 1_000) return this.#schedule(info);
       this.renewNow().catch((e: Error) => {
         this.emit('error', e);
         if (this.#state.state !== 'enrolled' || this.#stopped) return;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceKeychain } from '../keychain/device-identity.ts';
-import { KeytarStore } from '../keychain/secret-store.ts';
+import { KeytarStore, MemoryStore } from '../keychain/secret-store.ts';
 import { startEnrollServer } from '../testing/enroll-server.ts';
 import { selfSignedCa } from '../testing/certs.ts';
 import { CertificateManager, describeCertificate } from './certificate-manager.ts';
@@ -91,6 +91,32 @@ describe.runIf(hasSession)('enrollment against the real gateway endpoint, key in
     expect(err).toBeInstanceOf(EnrollError);
     expect(err).toMatchObject({ code: 'network' });
     m.stop();
+  });
+});
+
+describe('automatic renewal', () => {
+  it('renews on its own at two thirds of the lifetime, with a new key', async () => {
+    // The gateway's certificates start a minute in the past; 0.002 h leaves a few seconds to the renewal point.
+    const gw = await startEnrollServer({ certHours: 0.002 });
+    const kc = new DeviceKeychain(new MemoryStore(), 'renewal');
+    const mgr = new CertificateManager({ keychain: kc, dataDir: mkdtempSync(path.join(tmpdir(), 'parley-renew-')), endpoint: () => ({ url: gw.url, ca: [gw.caPem] }) });
+    try {
+      const first = await mgr.enroll(gw.token('alice', 'ALICE'));
+      const firstKey = mgr.identity!.key.publicKey;
+      const renewed = await new Promise<{ serialNumber: string }>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('no renewal within 30 s')), 30_000);
+        mgr.once('renewed', (info) => {
+          clearTimeout(t);
+          resolve(info);
+        });
+      });
+      expect(renewed.serialNumber).not.toBe(first.serialNumber);
+      expect(mgr.identity!.key.publicKey.equals(firstKey)).toBe(false);
+      expect(mgr.state.state).toBe('enrolled');
+    } finally {
+      mgr.stop();
+      await gw.close();
+    }
   });
 });
 

@@ -5,7 +5,7 @@
  * this tests the client's side of the protocol; main/e2e tests run against the real gateway.
  */
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, type NetworkInterfaceInfo } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FixMessage } from '../../fix/codec.ts';
@@ -160,6 +160,8 @@ describe('GatewaySession', () => {
   const challenges: StepUpChallenge[] = [];
   const executions: Execution[] = [];
   const rfqs = new Map<string, Rfq>();
+  let ifaces: NodeJS.Dict<NetworkInterfaceInfo[]> = { wlan0: [{ address: '192.168.1.20', family: 'IPv4', internal: false, netmask: '255.255.255.0', mac: '00:00:00:00:00:01', cidr: null } as NetworkInterfaceInfo] };
+  let reattestSec = 300;
 
   beforeAll(async () => {
     gw = await startEnrollServer();
@@ -169,7 +171,7 @@ describe('GatewaySession', () => {
     const endpoint = { url: gw.url, ca: [gw.caPem] };
     mgr = new CertificateManager({ keychain: new DeviceKeychain(new MemoryStore(), 'unit'), dataDir, endpoint: () => endpoint });
     await mgr.enroll(gw.token('alice', 'ALICE'));
-    watcher = new NetworkWatcher({ intervalMs: 60_000 });
+    watcher = new NetworkWatcher({ intervalMs: 60_000, read: () => ifaces });
     session = new GatewaySession({
       dataDir,
       target: () => ({ host: '127.0.0.1', port: proxy.port, compId: 'PARLEY', caPem: [gw.caPem], spkiPins: [] }),
@@ -178,7 +180,7 @@ describe('GatewaySession', () => {
         return id && mgr.state.state === 'enrolled' ? { ...id, compId: mgr.state.info.compId! } : null;
       },
       attest: async (exporter) => `jws.${exporter('EXPORTER-parley-posture', 32).toString('base64url')}`,
-      reattestIntervalSec: () => 300,
+      reattestIntervalSec: () => reattestSec,
       isCertificateRevoked: () => isRevokedPerCrl(endpoint, mgr.identity!.certificatePem),
       backoff: new Backoff({ baseMs: 100, maxMs: 500 }),
       watcher,
@@ -265,6 +267,29 @@ describe('GatewaySession', () => {
     const before = acceptor.logons.length;
     watcher.notifyResume(3_600_000);
     await until(() => acceptor.logons.length > before && session.connection.state === 'connected', 'reconnected after resume');
+  });
+
+  it('reconnects when the network changes (a new address)', async () => {
+    const before = acceptor.logons.length;
+    ifaces = { wwan0: [{ address: '10.64.3.9', family: 'IPv4', internal: false, netmask: '255.0.0.0', mac: '00:00:00:00:00:02', cidr: null } as NetworkInterfaceInfo] };
+    watcher.tick();
+    await until(() => acceptor.logons.length > before && session.connection.state === 'connected', 'reconnected after the network change');
+  });
+
+  it('re-attests periodically and when the gateway asks, bound to the live channel', async () => {
+    const count = () => acceptor.received.filter((m) => m.msgType === MSG.Attestation).length;
+    const before = count();
+    acceptor.live()!.send(MSG.AttestationRequest, [{ tag: TAG.AttestDeadline, value: utcTimestamp(new Date(Date.now() + 60_000)) }]);
+    await until(() => count() > before, 'an attestation on request');
+    reattestSec = 0.2;
+    acceptor.live()!.send(MSG.AttestationRequest, [{ tag: TAG.AttestDeadline, value: utcTimestamp(new Date(Date.now() + 60_000)) }]);
+    await until(() => count() >= before + 4, 'periodic attestations');
+    reattestSec = 300;
+    const last = acceptor.received.filter((m) => m.msgType === MSG.Attestation).at(-1)!;
+    // Bound to this very TLS channel: the acceptor's side of the exporter gives the same value.
+    const conn = acceptor.live()!.connection as unknown as { exporter(label: string, length: number): Buffer };
+    expect(last.get(TAG.Attestation)).toBe(`jws.${conn.exporter('EXPORTER-parley-posture', 32).toString('base64url')}`);
+    expect(session.lastAttestationAt).not.toBeNull();
   });
 
   it('a revoked certificate ends in the enrollment-needed state', async () => {
