@@ -1,0 +1,20 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildShell } from './build.ts';
+
+describe.runIf(existsSync('renderer/dist/index.html'))('Electron build (out/)', () => {
+  it('bundles the main process and a self-contained sandboxed preload', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'parley-out-'));
+    const r = await buildShell(out);
+    const preload = readFileSync(r.preload, 'utf8');
+    // A sandboxed preload can require only electron (and a few polyfilled built-ins).
+    expect([...new Set(preload.match(/require\("[^"]+"\)/g) ?? [])]).toEqual(['require("electron")']);
+    expect(preload).toContain('exposeInMainWorld');
+    expect(preload).not.toMatch(/exposeInMainWorld\([^)]*ipcRenderer\)/);
+    const main = readFileSync(r.main, 'utf8');
+    expect(main).toMatch(/from "electron"/);
+    expect(existsSync(path.join(r.renderer, 'index.html'))).toBe(true);
+  }, 120_000);
+});
