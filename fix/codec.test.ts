@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DATA_FIELD_LENGTH_TAG, decodeMessage, encodeFixMessage, encodeMessage, FixMessage, SOH, checksum, type Field } from './codec.ts';
 import { fix44Dictionary } from './dictionary/dictionary.ts';
-import { EncodeError, GarbledMessageError } from './errors.ts';
+import { EncodeError, GarbledMessageError, UnexpectedBeginStringError } from './errors.ts';
 
 /** "8=FIX.4.4|9=..|..." with | for SOH → bytes. */
 const wire = (s: string): Buffer => Buffer.from(s.replaceAll('|', '\x01'), 'latin1');
@@ -50,6 +50,14 @@ describe('encodeMessage', () => {
     const m = decodeMessage(out);
     expect(m.get(58)).toBe(long);
     expect(show(out)).toMatch(/\|10=\d{3}\|$/);
+  });
+
+  it('refuses 8, 9 or 10 in the body: it writes them itself', () => {
+    for (const tag of [8, 9, 10]) {
+      expect(() => encodeMessage('FIX.4.4', [{ tag: 35, value: '0' }, { tag, value: '1' }])).toThrow(/writes BeginString/);
+    }
+    // And the encoder is usable again afterwards.
+    expect(decodeMessage(encodeMessage('FIX.4.4', fields(HEARTBEAT))).msgType).toBe('0');
   });
 
   it('refuses SOH inside a value, non-Latin-1 text and non-integer tags', () => {
@@ -152,6 +160,16 @@ describe('decodeMessage', () => {
     expect(garbledKind(wire(frame('35=0|=1|')))).toBe('field-syntax');
     expect(garbledKind(wire(frame(HEARTBEAT) + 'x'))).toBe('trailing-bytes');
     expect(garbledKind(wire(frame(HEARTBEAT) + frame(HEARTBEAT)))).toBe('trailing-bytes');
+  });
+
+  it('wrong BeginString: decodes by default, a distinct error when the expected one is given', () => {
+    const old = wire(frame(HEARTBEAT, 'FIX.3.9'));
+    expect(decodeMessage(old).get(8)).toBe('FIX.3.9');
+    expect(() => decodeMessage(old, { beginString: 'FIX.4.4' })).toThrow(UnexpectedBeginStringError);
+    expect(() => decodeMessage(old, { beginString: 'FIX.4.4' })).toThrow(/BeginString\(8\) is "FIX.3.9", expected "FIX.4.4"/);
+    expect(decodeMessage(wire(frame(HEARTBEAT)), { beginString: 'FIX.4.4' }).msgType).toBe('0');
+    // Framing problems still come first: they are garbled whatever the BeginString.
+    expect(() => decodeMessage(wire(frame(HEARTBEAT, 'FIX.3.9').replace(/10=\d{3}/, '10=000')), { beginString: 'FIX.4.4' })).toThrow(GarbledMessageError);
   });
 
   it('keeps empty values and odd tags for validation to judge', () => {

@@ -1,7 +1,7 @@
 // FIX tag=value codec on bytes. Decoding records where each field's tag and value sit in the buffer and
 // turns a value into a string only when someone asks for it; encoding writes bytes straight into a
 // reusable scratch buffer and copies the finished message out once.
-import { EncodeError, GarbledMessageError } from './errors.ts';
+import { EncodeError, GarbledMessageError, UnexpectedBeginStringError } from './errors.ts';
 
 export const SOH = 0x01;
 const EQ = 0x3d;
@@ -271,6 +271,8 @@ export function checksum(bytes: Uint8Array, start = 0, end = bytes.length): numb
 export interface DecodeOptions {
   /** Verify CheckSum(10); default true. */
   verifyChecksum?: boolean;
+  /** When given, a message with another BeginString throws UnexpectedBeginStringError (after the framing checks). */
+  beginString?: string;
 }
 
 /**
@@ -377,7 +379,17 @@ export function decodeMessage(bytes: Uint8Array, opts?: DecodeOptions): FixMessa
   if (opts?.verifyChecksum !== false && (sumBeforeChecksum & 0xff) !== want) {
     garbled('checksum', `CheckSum(10)=${pad3(want)} but the bytes sum to ${pad3(sumBeforeChecksum & 0xff)}`);
   }
+  const expected = opts?.beginString;
+  if (expected !== undefined && !bytesEqual(buf, idx[1]!, idx[2]!, expected)) {
+    throw new UnexpectedBeginStringError(latin1(buf, idx[1]!, idx[2]!), expected);
+  }
   return FixMessage.fromScan(buf, idx.slice(0, k), buf);
+}
+
+function bytesEqual(buf: Buffer, start: number, end: number, s: string): boolean {
+  if (end - start !== s.length) return false;
+  for (let i = 0; i < s.length; i++) if (buf[start + i] !== s.charCodeAt(i)) return false;
+  return true;
 }
 
 const scanIdx: number[] = [];
@@ -606,6 +618,9 @@ export function encodeMessage(beginString: string, body: Field[]): Buffer {
   try {
     for (let i = 0; i < body.length; i++) {
       const f = body[i]!;
+      if (f.tag === 8 || f.tag === 9 || f.tag === 10) {
+        throw new EncodeError(`tag ${f.tag} in the body: encodeMessage writes BeginString, BodyLength and CheckSum itself`);
+      }
       encString(f.tag, f.value);
     }
   } catch (e) {

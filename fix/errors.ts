@@ -23,6 +23,21 @@ export class GarbledMessageError extends FixError {
   }
 }
 
+/**
+ * A well-formed message with another BeginString than the session's. Not garbled: FIX 4.4 answers it with
+ * a Logout and a disconnect, so it is its own error.
+ */
+export class UnexpectedBeginStringError extends FixError {
+  override name = 'UnexpectedBeginStringError';
+  readonly received: string;
+  readonly expected: string;
+  constructor(received: string, expected: string) {
+    super(`BeginString(8) is ${JSON.stringify(received)}, expected ${JSON.stringify(expected)}`);
+    this.received = received;
+    this.expected = expected;
+  }
+}
+
 /** A message cannot be encoded as given (a value with SOH, a non-Latin-1 character, a bad tag). */
 export class EncodeError extends FixError {
   override name = 'EncodeError';
