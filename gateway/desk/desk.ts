@@ -60,6 +60,8 @@ export class DealerDesk extends EventEmitter {
 
   constructor(o: DeskOptions) {
     super();
+    // Every risk officer's session follows the book: one listener each, by design.
+    this.setMaxListeners(0);
     this.dealers = o.dealers;
     this.instruments = new Map(o.instruments.map((i) => [i.symbol, i]));
     this.#opts = {

@@ -352,8 +352,6 @@ export class LiveSession {
     if (!id) { this.#reject(m, 5, 'QuoteReqID(131) is required to cancel an RFQ'); return; }
     this.#authorize('CancelRfq', id, () => {
       const ok = this.#ports.desk.cancel(this.owner, id);
-      const view = this.#ports.desk.openRfqs().find((r) => r.quoteReqId === id && r.user === this.user.username);
-      void view;
       if (ok) {
         this.#send('AI', [{ tag: 131, value: id }, { tag: 117, value: m.get(117) ?? `RFQ-${id}` }, { tag: 297, value: '4' }, { tag: 58, value: 'RFQ cancelled' }]);
       } else {

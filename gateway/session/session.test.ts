@@ -193,8 +193,17 @@ describe('live sessions', () => {
     await c.close();
   });
 
+  it('ends a session that sends a message over the size limit, and keeps serving others', async () => {
+    const bystander = await loggedIn(t, 'kate');
+    const c = await loggedIn(t, 'liam');
+    c.send('R', [{ tag: 131, value: 'HUGE' }, { tag: 146, value: '1' }, { tag: 55, value: 'X'.repeat(70_000) }, { tag: 38, value: '1' }]);
+    await c.closed();
+    await alive(bystander);
+    await bystander.close();
+  });
+
   it('closes a silent connection at the logon timeout and one that sends garbage first', async () => {
-    const leaf = t.pki.clients.KATE!.ec;
+    const leaf = t.pki.clients.JACK!.ec;
     const closed = (payload?: Buffer) => new Promise<void>((resolve, reject) => {
       const s = tlsConnect({ host: '127.0.0.1', port: t.gw.fixPort, ca: t.pki.caCertPem, cert: leaf.certPem, key: leaf.keyPem, servername: 'localhost' }, () => {
         if (payload) s.write(payload);
