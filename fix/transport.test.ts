@@ -20,13 +20,14 @@ let revoked: IssuedCert;
 let server: FixsServer;
 let server12: FixsServer;
 const refusals: string[] = [];
+const refusedFrom: string[] = [];
 const serverConns: FixsConnection[] = [];
 
 function startServer(allowTls12: boolean): Promise<FixsServer> {
   const registry = new SessionRegistry();
   return createFixsServer({
     key: pki.gateway.ec.keyPem, cert: pki.gateway.ec.certPem, ca: pki.caCertPem, crl: pki.readCrl, allowTls12,
-    onRefused: (r) => refusals.push(r.reason),
+    onRefused: (r) => { refusals.push(r.reason); refusedFrom.push(r.remoteAddress); },
   }, (conn) => {
     serverConns.push(conn);
     acceptSession(conn, {
@@ -137,7 +138,8 @@ describe('FIXS transport', () => {
     const other = foreign.clients.CLIENT1!.ec;
     const fromOther = await tryRaw({ key: other.keyPem, cert: other.certPem });
     expect(fromOther.data).toBe('');
-    expect(refusals.some((r) => /UNABLE_TO_VERIFY_LEAF_SIGNATURE/.test(r)), refusals.join('; ')).toBe(true);
+    expect(refusals.some((r) => /not issued by a trusted CA \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)/.test(r)), refusals.join('; ')).toBe(true);
+    expect(refusedFrom[refusals.findIndex((r) => /UNABLE_TO_VERIFY_LEAF_SIGNATURE/.test(r))]).toBe('127.0.0.1');
     await goodLogon();
   });
 

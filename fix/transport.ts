@@ -162,7 +162,10 @@ export async function createFixsServer(opts: FixsServerOptions, onConnection: (c
     handshakeTimeout: (opts.handshakeTimeoutSec ?? 10) * 1000,
   });
   const refuse = (remoteAddress: string, reason: string): void => { opts.onRefused?.({ remoteAddress, reason }); };
+  // Remembered per raw socket: after a failed client-certificate check Node no longer knows the peer.
+  const peerOf = new WeakMap<Socket, string>();
   server.on('connection', (raw: Socket) => {
+    if (raw.remoteAddress) peerOf.set(raw, raw.remoteAddress);
     // Re-read the CRL for every handshake; a changed CRL goes into the context of later handshakes (and
     // the post-handshake check below applies it to this one). A CRL that cannot be read or parsed keeps the
     // previous context; the post-handshake check then refuses, so the failure is closed, not open.
@@ -179,7 +182,10 @@ export async function createFixsServer(opts: FixsServerOptions, onConnection: (c
   server.on('tlsClientError', (err, socket) => {
     // Node reports a client certificate that failed verification as a bare hang-up; the reason is here.
     const why = (socket as tls.TLSSocket & { authorizationError?: Error | string }).authorizationError;
-    refuse(socket.remoteAddress ?? '', why ? `client certificate refused: ${describeVerifyError(String(why))}` : err.message);
+    // After a failed verification the TLS socket may already have let go of its handle; its parent has not.
+    const parent = (socket as tls.TLSSocket & { _parent?: Socket })._parent;
+    const addr = socket.remoteAddress ?? (parent ? peerOf.get(parent) : undefined) ?? '';
+    refuse(addr, why ? `client certificate refused: ${describeVerifyError(String(why))}` : err.message);
     socket.destroy();
   });
   server.on('secureConnection', (socket: tls.TLSSocket) => {
