@@ -53,6 +53,7 @@ export class DealerDesk extends EventEmitter {
   readonly #opts: Required<Omit<DeskOptions, 'dealers' | 'instruments'>>;
   readonly #rfqs = new Map<string, Rfq>();
   readonly #quotes = new Map<string, QuoteEntry>();
+  readonly #openByUser = new Map<string, number>();
   /** Cancels of each RFQ's pending dealer quotes and expiry. */
   readonly #timers = new Map<string, Set<() => void>>();
   #seq = 0;
@@ -88,8 +89,7 @@ export class DealerDesk extends EventEmitter {
     if (req.quoteReqId.length === 0 || req.quoteReqId.length > 64) return { ok: false, reason: 'QuoteReqID must be 1-64 characters' };
     const key = rfqKey(owner.user, req.quoteReqId);
     if (this.#rfqs.has(key)) return { ok: false, reason: `duplicate QuoteReqID ${req.quoteReqId}` };
-    let open = 0;
-    for (const r of this.#rfqs.values()) if (r.owner.user === owner.user && r.status === 'open') open++;
+    const open = this.#openByUser.get(owner.user) ?? 0;
     if (open >= this.#opts.maxOpenRfqsPerUser) return { ok: false, reason: `too many open RFQs (${open})` };
 
     const now = this.#opts.now();
@@ -99,6 +99,7 @@ export class DealerDesk extends EventEmitter {
       expiresAt: new Date(now.getTime() + maxDelay + this.#opts.quoteTtlMs),
     };
     this.#rfqs.set(key, rfq);
+    this.#openByUser.set(owner.user, open + 1);
     const timers = new Set<() => void>();
     this.#timers.set(key, timers);
     for (const d of this.dealers) {
@@ -110,7 +111,7 @@ export class DealerDesk extends EventEmitter {
         rfq.pendingDealers -= 1;
         this.#quotes.set(q.quoteId, { quote: q, rfq });
         onQuote(q);
-        this.emit('rfq', this.view(rfq));
+        this.#changed(rfq);
       };
       // A dealer with no delay answers on the next turn of the event loop, not after setTimeout's 1 ms floor.
       let cancel: () => void;
@@ -130,7 +131,7 @@ export class DealerDesk extends EventEmitter {
     close.unref();
     const cancelClose = () => clearTimeout(close);
     timers.add(cancelClose);
-    this.emit('rfq', this.view(rfq));
+    this.#changed(rfq);
     return { ok: true, rfq };
   }
 
@@ -206,13 +207,27 @@ export class DealerDesk extends EventEmitter {
   }
 
   #close(rfq: Rfq, status: RfqStatus): void {
+    if (rfq.status === 'open') {
+      const n = (this.#openByUser.get(rfq.owner.user) ?? 1) - 1;
+      if (n > 0) this.#openByUser.set(rfq.owner.user, n); else this.#openByUser.delete(rfq.owner.user);
+    }
     rfq.status = status;
     for (const cancel of this.#timers.get(rfq.key) ?? []) cancel();
     this.#timers.delete(rfq.key);
-    this.emit('rfq', this.view(rfq));
+    this.#changed(rfq);
   }
 
+  /** Risk officers follow the book; building views costs nothing when nobody does. */
+  #changed(rfq: Rfq): void {
+    if (this.listenerCount('rfq') > 0) this.emit('rfq', this.view(rfq));
+  }
+
+  #lastPrune = 0;
   #prune(): void {
+    // Pruning walks the whole book: at most once a second, not on every RFQ.
+    const nowMs = this.#opts.now().getTime();
+    if (nowMs - this.#lastPrune < 1000) return;
+    this.#lastPrune = nowMs;
     const cutoff = this.#opts.now().getTime() - this.#opts.retainMs;
     for (const [k, rfq] of this.#rfqs) {
       if (rfq.status !== 'open' && rfq.expiresAt.getTime() < cutoff) {
