@@ -77,7 +77,7 @@ beforeAll(async () => {
   const registry = new SessionRegistry();
   server = await createFixsServer({ key: pki.gateway.ec.keyPem, cert: pki.gateway.ec.certPem, ca: pki.caCertPem, crl: pki.readCrl }, (conn) => {
     const s = acceptSession(conn, {
-      registry, logonTimeoutMs: 800, maxMessageSize: 4096,
+      registry, logonTimeoutMs: 800, maxMessageSize: 64 * 1024,
       lookup: (sender, target) => (target === 'GW' ? configs.get(sender) : undefined),
       authorizeLogon: async (logon) => (authorize && logon.get(49) === 'AUTH' ? authorize(logon) : { ok: true }),
     });

@@ -78,7 +78,8 @@ export interface AcceptOptions {
   authorizeLogon?: (logon: FixMessage, conn: FixConnection) => Promise<LogonDecision>;
   logonTimeoutMs?: number;
   registry?: SessionRegistry;
-  /** size limit before the Logon names the session, default 64 KiB */
+  /** size limit of the stream before the Logon names the session (default 64 KiB); a session's own
+   *  SessionConfig.maxMessageSize can only lower it */
   maxMessageSize?: number;
 }
 
@@ -348,6 +349,11 @@ export class FixSession extends EventEmitter {
         return;
       }
       return this.#garbled(frame.detail);
+    }
+    // The framer's limit was fixed before the Logon named the session; a session may set a lower one.
+    const limit = this.config?.maxMessageSize;
+    if (limit !== undefined && frame.bytes.length > limit) {
+      return this.#onFrame({ ok: false, reason: 'too-large', detail: `${frame.bytes.length} bytes > ${limit}` });
     }
     let msg: FixMessage;
     try {
