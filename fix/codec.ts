@@ -75,6 +75,7 @@ export class FixMessage {
     this._buf = null;
     this._idx = null;
     this._msgType = undefined;
+    delete this.raw; // no longer the bytes of this message
   }
 
   /** Number of fields. */
