@@ -182,6 +182,7 @@ describe('typed messages', () => {
     expect(err('35=R|131=Q|146=1|55=A|54=Z|').message).toMatch(/tag 54 \(side\) has an invalid value "Z"/);
     expect(err('35=0|112=|').message).toMatch(/has no value/);
     expect(err('35=1|112=A|112=B|').message).toMatch(/appears more than once/);
+    expect(err('35=R|131=Q|146=1|55=A|146=1|55=B|').message).toMatch(/tag 146 appears more than once/);
     expect(() => fromMessageAs(wire('35=0|'), 'A')).toThrow(/expected MsgType A/);
     expect(fromMessageAs(wire('35=0|112=X|'), '0').testReqID).toBe('X');
   });

@@ -791,6 +791,7 @@ export function fromMessage(msg: FixMessage, opts?: FromMessageOptions): TypedMe
     }
     const count = parseIntBytes(buf, vs, ve);
     if (count === undefined || count < 0) fail(s, mt, tag, `NumInGroup ${tag} is not a count`);
+    if (top.obj[e.key] !== undefined) fail(s, mt, tag, `tag ${tag} appears more than once`);
     const arr: Record<string, unknown>[] = [];
     top.obj[e.key] = arr;
     stack.push(top);
