@@ -40,7 +40,9 @@ async function start(): Promise<void> {
   ses.setPermissionCheckHandler((_wc, permission) => isPermissionAllowed(permission));
   ses.setDevicePermissionHandler(() => false);
 
-  const core = new ClientCore({ dataDir: app.getPath('userData'), host: 'electron', posture: new PostureAgent() });
+  // Development runs (npm start) may point at the demo gateway's policy; a packaged build reads only IT's file.
+  const devPolicy = !app.isPackaged ? process.env.PARLEY_POLICY : undefined;
+  const core = new ClientCore({ dataDir: app.getPath('userData'), host: 'electron', posture: new PostureAgent(), ...(devPolicy ? { policyPath: devPolicy } : {}) });
   const handle = createCallHandler({ services: core.services, allowedOrigins: [APP_ORIGIN] });
   ipcMain.handle(IPC_CALL_CHANNEL, (event, envelope: unknown) =>
     handle({ url: event.senderFrame?.url ?? '', topFrame: !!event.senderFrame && event.senderFrame.parent === null }, envelope),

@@ -1,0 +1,86 @@
+/**
+ * `npm start`'s client half: launches the Electron app where the Electron binary exists; otherwise (as on the
+ * build machines, which cannot download it) says so and runs the browser preview with the same client core.
+ *
+ *   bash scripts/node.sh main/start-client.ts --policy <file> --data <dir>
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const { values: args } = parseArgs({ options: { policy: { type: 'string' }, data: { type: 'string' } }, strict: true });
+const policy = path.resolve(args.policy ?? path.join(ROOT, '.data', 'demo', 'client-policy.json'));
+const dataDir = path.resolve(args.data ?? path.join(ROOT, '.data', 'demo', 'client'));
+const node = process.execPath;
+const nodeArgs = ['--disable-warning=ExperimentalWarning'];
+
+/** The installed Electron binary, read the way electron/index.js does — without its on-demand download. */
+function electronBinary(): string | null {
+  try {
+    const pkgDir = path.dirname(createRequire(import.meta.url).resolve('electron/package.json'));
+    const rel = readFileSync(path.join(pkgDir, 'path.txt'), 'utf8').trim();
+    const bin = path.join(pkgDir, 'dist', rel);
+    return rel && existsSync(bin) ? bin : null;
+  } catch {
+    return null;
+  }
+}
+
+function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, argv, { stdio: 'inherit', env, cwd: ROOT });
+    const forward = (sig: NodeJS.Signals) => child.kill(sig);
+    process.once('SIGINT', forward);
+    process.once('SIGTERM', forward);
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+if (!existsSync(path.join(ROOT, 'renderer', 'dist', 'index.html'))) {
+  console.log('parley: building the renderer (renderer/dist) …');
+  const r = spawnSync(node, [...nodeArgs, 'node_modules/vite/bin/vite.js', 'build', '-c', 'renderer/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit', cwd: ROOT });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+
+const electron = electronBinary();
+if (electron) {
+  console.log('parley: building and launching the desktop app (Electron) …');
+  const b = spawnSync(node, [...nodeArgs, 'main/shell/build.ts'], { stdio: 'inherit', cwd: ROOT });
+  if (b.status !== 0) process.exit(b.status ?? 1);
+  process.exit(await run(electron, [ROOT, `--user-data-dir=${dataDir}`], { ...process.env, PARLEY_POLICY: policy }));
+}
+
+console.log(
+  [
+    '',
+    "parley: the Electron binary is not installed on this machine (it cannot be downloaded here), so the desktop",
+    '        window cannot open. Running the browser preview instead: the same client core under Node, with the',
+    '        renderer served on 127.0.0.1. Open the URL printed below in a browser on this machine (it carries a',
+    '        per-run secret). On a machine with Electron, `npm start` opens the desktop app.',
+    '',
+  ].join('\n'),
+);
+const preview = ['main/preview/cli.ts', '--policy', policy, '--data', dataDir];
+if (process.platform === 'linux' && !process.env.DBUS_SESSION_BUS_ADDRESS) {
+  // A headless box has no Secret Service: run a private one for this run (its own keyring folder beside the
+  // data folder, locked by a random password that is never stored) so the device key still lives only in a
+  // keychain. The demo starts from scratch every time, so nothing needs to reopen it.
+  const keyringHome = path.join(path.dirname(dataDir), 'keyring');
+  mkdirSync(keyringHome, { recursive: true, mode: 0o700 });
+  const script = [
+    'set -e',
+    `eval "$(printf '%s' "$PARLEY_KEYRING_PASSWORD" | XDG_DATA_HOME="$PARLEY_KEYRING_HOME" gnome-keyring-daemon --unlock --components=secrets 2>/dev/null)"`,
+    'unset PARLEY_KEYRING_PASSWORD',
+    'export GNOME_KEYRING_CONTROL',
+    'exec "$@"',
+  ].join('\n');
+  const env = { ...process.env, PARLEY_KEYRING_HOME: keyringHome, PARLEY_KEYRING_PASSWORD: randomBytes(24).toString('base64url') };
+  process.exit(await run('dbus-run-session', ['--', 'bash', '-c', script, 'parley-keyring', node, ...nodeArgs, ...preview], env));
+}
+process.exit(await run(node, [...nodeArgs, ...preview]));
