@@ -271,6 +271,32 @@ describe('hostile input: a clear refusal, and the bystander session keeps being 
     await bystanderAlive();
   });
 
+  it('mutated, truncated and shuffled messages (seeded fuzz): the session never crashes the process', async () => {
+    let seed = 12345;
+    const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+    const p = await logonRaw('CLIENT1');
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < 300; i++) {
+      const good = Buffer.from(msg('CLIENT1', rnd(3) ? '1' : 'D', 2 + rnd(50), `112=F${i}\x0111=X\x0155=S\x01`));
+      switch (rnd(5)) {
+        case 0: good[rnd(good.length)] = rnd(256); break;                 // flip a byte
+        case 1: chunks.push(good.subarray(0, rnd(good.length))); continue; // truncated
+        case 2: good[rnd(good.length)] = 0x01; break;                     // stray delimiter
+        case 3: chunks.push(Buffer.from([rnd(256), rnd(256), 0x3d, 0x01])); break;
+        default: break;
+      }
+      chunks.push(good);
+    }
+    for (const c of chunks) p.write(c);
+    // Whatever it made of that, the session either still answers or has closed; the process serves on.
+    for (;;) {
+      const m = await p.next(3000);
+      if (m === 'closed' || m === 'timeout') break;
+    }
+    p.close();
+    await bystanderAlive();
+  });
+
   it('a Logon for a session that does not exist, or already logged on: disconnected without an answer', async () => {
     const p = await rawClient('TW44');
     p.write(msg('TW44', 'A', 1, '98=0\x01108=30\x01'));
