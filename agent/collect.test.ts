@@ -18,7 +18,7 @@ const linuxHealthy: FixtureSpec = {
     '/var/log/apt/history.log': fixture('linux/apt-history.log'),
     '/var/log/dpkg.log': fixture('linux/dpkg.log'),
   },
-  exists: ['/var/lib/dpkg/status', '/sys/firmware/efi', '/sys/firmware/acpi'],
+  exists: ['/var/lib/dpkg/status', '/sys/firmware/efi', '/sys/firmware/acpi', '/usr/bin/gnome-shell'],
   commands: [
     ['apt list --upgradable', out('linux/apt-upgradable-none.txt')],
     ['lsblk -J -o NAME,TYPE,FSTYPE,MOUNTPOINTS', out('linux/lsblk-luks-lvm.json')],
@@ -47,7 +47,7 @@ describe('Linux collection on recorded outputs', () => {
         '/var/log/dpkg.log': fixture('linux/dpkg-stale.log'),
         '/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c': '\x06\x00\x00\x00\x00',
       },
-      exists: ['/var/lib/dpkg/status', '/sys/firmware/efi'],
+      exists: ['/var/lib/dpkg/status', '/sys/firmware/efi', '/usr/bin/gnome-shell'],
       commands: [
         ['apt list --upgradable', out('linux/apt-upgradable-debian.txt')],
         ['lsblk -J -o NAME,TYPE,FSTYPE,MOUNTPOINTS', out('linux/lsblk-plain.json')],
@@ -99,7 +99,7 @@ describe('Linux collection on recorded outputs', () => {
   it('permission refusals and garbage become unknown, with "needs elevation" where that is why', async () => {
     const runner = createFixtureRunner({
       files: { '/etc/os-release': fixture('linux/os-release-garbage.txt'), '/var/log/apt/history.log': { fail: 'permission' }, '/var/log/dpkg.log': fixture('linux/apt-history-garbage.log') },
-      exists: ['/var/lib/dpkg/status'],
+      exists: ['/var/lib/dpkg/status', '/usr/bin/gnome-shell'],
       commands: [
         ['apt list --upgradable', out('linux/apt-upgradable-garbage.txt', { exitCode: 100 })],
         ['lsblk -J -o NAME,TYPE,FSTYPE,MOUNTPOINTS', { stdout: '{"blockdevices": [' }],
@@ -115,6 +115,14 @@ describe('Linux collection on recorded outputs', () => {
     expect(reasonOf(r, 'firewall')).toMatch(/^needs elevation/);
     expect(reasonOf(r, 'patch.lastInstalled')).toContain('needs elevation');
     expect(reasonOf(r, 'disk.encryption')).toContain('not JSON');
+  });
+
+  it('without GNOME Shell the screen lock is unknown, even though gsettings answers with its defaults', async () => {
+    const runner = createFixtureRunner({ ...linuxHealthy, exists: ['/var/lib/dpkg/status', '/sys/firmware/efi', '/sys/firmware/acpi'] });
+    const r = await collectPosture({ platform: 'linux', runner, systemInfo: fixtureSystemInfo({ system: { serial: 'PF3XK2AB' } }), now });
+    expectWellFormed(r);
+    expect(statuses(r).screenLock).toBe('unknown');
+    expect(reasonOf(r, 'screenLock')).toContain('GNOME Shell is not installed');
   });
 
   it('a hanging tool is cut off at the deadline; the other facts still arrive', async () => {

@@ -150,7 +150,18 @@ async function firewall(ctx: CollectContext): Promise<Fact> {
   return unknown('firewall', `${elevation}no firewall tool answered (${tried.map((t) => `${t.label}: ${t.reason}`).join('; ')})`, evidence);
 }
 
+const GNOME_SHELL = ['/usr/bin/gnome-shell', '/usr/local/bin/gnome-shell'];
+
 async function screenLock(ctx: CollectContext): Promise<Fact> {
+  // gsettings answers with the schema's defaults even where GNOME never runs (a server, a container,
+  // another desktop), which would turn "no lock screen at all" into a pass. Read it only where GNOME
+  // Shell, the program that enforces the setting, is installed.
+  const shells = await Promise.all(GNOME_SHELL.map((p) => ctx.runner.exists(p)));
+  if (!shells.some(Boolean)) {
+    return unknown('screenLock', 'GNOME Shell is not installed; the screen lock of other desktops (or none) is not read', {
+      source: `looked for ${GNOME_SHELL.join(', ')}`,
+    });
+  }
   const [lock, idle] = await Promise.all([
     runParsed(ctx, 'gsettings', ['get', 'org.gnome.desktop.screensaver', 'lock-enabled'], (t) => parseGsettingsBool(t)),
     runParsed(ctx, 'gsettings', ['get', 'org.gnome.desktop.session', 'idle-delay'], (t) => parseGsettingsUint(t)),
