@@ -95,6 +95,19 @@ describe('FixFramer', () => {
     expect(summarize(f.push(bytes(hb(5))))).toContain('ok:5');
   });
 
+  it('a slow drip after a short BodyLength resumes its CheckSum search (and still swallows like QuickFIX)', () => {
+    const f = new FixFramer();
+    const got: FrameResult[] = [];
+    got.push(...f.push(bytes('8=FIX.4.4|9=10|35=0|49=TW|')));
+    const junk = Buffer.alloc(30_000, 0x41);
+    for (let i = 0; i < junk.length; i++) got.push(...f.push(junk.subarray(i, i + 1)));
+    expect(got).toEqual([]);
+    // The next message's CheckSum ends the swallowed frame (as QuickFIX cuts it); the one after comes through.
+    const next = bytes(hb(7) + hb(8));
+    for (let i = 0; i < next.length; i += 7) got.push(...f.push(next.subarray(i, i + 7)));
+    expect(summarize(got)).toEqual(['garbled', 'ok:8']);
+  });
+
   it('hands a wrong BeginString, bad checksum or first-three-out-of-order message to decode (which refuses it)', () => {
     const wrongBegin = frame('35=0|49=TW|56=ISLD|34=1|52=20261121-10:00:00|', 'FIX.3.9');
     const badSum = hb(2).replace(/10=\d{3}/, '10=256');

@@ -26,6 +26,9 @@ export class FixFramer {
   private preview = '';
   /** Set after a reported failure: the bytes skipped while resynchronising belong to that report. */
   private silent = false;
+  /** Where the CheckSum search for the frame starting at offset scanFor has got to (offsets move on compaction). */
+  private scanFor = -1;
+  private scanFrom = 0;
 
   constructor(opts?: FramerOptions) {
     this.max = Math.max(64, opts?.maxMessageSize ?? 64 * 1024);
@@ -57,6 +60,12 @@ export class FixFramer {
     if (this.start > 0) {
       this.buf.copy(this.buf, 0, this.start, this.end);
       this.end -= this.start;
+      if (this.scanFor === this.start) {
+        this.scanFor = 0;
+        this.scanFrom -= this.start;
+      } else {
+        this.scanFor = -1;
+      }
       this.start = 0;
     }
     // Never need more than max + a little: anything longer is too large or garbage by then.
@@ -85,7 +94,8 @@ export class FixFramer {
       const end = this.end;
       if (end - pos < START.length && isPrefixOfStart(buf, pos, end)) return null;
       if (end - pos < START.length || !startsAt(buf, pos)) {
-        const found = end - pos < START.length ? -1 : buf.indexOf(START, pos);
+        // Searched within the held bytes only: the buffer beyond `end` holds stale data.
+        const found = end - pos < START.length ? -1 : indexOfStart(buf, pos, end);
         if (found < 0 || found + START.length > end) {
           // Keep the longest tail that could be the beginning of "8=FIX".
           let keep = Math.min(START.length - 1, end - pos);
@@ -102,8 +112,8 @@ export class FixFramer {
 
       // 8=<BeginString><SOH>
       const lim = Math.min(end, pos + 2 + MAX_BEGIN_STRING);
-      const bsEnd = buf.indexOf(SOH, pos + 2);
-      if (bsEnd < 0 || bsEnd >= lim) {
+      const bsEnd = indexOfSoh(buf, pos + 2, lim);
+      if (bsEnd < 0) {
         if (end - pos < 2 + MAX_BEGIN_STRING) return null;
         return this.reject(pos, 'garbled', 'BeginString(8) is not terminated by SOH');
       }
@@ -129,15 +139,19 @@ export class FixFramer {
       }
       if (end < bodyEnd) return null;
       // <SOH>10=<...><SOH>, searched from the last byte of the declared body, as QuickFIX does.
-      const ck = indexOfChecksum(buf, Math.max(bodyStart, bodyEnd - 1), Math.min(end, pos + this.max));
+      // Resume where the last look for this frame stopped, so a byte-by-byte drip stays linear.
+      const from = Math.max(bodyStart, bodyEnd - 1, this.scanFor === pos ? this.scanFrom : 0);
+      const ck = indexOfChecksum(buf, from, Math.min(end, pos + this.max));
       if (ck < 0) {
+        this.scanFor = pos;
+        this.scanFrom = Math.max(from, end - 3);
         if (end - pos >= this.max) {
           return this.reject(pos, 'too-large', `no CheckSum(10) within ${this.max} bytes`);
         }
         return null;
       }
-      const ckEnd = buf.indexOf(SOH, ck + 4);
-      if (ckEnd < 0 || ckEnd >= end) {
+      const ckEnd = indexOfSoh(buf, ck + 4, Math.min(end, pos + this.max + 1));
+      if (ckEnd < 0) {
         if (end - pos >= this.max) return this.reject(pos, 'too-large', `no CheckSum(10) within ${this.max} bytes`);
         return null;
       }
@@ -193,9 +207,20 @@ function isPrefixOfStart(buf: Buffer, pos: number, end: number): boolean {
   return true;
 }
 
+// Bounded scans: a slow drip of bytes must not make each push rescan the whole buffer.
+function indexOfSoh(buf: Buffer, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (buf[i] === SOH) return i;
+  return -1;
+}
+
 function indexOfChecksum(buf: Buffer, from: number, end: number): number {
-  for (let i = buf.indexOf(SOH, from); i >= 0 && i + 3 < end; i = buf.indexOf(SOH, i + 1)) {
-    if (buf[i + 1] === 0x31 && buf[i + 2] === 0x30 && buf[i + 3] === 0x3d) return i;
+  for (let i = from; i + 3 < end; i++) {
+    if (buf[i] === SOH && buf[i + 1] === 0x31 && buf[i + 2] === 0x30 && buf[i + 3] === 0x3d) return i;
   }
   return -1;
+}
+
+function indexOfStart(buf: Buffer, from: number, end: number): number {
+  const i = buf.subarray(from, end).indexOf(START);
+  return i < 0 ? -1 : from + i;
 }
