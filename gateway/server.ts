@@ -215,7 +215,7 @@ export class Gateway {
       case 'status':
         return {
           fixPort: this.fixPort, enrollPort: this.enrollPort, sessions: this.manager.size, policyMode: this.policy.mode, pid: process.pid,
-          memory: process.memoryUsage(),
+          memory: process.memoryUsage(), cpu: process.cpuUsage(),
         };
       case 'sessions.list':
         return this.manager.list();

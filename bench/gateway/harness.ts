@@ -63,9 +63,9 @@ export async function startChild(p: Prepared, o: { echo?: boolean } = {}): Promi
   };
 }
 
-export async function gatewayMemory(p: Prepared): Promise<{ rss: number; heapUsed: number; sessions: number }> {
-  const s = await adminCall(p.adminSocket, 'status') as { sessions: number; memory: { rss: number; heapUsed: number } };
-  return { rss: s.memory.rss, heapUsed: s.memory.heapUsed, sessions: s.sessions };
+export async function gatewayMemory(p: Prepared): Promise<{ rss: number; heapUsed: number; sessions: number; cpuMs: number }> {
+  const s = await adminCall(p.adminSocket, 'status') as { sessions: number; memory: { rss: number; heapUsed: number }; cpu: { user: number; system: number } };
+  return { rss: s.memory.rss, heapUsed: s.memory.heapUsed, sessions: s.sessions, cpuMs: (s.cpu.user + s.cpu.system) / 1000 };
 }
 
 export function percentile(sorted: number[], q: number): number {
