@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostureAgent } from '../agent/collect.ts';
 import { freshTotp, startTestGateway, type TestGateway } from '../gateway/session/test-gateway.ts';
 import { ClientCore } from './core.ts';
-import type { EventEnvelope, Execution, Rfq, StepUpChallenge } from './ipc/contract.ts';
+import type { EventEnvelope, Execution, OpenRfq, Rfq, StepUpChallenge } from './ipc/contract.ts';
 import { createCallHandler } from './ipc/handler.ts';
 import { DeviceKeychain } from './keychain/device-identity.ts';
 import { KeytarStore } from './keychain/secret-store.ts';
@@ -20,6 +20,16 @@ import { Backoff } from './session/backoff.ts';
 import { startProxy } from './testing/proxy.ts';
 
 const hasSession = process.platform !== 'linux' || !!process.env.DBUS_SESSION_BUS_ADDRESS;
+
+/** The challenge the core currently holds (the newest one the gateway sent on this connection). */
+async function pendingChallenge(core: ClientCore): Promise<StepUpChallenge> {
+  for (let i = 0; i < 600; i++) {
+    const c = (await core.services.getState()).pendingStepUp;
+    if (c) return c;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('timed out waiting for a step-up challenge');
+}
 
 async function until<T>(f: () => T | undefined | false, what: string, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
@@ -50,6 +60,7 @@ describe.runIf(hasSession)('client core against the real gateway', () => {
   let core: ClientCore;
   let dataDir: string;
   const profile = `test-${randomUUID()}`;
+  let policyPath: string;
   const events: EventEnvelope[] = [];
   const of = <T>(name: string) => events.filter((e) => e.event === name).map((e) => e.payload as T);
 
@@ -61,8 +72,8 @@ describe.runIf(hasSession)('client core against the real gateway', () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'parley-core-data-'));
     const caFile = path.join(dataDir, '..', `ca-${randomUUID()}.pem`);
     writeFileSync(caFile, t.pki.caCertPem);
-    const policy = path.join(path.dirname(caFile), `policy-${randomUUID()}.json`);
-    writeFileSync(policy, JSON.stringify({
+    policyPath = path.join(path.dirname(caFile), `policy-${randomUUID()}.json`);
+    writeFileSync(policyPath, JSON.stringify({
       gateway: { host: '127.0.0.1', port: proxy.port, compId: t.gw.cfg.fix.compId },
       caBundle: caFile,
       enrollmentUrl: `https://localhost:${t.gw.enrollPort}`,
@@ -70,7 +81,7 @@ describe.runIf(hasSession)('client core against the real gateway', () => {
     }));
     core = new ClientCore({
       dataDir,
-      policyPath: policy,
+      policyPath,
       host: 'preview',
       posture: new PostureAgent({ commandTimeoutMs: 10_000 }),
       secretStore: new KeytarStore(),
@@ -103,10 +114,16 @@ describe.runIf(hasSession)('client core against the real gateway', () => {
     }
   });
 
+  it('a wrong password is denied with the gateway reason', async () => {
+    const r = await core.services.signIn({ username: 'alice', password: 'not-her-password' });
+    expect(r).toMatchObject({ state: 'denied', reason: expect.stringMatching(/.+/) });
+    await core.services.signOut();
+  });
+
   it('logs on with posture, is challenged and passes the TOTP step-up', async () => {
     const r = await core.services.signIn({ username: 'alice', password: t.users.alice!.password });
     expect(r.state, JSON.stringify(r)).toBe('challenged');
-    const c = await until(() => of<StepUpChallenge>('stepUpChallenge')[0], 'the step-up challenge');
+    const c = await pendingChallenge(core);
     expect(c.methods).toContain('totp');
     expect(c.reason.length).toBeGreaterThan(0);
     const res = await core.services.answerStepUp({ challengeId: c.challengeId, method: 'totp', code: freshTotp(t.users.alice!) });
@@ -130,6 +147,43 @@ describe.runIf(hasSession)('client core against the real gateway', () => {
     expect(hit.status).toBe('filled');
     expect(await core.services.hitQuote({ clientRfqId: req.clientRfqId, quoteId: best.quoteId })).toMatchObject({ status: 'duplicate' });
     expect(of<Execution>('execution').filter((e) => e.clientRfqId === req.clientRfqId)).toHaveLength(1);
+    const today = new Date().toISOString().slice(0, 10);
+    const history = await core.services.queryHistory({ from: today, to: today });
+    expect(history.filter((h) => h.clientRfqId === req.clientRfqId)).toHaveLength(1);
+    expect(await core.services.queryHistory({ from: today, to: today, side: 'sell' })).not.toContainEqual(expect.objectContaining({ clientRfqId: req.clientRfqId }));
+  });
+
+  it('a risk officer sees all open RFQs read-only; a trader is refused', async () => {
+    await expect(core.services.listOpenRfqs()).rejects.toMatchObject({ code: 'forbidden' });
+    const ritaProfile = `test-${randomUUID()}`;
+    const rita = new ClientCore({
+      dataDir: mkdtempSync(path.join(tmpdir(), 'parley-core-rita-')),
+      policyPath,
+      host: 'preview',
+      posture: new PostureAgent({ commandTimeoutMs: 10_000 }),
+      secretStore: new KeytarStore(),
+      keychainProfile: ritaProfile,
+    });
+    const seen: EventEnvelope[] = [];
+    rita.events.subscribe((e) => seen.push(e));
+    try {
+      await rita.start();
+      await rita.services.enroll({ token: t.gw.tokens.issue({ user: 'rita', compId: 'RITA', ttlMs: 600_000 }).token });
+      expect((await rita.services.signIn({ username: 'rita', password: t.users.rita!.password })).state).toBe('challenged');
+      const c = await pendingChallenge(rita);
+      expect((await rita.services.answerStepUp({ challengeId: c.challengeId, method: 'totp', code: freshTotp(t.users.rita!) })).outcome).toBe('accepted');
+      await until(() => rita.connection.state === 'connected', 'rita connected');
+      const before = await rita.services.listOpenRfqs();
+      const id = `ro-${randomUUID().slice(0, 8)}`;
+      await core.services.createRfq({ clientRfqId: id, instrument: (await core.services.listInstruments())[0]!.symbol, side: 'buy', quantity: 1_000_000, settlementDate: '2026-11-24', dealers: 'all', expirySeconds: 60 });
+      const row = await until(() => seen.filter((e) => e.event === 'openRfqs').flatMap((e) => e.payload as OpenRfq[]).find((r) => r.rfqId === id), 'the new RFQ in the risk view');
+      expect(row).toMatchObject({ owner: 'alice', side: 'buy', quantity: 1_000_000 });
+      expect(before.some((r) => r.rfqId === id)).toBe(false);
+    } finally {
+      await rita.services.signOut().catch(() => {});
+      await rita.stop();
+      await new DeviceKeychain(new KeytarStore(), ritaProfile).clear();
+    }
   });
 
   it('a connection cut mid-RFQ is resumed with nothing lost or duplicated', async () => {
@@ -142,7 +196,8 @@ describe.runIf(hasSession)('client core against the real gateway', () => {
     proxy.state.blackhole = false;
     await until(() => of<{ state: string }>('connection').some((e) => e.state === 'reconnecting'), 'reconnecting');
     // Zero trust: the new connection is scored afresh, so the gateway asks for the second factor again.
-    const c = await until(() => of<StepUpChallenge>('stepUpChallenge')[1], 'the step-up on the new connection');
+    await until(() => core.connection.state === 'challenged', 'the step-up on the new connection');
+    const c = await pendingChallenge(core);
     expect((await core.services.answerStepUp({ challengeId: c.challengeId, method: 'totp', code: freshTotp(t.users.alice!) })).outcome).toBe('accepted');
     await until(() => core.connection.state === 'connected', 'reconnected', 60_000);
     // ...and all arrive after the reconnect, through the resumed FIX session's resend.

@@ -154,6 +154,9 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
   #reattestTimer: NodeJS.Timeout | undefined;
   #sweepTimer: NodeJS.Timeout | undefined;
   #stores = new Map<string, FileStore>();
+  /** The store and its next target seq before the current connection's Logon (see #onClosed). */
+  #attempt: { store: FileStore; targetBefore: number } | null = null;
+  #resetNext = false;
 
   #role: string | undefined;
   #risk: RiskState | null = null;
@@ -354,11 +357,16 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
       this.#loggedOn = false;
       this.#logoutText = undefined;
       this.#sniffLogonRefusal(conn);
+      const store = this.#store(id.compId, target.compId);
+      this.#attempt = { store, targetBefore: store.getNextTargetSeqNum() };
+      const resetOnLogon = this.#resetNext;
+      this.#resetNext = false;
       const session = initiateSession(conn, {
         senderCompId: id.compId,
         targetCompId: target.compId,
         heartBtInt: this.#o.heartBtIntSec ?? 30,
-        store: this.#store(id.compId, target.compId),
+        store,
+        ...(resetOnLogon ? { resetOnLogon: true } : {}),
         dictionary: parleyDictionary(),
         ...(this.#o.heartbeatUnitMs ? { heartbeatUnitMs: this.#o.heartbeatUnitMs } : {}),
         logonFields: [
@@ -451,6 +459,20 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
     this.#loggedOn = false;
     for (const [, w] of this.#hitWaiters) w.resolve({ status: 'submitted', reason: 'the connection dropped; the result arrives after reconnecting' });
     this.#hitWaiters.clear();
+    const attempt = this.#attempt;
+    this.#attempt = null;
+    if (!wasLoggedOn && attempt) {
+      // A refusal before the Logon completed established no session: whatever the gateway sent on this
+      // connection must not move our expected sequence number, because a number too low is fatal in FIX
+      // while one too high is healed by a ResendRequest.
+      attempt.store.setNextTargetSeqNum(attempt.targetBefore);
+      // The gateway's numbers are behind ours (it lost or reset its session state): both sides start over.
+      if (/MsgSeqNum too low/.test(`${reason} ${this.#logoutText ?? ''}`)) {
+        this.#resetNext = true;
+        this.#scheduleReconnect('the FIX session is out of step with the gateway; starting a new one');
+        return;
+      }
+    }
     if (!this.#creds) return;
     const text = this.#logoutText;
     if (!wasLoggedOn) {
@@ -577,7 +599,10 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
   }
 
   #onChallenge(m: FixMessage): void {
+    // A challenge resent from an earlier connection (PossDup) is void: the gateway binds each to its session.
+    if (m.get(43) === 'Y') return;
     const c = readStepUpChallenge(m);
+    if (c.expiresAt.getTime() <= Date.now()) return;
     if (!/^[A-Za-z0-9._:\-]{1,64}$/.test(c.challengeId) || !c.methods.length) return;
     let webauthnOptions: StepUpChallenge["webauthnOptions"];
     if (c.webauthnOptions) {
@@ -694,6 +719,14 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
     const w = reqId ? this.#openRfqWaiters.get(reqId) : undefined;
     if (!w) return;
     w.expected = Math.max(0, m.getInt(TAG.ReportCount) ?? 0);
+    const text = m.get(TAG.Text);
+    if (w.expected === 0 && text) {
+      // An empty answer with a reason is the gateway's refusal (the access policy said no).
+      clearTimeout(w.timer);
+      this.#openRfqWaiters.delete(reqId!);
+      w.reject(new ParleyError('forbidden', text.slice(0, 2_000)));
+      return;
+    }
     if (w.rows.length >= w.expected) this.#finishOpenRfqs(reqId!);
   }
 
