@@ -508,8 +508,9 @@ export function encString(tag: number, v: string): void {
   let sum = 0;
   for (let i = 0; i < n; i++) {
     const c = v.charCodeAt(i);
-    if (c > 0xff || c === SOH) {
-      if (c !== SOH || !isDataTag(tag)) badChar(tag, c);
+    // One unsigned compare catches 0, SOH and anything beyond Latin-1; NUL itself is fine.
+    if (c - 2 >>> 0 > 0xfd) {
+      if (c === SOH ? !isDataTag(tag) : c !== 0) badChar(tag, c);
     }
     buf[p + i] = c;
     sum += c;
