@@ -26,7 +26,8 @@ export const RfqCard = memo(function RfqCard({ rfq, now, dealerName }: { rfq: Rf
   const left = remainingMs(expiresAt, now);
   const live = LIVE_RFQ.has(rfq.status) && left > 0;
   const level = live ? countdownLevel(left, windowMs) : 'expired';
-  const best = bestQuoteIndex(rfq.quotes, rfq.side, (q) => q.price, (q) => quoteIsLive(q, now));
+  // Once the RFQ is done or over, only the hit quote matters: no "best" on a dead board.
+  const best = live ? bestQuoteIndex(rfq.quotes, rfq.side, (q) => q.price, (q) => quoteIsLive(q, now)) : -1;
   const hitKey = `hit:${rfq.clientRfqId}`;
   const hitting = tradeGuard.isBusy(hitKey) || rfq.status === 'executing';
   const traded = tradeGuard.isDone(hitKey) || rfq.status === 'executed';
@@ -109,7 +110,7 @@ export const RfqCard = memo(function RfqCard({ rfq, now, dealerName }: { rfq: Rf
               <tr key={`${q.dealer}:${i}`} className={`${isBest ? 'best' : ''} quote-${q.status}${qLive ? '' : ' stale'}`}>
                 <td>{dealerName(q.dealer)}{isBest && <span className="best-tag" aria-label="best quote"> BEST</span>}</td>
                 <td className="num mono price">{formatPrice(q.price)}</td>
-                <td className="num mono small">{q.status === 'live' ? formatCountdown(remainingMs(Date.parse(q.validUntil), now)) : q.status}</td>
+                <td className="num mono small">{q.status !== 'live' ? q.status : live ? formatCountdown(remainingMs(Date.parse(q.validUntil), now)) : '—'}</td>
                 <td className="actions">
                   {qLive && live && !traded && (
                     <>

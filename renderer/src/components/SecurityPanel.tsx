@@ -106,8 +106,8 @@ export function SecurityPanel({ onClose }: { onClose: () => void }) {
                         <div className="fact-head">
                           <span className={`badge ${f.status}`}>{f.status.toUpperCase()}</span>
                           <strong>{f.name}</strong>
-                          {f.value && <span className="mono"> {f.value}</span>}
                         </div>
+                        {f.value && <div className="fact-value mono small muted" title={f.value}>{f.value}</div>}
                         {f.reason && <div className="small">{f.reason}</div>}
                         <pre className="evidence" aria-label={`Evidence for ${f.name}`}>{f.evidence}</pre>
                       </li>

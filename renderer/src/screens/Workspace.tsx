@@ -24,26 +24,39 @@ export function Workspace({ app, openSecurity }: { app: AppState; openSecurity: 
   const [bottom, setBottom] = useState<'blotter' | 'history'>('blotter');
   const [signingOut, setSigningOut] = useState(false);
 
+  const [attempt, setAttempt] = useState(0);
   const load = useCallback(() => {
     setLoadError(null);
     // Dealers first: the session's RFQs are shown with dealer names.
-    Promise.all([store.api.listInstruments(), store.api.listDealers().then((d) => { store.dealerNames = new Map(d.map((x) => [x.id, x.name])); return d; }).then(async (d) => { await store.loadSession(); return d; })]).then(
+    const dealersThenSession = store.api.listDealers().then(async (d) => {
+      store.dealerNames = new Map(d.map((x) => [x.id, x.name]));
+      await store.loadSession();
+      return d;
+    });
+    Promise.all([store.api.listInstruments(), dealersThenSession]).then(
       ([i, d]) => {
         setInstruments(i);
         setDealers(d);
+        setAttempt((n) => n + 1);
       },
       (e: unknown) => setLoadError(explainError(e)),
     );
   }, [store]);
 
+  const connected = app.connection.state === 'connected';
+  const missing = instruments.length === 0 || dealers.length === 0 || loadError !== null;
+  // The gateway sends reference data once the session is up: (re)load when it is, and retry a few times
+  // if it came back empty, rather than leaving the trader with an empty ticket.
   useEffect(() => {
-    if (!risk) load();
-  }, [load, risk]);
-
-  // After a reconnect the reference data may have been unavailable; load it again once connected.
-  useEffect(() => {
-    if (!risk && app.connection.state === 'connected' && loadError) load();
-  }, [app.connection.state]);
+    if (risk || !connected || !missing) return;
+    if (attempt === 0) {
+      load();
+      return;
+    }
+    if (attempt > 5) return;
+    const id = setTimeout(load, 2_000);
+    return () => clearTimeout(id);
+  }, [risk, connected, missing, attempt, load]);
 
   const dealerName = useCallback((id: string) => dealers.find((d) => d.id === id)?.name ?? id, [dealers]);
 
@@ -82,7 +95,12 @@ export function Workspace({ app, openSecurity }: { app: AppState; openSecurity: 
       ) : (
         <main className="workspace">
           <div className="ticket-col">
-            <RfqTicket instruments={instruments} dealers={dealers} loadError={loadError} onReload={load} />
+            <RfqTicket
+              instruments={instruments}
+              dealers={dealers}
+              loadError={loadError ?? (connected && attempt > 5 && missing ? { code: 'not-found', message: 'The gateway sent no instruments or dealers.', action: 'Retry; if it stays empty, contact the service desk.' } : null)}
+              onReload={() => { setAttempt(1); load(); }}
+            />
           </div>
           <RfqBoard tab={tab} onTab={setTab} dealerName={dealerName} />
           <section className="panel bottom" aria-label="Blotter and history">
