@@ -7,8 +7,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import * as OTPAuth from 'otpauth';
 import { createAttestation, EXPORTER_LABEL, EXPORTER_LENGTH, signerFromPrivateKey } from '../../agent/attestation.ts';
 import type { Fact, PostureReport } from '../../agent/report.ts';
-import { decodeMessage, type Field, type FixMessage } from '../../fix/codec.ts';
-import { FixFramer } from '../../fix/framer.ts';
+import type { Field, FixMessage } from '../../fix/codec.ts';
 import { parleyDictionary, TAG } from '../../fix/parley-protocol.ts';
 import { initiateSession, type FixSession } from '../../fix/session.ts';
 import { MemoryStore } from '../../fix/store.ts';
@@ -70,18 +69,6 @@ export class TestClient {
     fix.on('logon', (m: FixMessage) => { this.logonReply = m; this.#deliver(m); });
     fix.on('message', (m: FixMessage) => this.#deliver(m));
     fix.on('logout', (text?: string) => { this.logoutText = text; });
-    // fix/session drops a Logout that answers our Logon ("message before Logon") and with it the refusal's
-    // Text; read Logouts off the wire as well so tests can check why a logon was refused.
-    const framer = new FixFramer({ maxMessageSize: 1 << 20 });
-    conn.socket.on('data', (chunk: Buffer) => {
-      for (const f of framer.push(chunk)) {
-        if (!f.ok) continue;
-        try {
-          const m = decodeMessage(f.bytes);
-          if (m.msgType === '5' && this.logoutText === undefined) this.logoutText = m.get(58);
-        } catch { /* the session reports garbled input itself */ }
-      }
-    });
     fix.on('error', () => {});
     fix.on('reject', (r: unknown) => this.rejects.push(r));
     fix.on('event', (e: string) => this.events.push(e));
