@@ -201,6 +201,23 @@ describe('GatewaySession', () => {
     await gw?.close();
   });
 
+  it('sign-in against an unreachable gateway answers "reconnecting in N s" at once', async () => {
+    const closed = await startProxy(1);
+    const port = closed.port;
+    await closed.close();
+    const s2 = new GatewaySession({
+      dataDir: mkdtempSync(path.join(tmpdir(), 'parley-session-down-')),
+      target: () => ({ host: '127.0.0.1', port, compId: 'PARLEY', caPem: [gw.caPem], spkiPins: [] }),
+      identity: () => ({ ...mgr.identity!, compId: 'ALICE' }),
+      attest: async () => 'jws.x',
+      reattestIntervalSec: () => 300,
+      backoff: new Backoff({ baseMs: 5_000, maxMs: 5_000 }),
+    });
+    const r = await s2.signIn('alice', 'correct horse');
+    expect(r).toMatchObject({ state: 'reconnecting', retryInSec: expect.any(Number), reason: expect.stringMatching(/cannot reach the gateway/) });
+    await s2.close();
+  });
+
   it('a wrong password is denied with the gateway reason and not retried', async () => {
     const r = await session.signIn('alice', 'wrong');
     expect(r).toMatchObject({ state: 'denied', reason: expect.stringMatching(/wrong username or password/) });

@@ -222,9 +222,12 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
     return ev;
   }
 
-  /** Resolves on the first state that is not connecting/reconnecting (or after the timeout). */
+  /**
+   * Resolves on the first state after 'connecting' (or at the timeout): connected, challenged, denied, … or
+   * 'reconnecting' with its retry delay when the gateway cannot be reached — sign-in never hangs on a dead network.
+   */
   #settled(timeoutMs: number): Promise<ConnectionEvent> {
-    const transient = new Set<ConnectionState>(['connecting', 'reconnecting']);
+    const transient = new Set<ConnectionState>(['connecting']);
     if (!transient.has(this.#state.state) && !this.#connecting) return Promise.resolve(this.#state);
     return new Promise((resolve) => {
       const done = () => {
@@ -233,7 +236,8 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
         resolve(this.#state);
       };
       const on = (e: ConnectionEvent) => {
-        if (!transient.has(e.state)) done();
+        // 'reconnecting' without a delay is the start of a retry, not its outcome.
+        if (!transient.has(e.state) && !(e.state === 'reconnecting' && e.retryInSec === undefined)) done();
       };
       const t = setTimeout(done, timeoutMs);
       this.on('connection', on);
