@@ -241,6 +241,25 @@ describe('GatewaySession', () => {
     expect(session.role).toBe('Trader');
   });
 
+  it('relays a WebAuthn step-up: options to the UI, the assertion back as JSON', async () => {
+    const options = { challenge: 'Y2hhbGxlbmdl', rpId: 'localhost', allowCredentials: [{ id: 'Y3JlZA', type: 'public-key' as const }], userVerification: 'preferred' as const };
+    acceptor.live()!.send(MSG.StepUpChallenge, stepUpChallengeFields({
+      challengeId: 'W1', methods: ['totp', 'webauthn'], scope: 'action', score: 25,
+      factors: [{ name: 'policy', condition: 'RFQ above the notional limit', score: 0 }],
+      expiresAt: new Date(Date.now() + 60_000), attemptsLeft: 3, webauthnOptions: JSON.stringify(options), requestRef: 'rfq-x',
+    }));
+    const c = await until(() => challenges.find((x) => x.challengeId === 'W1'), 'the WebAuthn challenge');
+    expect(c.methods).toEqual(['totp', 'webauthn']);
+    expect(c.webauthnOptions).toEqual(options);
+    expect(session.connection.state).toBe('connected');
+    const credential = { id: 'Y3JlZA', rawId: 'Y3JlZA', type: 'public-key' as const, response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' }, clientExtensionResults: {} };
+    const res = await session.answerStepUp({ challengeId: 'W1', method: 'webauthn', credential });
+    expect(res.outcome).toBe('rejected');
+    const ud = acceptor.received.filter((m) => m.msgType === MSG.StepUpResponse).at(-1)!;
+    expect(ud.get(TAG.StepUpMethod)).toBe('webauthn');
+    expect(JSON.parse(ud.get(TAG.WebAuthnResponse)!)).toEqual(credential);
+  });
+
   const rfq = { clientRfqId: 'rfq-1', instrument: 'UST10Y', side: 'buy' as const, quantity: 1_000_000, settlementDate: '2026-11-24', dealers: 'all' as const, expirySeconds: 60 };
 
   it('RFQ round trip: one RFQ for a resubmission, quote, hit, one execution for a repeated hit', async () => {
