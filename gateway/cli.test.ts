@@ -68,3 +68,35 @@ describe('gateway CLI', () => {
     expect(io.err).toMatch(/TAMPERED/);
   });
 });
+
+describe('gateway CLI against a running gateway', () => {
+  it('lists and kills sessions, revokes a certificate (ending its session), reloads the policy', async () => {
+    const { startTestGateway, loggedIn } = await import('./session/test-gateway.ts');
+    const { MSG, readSecurityStatus } = await import('../fix/parley-protocol.ts');
+    const t = await startTestGateway({}, { memoryStores: true, users: ['alice', 'bob'] });
+    try {
+      const cfg = join(t.dir, 'cli.json');
+      writeFileSync(cfg, JSON.stringify({ dataDir: t.gw.cfg.paths.dataDir }));
+      const alice = await loggedIn(t, 'alice');
+      const bob = await loggedIn(t, 'bob');
+      const io = capture();
+      expect(await main(['--config', cfg, 'status'])).toBe(0);
+      expect(await main(['--config', cfg, 'sessions', 'list'])).toBe(0);
+      expect(io.out).toMatch(/"user": "alice"/);
+      expect(await main(['--config', cfg, 'sessions', 'kill', '--user', 'alice', '--reason', 'test kill'])).toBe(0);
+      expect(readSecurityStatus(await alice.waitFor(MSG.SecurityStatus, (m) => m.get(5002) === 'ENDED')).text).toMatch(/test kill/);
+      await alice.closed();
+      expect(await main(['--config', cfg, 'sessions', 'kill', '--user', 'nobody'])).toBe(1);
+      expect(await main(['--config', cfg, 'revoke', '--serial', t.pki.clients.BOB!.ec.serialNumber, '--reason', 'keyCompromise'])).toBe(0);
+      expect(io.out).toMatch(/1 live session\(s\) ended/);
+      await bob.closed();
+      expect(await main(['--config', cfg, 'policy', 'reload'])).toBe(0);
+      expect(await main(['--config', cfg, 'revoke', '--serial', 'zz-not-hex'])).toBe(2);
+      vi.restoreAllMocks();
+      expect(readFileSync(t.gw.cfg.paths.audit, 'utf8')).toMatch(/"type":"admin.command".*"cmd":"sessions.kill"/);
+    } finally {
+      vi.restoreAllMocks();
+      await t.close();
+    }
+  });
+});
