@@ -6,7 +6,7 @@
  * Imports only fix/ files (layering).
  */
 import type { Field, FixMessage } from './codec.ts';
-import { extendDictionary, fix44Dictionary, loadDictionary, type Dictionary, type DictionaryExtension } from './dictionary/dictionary.ts';
+import { extendDictionary, fix44Dictionary, type Dictionary, type DictionaryExtension } from './dictionary/dictionary.ts';
 
 export const TAG = {
   // Standard FIX 4.4 tags Parley's messages reuse.
@@ -155,19 +155,8 @@ export const PARLEY_EXTENSION: DictionaryExtension = {
 let dict: Dictionary | undefined;
 /** FIX 4.4 plus Parley's messages and tags (built on first use). */
 export function parleyDictionary(): Dictionary {
-  if (dict) return dict;
-  const ext = extendDictionary(fix44Dictionary(), PARLEY_EXTENSION);
-  // MsgType(35) enumerates its values; the new U… types must be among them or every Parley message is
-  // rejected as "value out of range for tag 35". (extendDictionary leaves field 35 as the base has it.)
-  const src = ext.source;
-  const f35 = src.fields.find((f) => f.tag === 35);
-  const missing = (PARLEY_EXTENSION.messages ?? []).filter((m) => f35?.values && !(m.msgType in f35.values));
-  if (f35?.values && missing.length) {
-    const values = { ...f35.values, ...Object.fromEntries(missing.map((m) => [m.msgType, m.name])) };
-    dict = loadDictionary({ ...src, fields: src.fields.map((f) => (f.tag === 35 ? { ...f, values } : f)) });
-  } else {
-    dict = ext;
-  }
+  // extendDictionary also adds the U… MsgTypes to MsgType(35)'s enumeration (checked in the test).
+  dict ??= extendDictionary(fix44Dictionary(), PARLEY_EXTENSION);
   return dict;
 }
 
