@@ -46,4 +46,37 @@ Users (dev only; printed once):
 Trust the CA $demo/pki/ca.crt.pem; connect with SenderCompID ALICE (or RITA), TargetCompID PARLEY.
 Admin: npm run gateway -- --config $demo/gateway.json <users|tokens|revoke|sessions|policy|audit> ... (--help)
 EOF
-exec node --disable-warning=ExperimentalWarning gateway/cli.ts --config "$demo/gateway.json"
+
+# ---- the client (main/): the desktop app where Electron can run, else the browser preview ----------------
+# PARLEY_NO_CLIENT=1 runs the gateway alone, in the foreground, as before.
+if [ "${PARLEY_NO_CLIENT:-}" = 1 ]; then
+  exec node --disable-warning=ExperimentalWarning gateway/cli.ts --config "$demo/gateway.json"
+fi
+# The gateway runs in the background (its output still shows); its ports are read from what it prints.
+node --disable-warning=ExperimentalWarning gateway/cli.ts --config "$demo/gateway.json" > >(tee "$demo/gateway.log") 2>&1 &
+gw_pid=$!
+trap 'kill "$gw_pid" 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
+for _ in $(seq 1 150); do
+  grep -q 'enrollment (HTTPS)' "$demo/gateway.log" 2>/dev/null && break
+  kill -0 "$gw_pid" 2>/dev/null || { echo "parley: the gateway did not start (see above)" >&2; exit 1; }
+  sleep 0.2
+done
+fix_port="$(sed -n 's/.*FIX 4.4 over mutual TLS *127\.0\.0\.1:\([0-9]*\).*/\1/p' "$demo/gateway.log")"
+enroll_url="$(sed -n 's/.*enrollment (HTTPS) *\(https:[^ ]*\)\/v1\/enroll.*/\1/p' "$demo/gateway.log")"
+if [ -z "$fix_port" ] || [ -z "$enroll_url" ]; then echo "parley: could not read the gateway's ports from $demo/gateway.log" >&2; exit 1; fi
+# What IT would deploy as the managed policy; the token makes the client enroll silently as alice.
+cat > "$demo/client-policy.json" <<EOF
+{
+  "gateway": { "host": "127.0.0.1", "port": $fix_port, "compId": "PARLEY" },
+  "caBundle": "pki/ca.crt.pem",
+  "enrollmentUrl": "$enroll_url",
+  "reattestIntervalSec": 300,
+  "enrollmentToken": "$token"
+}
+EOF
+cat <<EOF
+== Parley client: enrolls this device silently (alice's token above) and keeps its key in the OS keychain.
+   Sign in as alice with her password, then answer the step-up with her TOTP code.
+EOF
+node --disable-warning=ExperimentalWarning main/start-client.ts --policy "$demo/client-policy.json" --data "$demo/client"
