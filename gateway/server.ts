@@ -210,7 +210,8 @@ export class Gateway {
 
   async #adminCommand(cmd: string, args: Record<string, unknown>): Promise<unknown> {
     const str = (k: string): string | undefined => (typeof args[k] === 'string' ? (args[k] as string) : undefined);
-    this.audit.event('admin.command', { cmd, args: Object.fromEntries(Object.entries(args).filter(([k]) => k !== 'password')) });
+    // The CLI's 'audit' command is itself the audit line; every other command is recorded as it arrives.
+    if (cmd !== 'audit') this.audit.event('admin.command', { cmd, args: Object.fromEntries(Object.entries(args).filter(([k]) => k !== 'password')) });
     switch (cmd) {
       case 'status':
         return {

@@ -64,3 +64,23 @@ describe('GeoIP', () => {
     expect(c.logoutText).toMatch(/logon denied: risk score 70 \(authentication: password only \+30, geography: anomalous country RU \+40\)/);
   });
 });
+
+describe('policy log-only mode', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ policy: { mode: 'log-only' } }, { memoryStores: true, users: ['rita'] });
+  });
+  afterAll(async () => { await t?.close(); });
+
+  it('decides and logs a denial but does not enforce it', async () => {
+    const { loggedIn } = await import('./test-gateway.ts');
+    const { readFileSync } = await import('node:fs');
+    const rita = await loggedIn(t, 'rita');
+    // A risk officer may not create RFQs (enforced: QuoteRequestReject); in log-only mode the quotes come.
+    rita.send('R', [{ tag: 131, value: 'LOG-1' }, { tag: 146, value: '1' }, { tag: 55, value: 'US912828ZT0' }, { tag: 38, value: '1000000' }]);
+    expect((await rita.waitFor('S')).get(131)).toBe('LOG-1');
+    const audit = readFileSync(t.gw.cfg.paths.audit, 'utf8');
+    expect(audit).toMatch(/"type":"access.decision".*"action":"CreateRfq".*"decision":"deny","enforced":false/);
+    await rita.close();
+  });
+});
