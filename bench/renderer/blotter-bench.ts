@@ -205,6 +205,9 @@ try {
   console.log(`stream: ${result.sent} quote updates in ${f(result.elapsed)} s (${f(result.sent / result.elapsed)}/s) into 40 live RFQ cards${scroll ? ', blotter scrolling 3 rows every frame' : ''}`);
   console.log(`wall clock (rAF, longtask observer):`);
   console.log(`  frames ${fr.length} (${f(fr.length / result.elapsed)} fps)  p50 ${f(pct(fr, 0.5))} ms  p95 ${f(pct(fr, 0.95))} ms  p99 ${f(pct(fr, 0.99))} ms  max ${f(fr[fr.length - 1] ?? NaN)} ms`);
+  // rAF deltas at 60 Hz sit at 16.7 ± timer jitter; a frame later than 20 ms missed a vsync.
+  const late = fr.filter((d) => d > 20).length;
+  console.log(`  frames that missed a vsync (> 20 ms): ${late} of ${fr.length} (${f((100 * late) / Math.max(1, fr.length))}%)`);
   console.log(`  long tasks ${result.longTasks.length} (max ${f(result.longTasks.length ? Math.max(...result.longTasks) : 0)} ms, ${over50} over 50 ms)`);
   console.log(`renderer main thread, from the trace (${tasks.cpu.length} tasks over ${f(tasks.spanMs / 1000)} s):`);
   console.log(`  thread CPU: busy ${f((100 * cpuTotal) / Math.max(1, tasks.spanMs))}% of the time; per task p95 ${f(pct(cpuSorted, 0.95))} ms  p99 ${f(pct(cpuSorted, 0.99))} ms  max ${f(cpuSorted[cpuSorted.length - 1] ?? NaN)} ms; tasks over 50 ms CPU: ${tasks.cpu.filter((d) => d > 50).length}`);

@@ -47,6 +47,9 @@ function StepUpDialog({ store, challenge }: { store: Store; challenge: StepUpCha
   const now = useNow(500);
   const left = remainingMs(Date.parse(challenge.expiresAt), now);
   const expired = left <= 0;
+  // The factors that raised the score are the reason; the ones that scored nothing are not.
+  const raised = challenge.reason.filter((f) => f.score !== 0);
+  const why = raised.length > 0 ? raised : challenge.reason;
   const canTotp = challenge.methods.includes('totp');
   const canKey = challenge.methods.includes('webauthn') && !!challenge.webauthnOptions;
 
@@ -137,8 +140,8 @@ function StepUpDialog({ store, challenge }: { store: Store; challenge: StepUpCha
         <div id="stepup-why">
           <p>The gateway needs a second factor before it continues, because:</p>
           <ul className="factors-list">
-            {challenge.reason.length === 0 && <li>the session's risk is above what this action allows.</li>}
-            {challenge.reason.map((f, i) => (
+            {why.length === 0 && <li>the session's risk is above what this action allows.</li>}
+            {why.map((f, i) => (
               <li key={`${f.name}-${i}`}><strong>{f.name}</strong>{f.detail ? ` — ${f.detail}` : ''} <span className="muted mono">+{f.score}</span></li>
             ))}
           </ul>
