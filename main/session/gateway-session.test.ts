@@ -275,6 +275,21 @@ describe('GatewaySession', () => {
     expect(executions.filter((e) => e.clientRfqId === 'rfq-1')).toHaveLength(1);
   });
 
+  it('ignores application messages it cannot trust and keeps serving', async () => {
+    await session.createRfq({ ...rfq, clientRfqId: 'rfq-junk', quantity: 3 });
+    await until(() => rfqs.get('rfq-junk')?.quotes.length === 1, 'the normal quote');
+    const live = acceptor.live()!;
+    live.send('S', [{ tag: 131, value: 'rfq-junk' }, { tag: 117, value: 'Q-BAD' }, { tag: 55, value: 'UST10Y' }, { tag: 62, value: '20260101-00:00:00' }]);
+    live.send('S', [{ tag: 131, value: 'no-such-rfq' }, { tag: 117, value: 'Q-X' }, { tag: 55, value: 'UST10Y' }, { tag: 133, value: '1' }, { tag: 62, value: utcTimestamp(new Date(Date.now() + 60_000)) }, { tag: TAG.Dealer, value: 'DLR9' }]);
+    live.send('8', [{ tag: 37, value: 'X' }, { tag: 17, value: 'E-BAD' }, { tag: 150, value: 'F' }, { tag: 39, value: '2' }, { tag: 55, value: 'UST10Y' }, { tag: 54, value: '1' }, { tag: 151, value: '0' }, { tag: 14, value: '0' }, { tag: 6, value: '0' }]);
+    live.send('AI', [{ tag: 131, value: 'rfq-junk' }, { tag: 117, value: 'Q' }, { tag: 297, value: '16' }, { tag: TAG.RfqOwner, value: 'mallory' }]);
+    sendQuote(live, 'rfq-junk', 'Q-GOOD', 'DLR2');
+    const r = await until(() => rfqs.get('rfq-junk')?.quotes.find((q) => q.quoteId === 'Q-GOOD') && rfqs.get('rfq-junk'), 'the good quote after the junk');
+    expect(r.quotes.map((q) => q.quoteId)).not.toContain('Q-BAD');
+    expect(executions.some((e) => e.execId === 'E-BAD')).toBe(false);
+    expect(session.connection.state).toBe('connected');
+  });
+
   it('a connection cut mid-RFQ is resumed: the quote sent into the cut arrives once, nothing is duplicated', async () => {
     const before = acceptor.logons.length;
     await session.createRfq({ ...rfq, clientRfqId: 'rfq-2' });
