@@ -53,7 +53,7 @@ if (electron) {
   console.log('parley: building and launching the desktop app (Electron) …');
   const b = spawnSync(node, [...nodeArgs, 'main/shell/build.ts'], { stdio: 'inherit', cwd: ROOT });
   if (b.status !== 0) process.exit(b.status ?? 1);
-  process.exit(await run(electron, [ROOT, `--user-data-dir=${dataDir}`], { ...process.env, PARLEY_POLICY: policy }));
+  process.exit(await run(electron, [ROOT], { ...process.env, PARLEY_POLICY: policy, PARLEY_DATA_DIR: dataDir }));
 }
 
 console.log(
