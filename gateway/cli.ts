@@ -344,6 +344,11 @@ async function run(cfg: GatewayConfig): Promise<number> {
     `  policy                    ${p.policyDir} (${gw.policy.mode})`,
     '',
   ].join('\n'));
+  // A bug in one session's handling must not take the gateway (and every other session) down.
+  process.on('unhandledRejection', (e) => {
+    process.stderr.write(`gateway: unhandled rejection: ${(e as Error)?.stack ?? String(e)}\n`);
+    gw.audit.event('gateway.internal-error', { error: String((e as Error)?.message ?? e) });
+  });
   process.on('SIGHUP', () => {
     void (async () => {
       const r = await gw.reloadPolicy('SIGHUP');

@@ -121,6 +121,18 @@ export class LiveSession {
   // ------------------------------------------------------------------ step-up
   async #challengeFor(scope: StatusScope, need: { acr: 'mfa' | 'phr' | 'phrh'; maxAgeSec?: number }, text: string,
     requestRef?: string, onSuccess?: () => void, onFailure?: (reason: string) => void): Promise<void> {
+    try {
+      await this.#issueChallenge(scope, need, text, requestRef, onSuccess, onFailure);
+    } catch (e) {
+      // A challenge that cannot be issued fails closed: the logon ends, the held action is refused.
+      this.#internal(e);
+      if (scope === 'logon') await this.end('step-up could not be issued', 'logon');
+      else onFailure?.('step-up could not be issued');
+    }
+  }
+
+  async #issueChallenge(scope: StatusScope, need: { acr: 'mfa' | 'phr' | 'phrh'; maxAgeSec?: number }, text: string,
+    requestRef?: string, onSuccess?: () => void, onFailure?: (reason: string) => void): Promise<void> {
     const s = this.#ports.settings.stepUp;
     const methods = this.#ports.mfa.methodsFor(this.user, need.acr).filter((m) => s.methods.includes(m));
     if (methods.length === 0) {
@@ -394,7 +406,7 @@ export class LiveSession {
     if (this.state === 'ended') return;
     const s = this.#ports.settings.attestation;
     if (!p.ok) {
-      this.#audit('posture.result', { scope: 'reattest', ok: false, kind: p.kind, reason: p.reason });
+      this.#audit('posture.result', { scope: 'reattest', ok: false, attestation: p.kind, reason: p.reason });
       this.lapse(`attestation refused (${p.kind}): ${p.reason}`);
       return;
     }

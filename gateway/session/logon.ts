@@ -116,7 +116,7 @@ export async function authorizeLogon(ports: Ports, lockouts: Lockouts, logon: Fi
   let postureReasons: string[] = ['no attestation'];
   if (jws) {
     const p = await ports.posture.check(jws, conn);
-    if (!p.ok) return refuse(`attestation refused (${p.kind}): ${p.reason}`, { username, kind: p.kind });
+    if (!p.ok) return refuse(`attestation refused (${p.kind}): ${p.reason}`, { username, attestation: p.kind });
     compliance = p.compliance;
     attested = true;
     postureReasons = p.reasons;
