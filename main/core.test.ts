@@ -108,9 +108,17 @@ describe.runIf(hasSession)('client core against the real gateway', () => {
     expect((await core.services.getState()).enrolled).toBe(true);
     const sec = await core.services.getSecurity();
     expect(sec.certificate?.subject).toMatch(/ALICE/);
+    // The key is in the keychain, and nowhere in the data folder (neither as PEM nor as its DER bytes).
+    const stored = await new DeviceKeychain(new KeytarStore(), profile).load();
+    const pem = stored!.key.tlsKey();
+    const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+    const scalar = der.subarray(der.length - 100, der.length - 70);
     for (const f of readdirSync(dataDir, { recursive: true, encoding: 'utf8' }).map((f) => path.join(dataDir, f))) {
       if (!statSync(f).isFile()) continue;
-      expect(readFileSync(f, 'latin1'), f).not.toMatch(/PRIVATE KEY/);
+      const bytes = readFileSync(f);
+      expect(bytes.toString('latin1'), f).not.toMatch(/PRIVATE KEY/);
+      expect(bytes.includes(scalar), f).toBe(false);
+      expect(bytes.toString('latin1').includes(der.toString('base64').slice(40, 80)), f).toBe(false);
     }
   });
 
