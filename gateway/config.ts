@@ -91,6 +91,8 @@ export const configSchema = z.object({
   }).strict().prefault({}),
   attestation: z.object({
     maxAgeMs: z.number().int().min(1_000).max(3_600_000).default(120_000),
+    /** The agent signs cached facts: bound how old the facts themselves may be. */
+    maxReportAgeMs: z.number().int().min(1_000).max(7 * 86_400_000).default(3_600_000),
     reattestIntervalSec: z.number().min(0.2).max(86_400).default(300),
     graceSec: z.number().min(0).max(3_600).default(30),
     onLapse: z.enum(['end', 'downgrade']).default('end'),

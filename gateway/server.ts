@@ -125,6 +125,7 @@ export class Gateway {
       },
       posture: postureVerifier({
         maxAgeMs: cfg.attestation.maxAgeMs,
+        maxReportAgeMs: cfg.attestation.maxReportAgeMs,
         evaluate: (report) => {
           const r = evaluatePosture(report, cfg.postureConfig);
           return { compliance: r.level, reasons: r.failures };

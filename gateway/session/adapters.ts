@@ -18,7 +18,7 @@ export type PostureEvaluation = { compliance: DeviceCompliance; reasons: string[
 
 type Seen = { lastIat: number; hashes: Set<string> };
 
-export function postureVerifier(o: { maxAgeMs: number; evaluate: (r: PostureReport) => PostureEvaluation }): PostureVerifier {
+export function postureVerifier(o: { maxAgeMs: number; maxReportAgeMs?: number; evaluate: (r: PostureReport) => PostureEvaluation }): PostureVerifier {
   const seen = new WeakMap<FixsConnection, Seen>();
   return {
     async check(jws: string, conn: FixsConnection): Promise<PostureOutcome> {
@@ -28,7 +28,7 @@ export function postureVerifier(o: { maxAgeMs: number; evaluate: (r: PostureRepo
       } catch (e) {
         return { ok: false, kind: 'unbound', reason: `no TLS exporter on this connection: ${(e as Error).message}` };
       }
-      const v = await verifyAttestation(jws, { publicKey: conn.peerCertificate, exporter, maxAgeMs: o.maxAgeMs });
+      const v = await verifyAttestation(jws, { publicKey: conn.peerCertificate, exporter, maxAgeMs: o.maxAgeMs, ...(o.maxReportAgeMs ? { maxReportAgeMs: o.maxReportAgeMs } : {}) });
       if (!v.ok) {
         const kind = v.reason === 'bad signature' ? 'forged' : v.reason === 'stale' || v.reason === 'issued in the future' ? 'stale'
           : v.reason === 'bound to another TLS channel' ? 'unbound' : 'malformed';
