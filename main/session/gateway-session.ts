@@ -255,7 +255,7 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
     this.#backoff.reset();
     this.#o.watcher?.start();
     this.#startSweeps();
-    void this.#connect();
+    this.#connect().catch((e: unknown) => this.#scheduleReconnect(`connection failed: ${(e as Error).message}`));
     return this.#settled(timeoutMs);
   }
 
@@ -357,6 +357,10 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
         this.#scheduleReconnect(`the posture attestation could not be made: ${(e as Error).message}`);
         return;
       }
+      if (gen !== this.#generation || !this.#creds) {
+        conn.socket.destroy();
+        return;
+      }
       this.#lastAttestationAt = new Date();
       this.#loggedOn = false;
       this.#logoutText = undefined;
@@ -428,7 +432,7 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
     this.#setState('reconnecting', { reason, retryInSec: Math.ceil(delay / 1_000) });
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
-      void this.#connect();
+      this.#connect().catch((e: unknown) => this.#scheduleReconnect(`connection failed: ${(e as Error).message}`));
     }, delay);
   }
 
@@ -444,7 +448,7 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
       clearTimeout(this.#retryTimer);
       this.#retryTimer = undefined;
       this.#backoff.reset();
-      void this.#connect();
+      this.#connect().catch((e: unknown) => this.#scheduleReconnect(`connection failed: ${(e as Error).message}`));
     }
   }
 
