@@ -142,7 +142,8 @@ export class CertificateManager extends EventEmitter<{ state: [EnrollmentState];
     this.#timer = setTimeout(() => {
       if (delayOverride === undefined && Date.now() < info.renewAt.getTime() - 1_000) return this.#schedule(info);
       this.renewNow().catch((e: Error) => {
-        this.emit('error', e);
+        // 'error' without a listener would throw from a timer; only report it to someone listening.
+        if (this.listenerCount('error') > 0) this.emit('error', e);
         if (this.#state.state !== 'enrolled' || this.#stopped) return;
         if (Date.now() >= info.notAfter.getTime()) return this.markUnusable('the device certificate has expired');
         const wait = RETRY_MS[Math.min(this.#retries++, RETRY_MS.length - 1)]!;
