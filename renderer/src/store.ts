@@ -49,7 +49,6 @@ export class Store {
   readonly api: ParleyApi;
   app: AppState | null = null;
   rfqs = new Map<string, Rfq>();
-  executions: Execution[] = [];
   blotter: BlotterRow[] = [];
   security: Security | null = null;
   openRfqs: OpenRfq[] = [];
@@ -59,7 +58,10 @@ export class Store {
   toasts: Toast[] = [];
   dealerNames = new Map<string, string>();
 
-  #blotterIndex = new Map<string, number>();
+  // Only RFQ rows change in place; executions are append-only and need only a duplicate check. Keeping
+  // the indexes this small matters: 100k extra live objects make every major GC slower.
+  #rfqRowAt = new Map<string, number>();
+  #execSeen = new Set<string>();
   #versions: Record<Slice, number> = { app: 0, rfqs: 0, blotter: 0, toasts: 0, security: 0, openRfqs: 0, stepUp: 0 };
   #listeners = new Map<Slice, Set<() => void>>();
   #dirty = new Set<Slice>();
@@ -157,7 +159,7 @@ export class Store {
     this.rfqs.set(rfq.clientRfqId, rfq);
     this.#mark('rfqs');
     const row = rfqRow(rfq, this.dealerNames);
-    const at = this.#blotterIndex.get(row.key);
+    const at = this.#rfqRowAt.get(rfq.clientRfqId);
     if (at === undefined) this.#appendRow(row);
     else this.blotter[at] = row;
     this.#mark('blotter');
@@ -173,10 +175,8 @@ export class Store {
   }
 
   addExecution(x: Execution, notify: boolean): void {
-    const row = executionRow(x, this.dealerNames);
-    if (this.#blotterIndex.has(row.key)) return;
-    this.executions.push(x);
-    this.#appendRow(row);
+    if (this.#execSeen.has(x.execId)) return;
+    this.#appendRow(executionRow(x, this.dealerNames));
     this.#mark('blotter');
     this.#mark('rfqs');
     if (notify) {
@@ -187,7 +187,9 @@ export class Store {
   /** Test and benchmark hook: replace the blotter wholesale. */
   loadBlotter(rows: BlotterRow[]): void {
     this.blotter = rows.slice(-MAX_BLOTTER);
-    this.#blotterIndex = new Map(this.blotter.map((r, i) => [r.key, i]));
+    this.#rfqRowAt.clear();
+    this.#execSeen.clear();
+    this.blotter.forEach((r, i) => (r.kind === 'RFQ' ? this.#rfqRowAt.set(r.id, i) : this.#execSeen.add(r.id)));
     this.#mark('blotter');
   }
 
@@ -196,7 +198,8 @@ export class Store {
       // Rare enough to pay for the rebuild: keep the newest rows.
       this.loadBlotter(this.blotter.slice(this.blotter.length - MAX_BLOTTER + 1));
     }
-    this.#blotterIndex.set(row.key, this.blotter.length);
+    if (row.kind === 'RFQ') this.#rfqRowAt.set(row.id, this.blotter.length);
+    else this.#execSeen.add(row.id);
     this.blotter.push(row);
   }
 
