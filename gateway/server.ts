@@ -16,13 +16,14 @@ import { CertRegistry, normSerial } from './enroll/registry.ts';
 import { TokenStore } from './enroll/tokens.ts';
 import { GeoIp } from './geo/geoip.ts';
 import { UserDirectory, verifyPassword } from './identity/directory.ts';
+import { StepUpManager } from './mfa/stepup.ts';
 import { TotpVerifier } from './mfa/totp.ts';
 import { WebAuthnService } from './mfa/webauthn.ts';
 import { AccessPolicy } from './policy/engine.ts';
 import { classifyNetwork, compileNetworks } from './policy/network.ts';
 import { evaluatePosture } from './posture/policy.ts';
 import { scoreRisk } from './risk/score.ts';
-import { postureVerifier, secondFactor } from './session/adapters.ts';
+import { postureVerifier } from './session/adapters.ts';
 import { SessionManager } from './session/manager.ts';
 import type { Audit, Ports } from './session/ports.ts';
 
@@ -131,8 +132,9 @@ export class Gateway {
           return { compliance: r.level, reasons: r.failures };
         },
       }),
-      mfa: secondFactor({
-        totp: new TotpVerifier(), webauthn,
+      stepUps: new StepUpManager({
+        totp: new TotpVerifier(), webauthn, getUser: (u) => this.users.get(u),
+        ttlMs: cfg.stepUp.challengeTtlSec * 1000, maxAttempts: cfg.stepUp.maxAttempts, lockoutMs: cfg.stepUp.lockoutSec * 1000,
         // The signature counter moved: persist it so a cloned key shows up as a counter going backwards.
         onCredentialUsed: () => { this.users.save().catch((e: unknown) => this.#log(`gateway: saving ${p.users}: ${(e as Error).message}`)); },
       }),

@@ -1,18 +1,14 @@
 /**
  * Binds the session ports to the real checks: agent/'s attestation verification (signature with the client
  * certificate's key, channel binding to this connection's TLS exporter, freshness) plus replay refusal, the
- * posture evaluation, and the second factors (TOTP with replay protection, WebAuthn).
+ * posture evaluation.
  */
 import { createHash } from 'node:crypto';
 import { EXPORTER_LABEL, EXPORTER_LENGTH, verifyAttestation } from '../../agent/attestation.ts';
 import type { PostureReport } from '../../agent/report.ts';
-import type { StepUpMethod } from '../../fix/parley-protocol.ts';
 import type { FixsConnection } from '../../fix/transport.ts';
-import type { User } from '../identity/directory.ts';
-import type { TotpVerifier } from '../mfa/totp.ts';
-import type { WebAuthnService } from '../mfa/webauthn.ts';
 import type { DeviceCompliance } from '../policy/engine.ts';
-import type { FactorAnswer, PostureOutcome, PostureVerifier, SecondFactor } from './ports.ts';
+import type { PostureOutcome, PostureVerifier } from './ports.ts';
 
 export type PostureEvaluation = { compliance: DeviceCompliance; reasons: string[] };
 
@@ -46,49 +42,6 @@ export function postureVerifier(o: { maxAgeMs: number; maxReportAgeMs?: number; 
       seen.set(conn, s);
       const e = o.evaluate(v.report);
       return { ok: true, compliance: e.compliance, reasons: e.reasons, facts: v.report, nonce: hash };
-    },
-  };
-}
-
-export function secondFactor(o: { totp: TotpVerifier; webauthn: WebAuthnService | null; onCredentialUsed?: (user: User) => void }): SecondFactor {
-  const expected = new Map<string, { challenge: string; at: number }>();
-  const prune = () => {
-    const cutoff = Date.now() - 15 * 60_000;
-    for (const [k, v] of expected) if (v.at < cutoff || expected.size > 10_000) expected.delete(k); else break;
-  };
-  return {
-    methodsFor(user: User, acr: string): StepUpMethod[] {
-      const m: StepUpMethod[] = [];
-      if (acr === 'mfa' && user.totpSecret) m.push('totp');
-      if (o.webauthn && user.webauthnCredentials.length > 0) m.push('webauthn');
-      return m;
-    },
-    async webauthnOptions(user: User, challengeId: string): Promise<string | undefined> {
-      if (!o.webauthn || user.webauthnCredentials.length === 0) return undefined;
-      prune();
-      const opts = o.webauthn.authenticationOptions(user);
-      expected.set(challengeId, { challenge: opts.challenge, at: Date.now() });
-      return JSON.stringify(opts);
-    },
-    async verify(user: User, challengeId: string, a: FactorAnswer) {
-      if (a.method === 'totp') {
-        const r = o.totp.verify(user.username, user.totpSecret, a.code ?? '');
-        return r.ok ? { ok: true } as const : { ok: false, reason: r.reason ?? 'wrong code' } as const;
-      }
-      if (!o.webauthn) return { ok: false, reason: 'WebAuthn is not configured' } as const;
-      const exp = expected.get(challengeId);
-      if (!exp) return { ok: false, reason: 'no WebAuthn challenge outstanding' } as const;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(a.webauthnResponse ?? '');
-      } catch {
-        return { ok: false, reason: 'WebAuthn response is not JSON' } as const;
-      }
-      const r = await o.webauthn.verifyAuthentication(user, parsed, exp.challenge);
-      if (!r.ok) return { ok: false, reason: r.reason } as const;
-      expected.delete(challengeId);
-      o.onCredentialUsed?.(user);
-      return { ok: true } as const;
     },
   };
 }

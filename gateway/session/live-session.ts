@@ -18,7 +18,8 @@ import {
   executionFields, executionRejectFields, parseQuoteRequest, parseQuoteResponse, quoteFields, quoteRequestRejectFields,
   quoteStatusFields, securityListFields, tradeCaptureFields, tradeRequestAckFields,
 } from './fix-mapping.ts';
-import { describeRisk, riskFactors, type Lockouts, type LogonContext } from './logon.ts';
+import { StepUpError, type StepUpAnswer, type StepUpChallenge } from '../mfa/stepup.ts';
+import { describeRisk, riskFactors, type LogonContext } from './logon.ts';
 import type { Ports } from './ports.ts';
 import { TokenBucket } from './rate-limit.ts';
 
@@ -50,18 +51,16 @@ export class LiveSession {
   #downgradeReason = '';
   readonly #bucket: TokenBucket;
   readonly #ports: Ports;
-  readonly #lockouts: Lockouts;
   #rfqSub: string | null = null;
   readonly #onRfq = (v: Parameters<typeof quoteStatusFields>[0]) => {
     if (this.#rfqSub && this.state === 'active') this.#send('AI', quoteStatusFields(v, this.#rfqSub));
   };
 
-  constructor(fix: FixSession, conn: FixsConnection, ctx: LogonContext, ports: Ports, lockouts: Lockouts) {
+  constructor(fix: FixSession, conn: FixsConnection, ctx: LogonContext, ports: Ports) {
     this.fix = fix;
     this.conn = conn;
     this.ctx = ctx;
     this.#ports = ports;
-    this.#lockouts = lockouts;
     this.risk = ctx.risk;
     this.compliance = ctx.compliance;
     const s = ports.settings;
@@ -134,29 +133,34 @@ export class LiveSession {
   async #issueChallenge(scope: StatusScope, need: { acr: 'mfa' | 'phr' | 'phrh'; maxAgeSec?: number }, text: string,
     requestRef?: string, onSuccess?: () => void, onFailure?: (reason: string) => void): Promise<void> {
     const s = this.#ports.settings.stepUp;
-    const methods = this.#ports.mfa.methodsFor(this.user, need.acr).filter((m) => s.methods.includes(m));
-    if (methods.length === 0) {
-      const reason = 'a second factor is required but none usable is enrolled for this user';
-      this.#audit('stepup.impossible', { scope, acr: need.acr });
-      if (scope === 'logon') { void this.end(reason, 'logon'); return; }
+    let c: StepUpChallenge;
+    try {
+      // The manager binds the challenge to this session, picks the methods the acr allows and the user has
+      // enrolled, and counts wrong answers per user (so reconnecting does not buy fresh attempts).
+      c = this.#ports.stepUps.issue({
+        sessionId: this.id, user: this.user, reason: scope === 'logon' ? this.risk.factors : [text], requiredAcr: need.acr,
+        ...(need.maxAgeSec !== undefined ? { maxAgeSec: need.maxAgeSec } : {}), methods: s.methods,
+      });
+    } catch (e) {
+      if (!(e instanceof StepUpError)) throw e;
+      this.#audit('stepup.impossible', { scope, acr: need.acr, reason: e.message });
+      const reason = `a second factor is required but cannot be asked: ${e.message}`;
+      if (scope === 'logon') { await this.end(reason, 'logon'); return; }
       onFailure?.(reason);
       return;
     }
-    const id = randomBytes(9).toString('base64url');
     const ch: Challenge = {
-      id, scope, methods, expiresAt: Date.now() + s.challengeTtlSec * 1000, attemptsLeft: s.maxAttempts,
+      id: c.id, scope, methods: c.methods, expiresAt: c.expiresAt, attemptsLeft: c.attemptsLeft,
       ...(requestRef ? { requestRef } : {}), ...(onSuccess ? { onSuccess } : {}), ...(onFailure ? { onFailure } : {}),
     };
-    // A newer challenge replaces an older one; the older held action is dropped with a reason.
+    // A newer challenge replaces an older one (the manager forgets it too); its held action is dropped with a reason.
     this.#challenge?.onFailure?.('superseded by a newer step-up challenge');
     this.#challenge = ch;
-    const webauthnOptions = methods.includes('webauthn') ? await this.#ports.mfa.webauthnOptions(this.user, id) : undefined;
-    if (this.#challenge !== ch) return;
-    this.#audit('stepup.challenge', { scope, challenge: id, methods, acr: need.acr, maxAgeSec: need.maxAgeSec ?? null, requestRef: requestRef ?? null, score: this.risk.score });
+    this.#audit('stepup.challenge', { scope, challenge: c.id, methods: c.methods, acr: need.acr, maxAgeSec: need.maxAgeSec ?? null, requestRef: requestRef ?? null, score: this.risk.score });
     this.#send(MSG.StepUpChallenge, stepUpChallengeFields({
-      challengeId: id, methods, scope, score: this.risk.score, factors: riskFactors(this.risk), expiresAt: new Date(ch.expiresAt),
-      attemptsLeft: ch.attemptsLeft, requiredAcr: ACR[need.acr], maxAuthAgeSec: need.maxAgeSec ?? s.maxAuthAgeSec,
-      ...(webauthnOptions ? { webauthnOptions } : {}), ...(requestRef ? { requestRef } : {}), text,
+      challengeId: c.id, methods: c.methods, scope, score: this.risk.score, factors: riskFactors(this.risk), expiresAt: new Date(c.expiresAt),
+      attemptsLeft: c.attemptsLeft, requiredAcr: ACR[need.acr], maxAuthAgeSec: need.maxAgeSec ?? s.maxAuthAgeSec,
+      ...(c.webauthnOptions ? { webauthnOptions: JSON.stringify(c.webauthnOptions) } : {}), ...(requestRef ? { requestRef } : {}), text,
     }));
   }
 
@@ -173,34 +177,33 @@ export class LiveSession {
       this.#send(MSG.StepUpResult, stepUpResultFields({ challengeId: r.challengeId, result: 'unknown', text: 'no such challenge on this session' }));
       return;
     }
-    if (Date.now() > ch.expiresAt) {
-      this.#challenge = null;
-      this.#audit('stepup.expired', { challenge: ch.id, scope: ch.scope });
-      this.#send(MSG.StepUpResult, stepUpResultFields({ challengeId: ch.id, result: 'expired', text: 'the challenge expired' }));
-      if (ch.scope === 'logon') void this.end('step-up challenge expired', 'logon');
-      else ch.onFailure?.('step-up challenge expired');
+    if (Date.now() >= ch.expiresAt) {
+      this.#expire(ch);
       return;
     }
-    if (!ch.methods.includes(r.method)) {
-      this.#send(MSG.StepUpResult, stepUpResultFields({ challengeId: ch.id, result: 'failed', attemptsLeft: ch.attemptsLeft, text: `method ${r.method} is not accepted for this challenge` }));
-      return;
+    let answer: StepUpAnswer;
+    if (r.method === 'totp') {
+      answer = { method: 'totp', code: r.code ?? '' };
+    } else {
+      let response: unknown;
+      try { response = JSON.parse(r.webauthnResponse ?? ''); } catch { response = undefined; }
+      answer = { method: 'webauthn', response };
     }
-    const v = await this.#ports.mfa.verify(this.user, ch.id, { method: r.method, ...(r.code !== undefined ? { code: r.code } : {}), ...(r.webauthnResponse !== undefined ? { webauthnResponse: r.webauthnResponse } : {}) });
+    const v = await this.#ports.stepUps.answer(this.id, ch.id, answer);
     if (this.#challenge !== ch || this.state === 'ended') return;
     if (!v.ok) {
-      ch.attemptsLeft -= 1;
-      this.#audit('stepup.failed', { challenge: ch.id, method: r.method, reason: v.reason, attemptsLeft: ch.attemptsLeft });
-      if (ch.attemptsLeft <= 0) {
+      ch.attemptsLeft = v.attemptsLeft;
+      this.#audit('stepup.failed', { challenge: ch.id, method: r.method, reason: v.reason, attemptsLeft: v.attemptsLeft });
+      if (v.lockedOut) {
         this.#challenge = null;
         const s = this.#ports.settings.stepUp;
-        this.#lockouts.lock(this.user.username, s.lockoutSec * 1000);
         this.#ports.audit.alert('stepup.lockout', { session: this.id, user: this.user.username, compId: this.ctx.compId, method: r.method });
         this.#send(MSG.StepUpResult, stepUpResultFields({ challengeId: ch.id, result: 'locked', attemptsLeft: 0, text: `too many wrong answers; locked out for ${s.lockoutSec} s` }));
         ch.onFailure?.('locked out after too many wrong step-up answers');
         void this.end('locked out after too many wrong step-up answers', ch.scope);
         return;
       }
-      this.#send(MSG.StepUpResult, stepUpResultFields({ challengeId: ch.id, result: 'failed', attemptsLeft: ch.attemptsLeft, text: v.reason }));
+      this.#send(MSG.StepUpResult, stepUpResultFields({ challengeId: ch.id, result: 'failed', attemptsLeft: v.attemptsLeft, text: v.reason }));
       return;
     }
     this.#challenge = null;
@@ -212,7 +215,7 @@ export class LiveSession {
     if (this.isEnded()) return;
     if (ch.scope === 'logon') {
       if (this.risk.decision === 'allow') this.#activate('logon');
-      else if (this.risk.decision === 'step-up' && this.strongestAuth !== 'webauthn' && this.#ports.mfa.methodsFor(this.user, 'phr').length > 0) {
+      else if (this.risk.decision === 'step-up' && this.strongestAuth !== 'webauthn' && this.user.webauthnCredentials.length > 0) {
         void this.#challengeFor('logon', { acr: 'phr' }, `still ${describeRisk(this.risk)}: a security key is needed`);
       } else {
         void this.end(`${describeRisk(this.risk)} after step-up`, 'logon');
@@ -220,6 +223,15 @@ export class LiveSession {
     } else {
       ch.onSuccess?.();
     }
+  }
+
+  #expire(ch: Challenge): void {
+    this.#challenge = null;
+    this.#ports.stepUps.cancelSession(this.id);
+    this.#audit('stepup.expired', { challenge: ch.id, scope: ch.scope });
+    this.#send(MSG.StepUpResult, stepUpResultFields({ challengeId: ch.id, result: 'expired', text: 'the challenge expired' }));
+    if (ch.scope === 'logon') void this.end('step-up challenge expired', 'logon');
+    else ch.onFailure?.('step-up challenge expired');
   }
 
   /** Recomputes the session's risk score from its current authentication and device state. */
@@ -445,12 +457,9 @@ export class LiveSession {
   tick(now: number): void {
     if (this.state === 'ended') return;
     const ch = this.#challenge;
-    if (ch && now > ch.expiresAt) {
-      this.#challenge = null;
-      this.#audit('stepup.expired', { challenge: ch.id, scope: ch.scope });
-      this.#send(MSG.StepUpResult, stepUpResultFields({ challengeId: ch.id, result: 'expired', text: 'the challenge expired' }));
-      if (ch.scope === 'logon') { void this.end('step-up challenge expired', 'logon'); return; }
-      ch.onFailure?.('step-up challenge expired');
+    if (ch && now >= ch.expiresAt) {
+      this.#expire(ch);
+      if (ch.scope === 'logon') return;
     }
     const s = this.#ports.settings.attestation;
     if (now > this.attestDeadline) {
@@ -481,6 +490,7 @@ export class LiveSession {
     this.state = 'ended';
     this.#ports.desk.off('rfq', this.#onRfq);
     this.#ports.desk.dropSession(this.id);
+    this.#ports.stepUps.cancelSession(this.id);
   }
 
   view() {

@@ -29,7 +29,7 @@ export type LogonOutcome =
   | { ok: true; ctx: LogonContext; extraFields: Field[] }
   | { ok: false; text: string };
 
-/** Per-user lockout after too many wrong second-factor answers (or passwords). */
+/** Per-user lockout after too many wrong passwords (wrong second factors are counted by the StepUpManager). */
 export class Lockouts {
   readonly #until = new Map<string, number>();
   readonly #failures = new Map<string, number>();
@@ -85,7 +85,8 @@ export async function authorizeLogon(ports: Ports, lockouts: Lockouts, logon: Fi
   if (!user) return refuse('invalid username or password', { username, detail: 'unknown user' }, 'invalid username or password');
   if (user.disabled) return refuse('the user is disabled', { username });
   const locked = lockouts.lockedFor(user.username);
-  if (locked > 0) return refuse(`the user is locked out for ${Math.ceil(locked / 1000)} s after repeated failures`, { username });
+  if (locked > 0) return refuse(`the user is locked out for ${Math.ceil(locked / 1000)} s after repeated wrong passwords`, { username });
+  if (ports.stepUps.isLockedOut(user.username)) return refuse('the user is locked out after too many wrong step-up answers', { username });
 
   // Certificate → user binding: the CompID (already bound to the certificate by the acceptor) must be the
   // user's, and a certificate issued by enrollment must have been issued to this user.

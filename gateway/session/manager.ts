@@ -90,7 +90,7 @@ export class SessionManager {
       const ctx = this.#pending.get(conn);
       if (!ctx) { void fix.logout('logon was not authorised'); return; }
       this.#pending.delete(conn);
-      live = new LiveSession(fix, conn, ctx, this.ports, this.lockouts);
+      live = new LiveSession(fix, conn, ctx, this.ports);
       this.#live.set(live.id, live);
       audit.event('session.started', { session: live.id, user: ctx.user.username, compId: ctx.compId, ip: ctx.ip, serial: ctx.serial, decision: ctx.risk.decision, score: ctx.risk.score });
       try { live.start(); } catch (e) { audit.event('session.internal-error', { error: (e as Error).message }); }

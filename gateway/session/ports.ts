@@ -3,9 +3,10 @@
  * to the decision core (identity, risk, policy, geo, mfa, posture, audit) and to agent/'s attestation check.
  */
 import type { FixsConnection } from '../../fix/transport.ts';
-import type { StepUpMethod } from '../../fix/parley-protocol.ts';
 import type { DealerDesk } from '../desk/desk.ts';
+import type { StepUpMethod } from '../../fix/parley-protocol.ts';
 import type { User } from '../identity/directory.ts';
+import type { StepUpManager } from '../mfa/stepup.ts';
 import type { AccessDecision, AccessRequest, DeviceCompliance } from '../policy/engine.ts';
 import type { NetworkLabel } from '../policy/network.ts';
 import type { RiskContext, RiskDecision } from '../risk/score.ts';
@@ -18,16 +19,6 @@ export interface PostureVerifier {
   /** Verifies signature (client-certificate key), channel binding (this connection's exporter), freshness and
    *  replay, then evaluates the facts against the posture policy. */
   check(jws: string, conn: FixsConnection): Promise<PostureOutcome>;
-}
-
-export type FactorAnswer = { method: StepUpMethod; code?: string; webauthnResponse?: string };
-
-export interface SecondFactor {
-  /** Methods this user can answer with for the required assurance (phr/phrh: WebAuthn only). */
-  methodsFor(user: User, acr: string): StepUpMethod[];
-  /** WebAuthn request options (JSON) for this challenge, or undefined when the user has no credential. */
-  webauthnOptions(user: User, challengeId: string): Promise<string | undefined>;
-  verify(user: User, challengeId: string, answer: FactorAnswer): Promise<{ ok: true } | { ok: false; reason: string }>;
 }
 
 export interface Decisions {
@@ -54,7 +45,8 @@ export type SessionSettings = {
 export type Ports = {
   decisions: Decisions;
   posture: PostureVerifier;
-  mfa: SecondFactor;
+  /** Step-up challenges (gateway/mfa): issue, answer, per-user failure count and lockout. */
+  stepUps: StepUpManager;
   audit: Audit;
   desk: DealerDesk;
   settings: SessionSettings;
