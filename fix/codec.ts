@@ -415,11 +415,22 @@ function pad3(n: number): string {
 // ---------------------------------------------------------------------------------------------------------
 // Encoding
 
-// The encoder writes the body into a module-level scratch buffer, leaving room in front for the
+// The encoder writes the body into a slab (a module-level buffer), leaving room in front for the
 // 8=<BeginString><SOH>9=<BodyLength><SOH> head (right-aligned once the length is known), summing the checksum
-// as it writes, then copies the finished message out once. JS runs one encode at a time; encBegin refuses
-// to nest (a getter calling the encoder re-entrantly would corrupt the scratch).
-let scratch = Buffer.allocUnsafe(64 * 1024);
+// as it writes. The finished message is returned as a view of the slab, not a copy, and the next message
+// starts after it; a full slab is left to the views into it (as Node's own Buffer pool is) and a new one
+// started. So a returned Buffer keeps up to SLAB_SIZE bytes alive: copy it if you keep many for long.
+// JS runs one encode at a time; encBegin refuses to nest (a getter calling the encoder re-entrantly would
+// corrupt the slab).
+const SLAB_SIZE = 64 * 1024;
+/** A message starts in a new slab when less than this is left of the current one. */
+const SLAB_MIN_FREE = 4 * 1024;
+let scratch: Buffer = Buffer.allocUnsafeSlow(SLAB_SIZE);
+/** Where the message being encoded begins in the slab (its head room). */
+let base = 0;
+// Pre-rendered bytes (tag prefixes, cached fields) are copied four at a time through this view; a copy may
+// write up to 3 bytes past its end, which the next write overwrites (ensure() keeps that slack in bounds).
+let sview: DataView = new DataView(scratch.buffer, scratch.byteOffset, scratch.length);
 const HEAD_ROOM = 64;
 let ePos = 0;
 let eSum = 0;
@@ -427,15 +438,26 @@ let eActive = false;
 
 function digitCount(n: number): number {
   if (n < 0) return digitCount(-n) + 1;
-  return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : String(n).length;
+  if (n < 100000) return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : 5;
+  let d = 6;
+  for (let x = 1000000; x <= n && d < 17; x *= 10) d++;
+  return d;
 }
 
 function ensure(extra: number): void {
   if (ePos + extra > scratch.length) {
-    const nb = Buffer.allocUnsafe(Math.max(scratch.length * 2, ePos + extra + 1024));
-    scratch.copy(nb, 0, 0, ePos);
-    scratch = nb;
+    // Move the message so far to the start of a new slab big enough for it.
+    const nb = Buffer.allocUnsafeSlow(Math.max(SLAB_SIZE, (ePos - base) * 2 + extra + 1024));
+    scratch.copy(nb, 0, base, ePos);
+    ePos -= base;
+    base = 0;
+    setScratch(nb);
   }
+}
+
+function setScratch(nb: Buffer): void {
+  scratch = nb;
+  sview = new DataView(nb.buffer, nb.byteOffset, nb.length);
 }
 
 /** Writes a non-negative integer's digits at ePos, adding them to the checksum. */
@@ -447,13 +469,26 @@ function putUInt(n: number): void {
     return;
   }
   if (n < 100) {
-    const a = D0 + ((n / 10) | 0), b = D0 + (n % 10);
+    const t = (n / 10) | 0;
+    const a = D0 + t, b = D0 + ((n | 0) - t * 10);
     buf[p] = a; buf[p + 1] = b; eSum += a + b; ePos = p + 2;
     return;
   }
   const d = n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6 : digitCount(n);
   p += d;
   ePos = p;
+  if (n < 0x80000000) {
+    // int32 arithmetic (a double modulo is a call into C)
+    let x = n | 0;
+    while (p > ePos - d) {
+      const q = (x / 10) | 0;
+      const c = D0 + (x - q * 10);
+      buf[--p] = c;
+      eSum += c;
+      x = q;
+    }
+    return;
+  }
   while (p > ePos - d) {
     const q = Math.floor(n / 10);
     const c = D0 + (n - q * 10);
@@ -489,7 +524,11 @@ function isDataTag(tag: number): boolean {
 export function encBegin(): void {
   if (eActive) throw new EncodeError('encoder re-entered while encoding another message');
   eActive = true;
-  ePos = HEAD_ROOM;
+  if (scratch.length - base < SLAB_MIN_FREE) {
+    setScratch(Buffer.allocUnsafeSlow(SLAB_SIZE));
+    base = 0;
+  }
+  ePos = base + HEAD_ROOM;
   eSum = 0;
 }
 
@@ -532,6 +571,7 @@ export function encInt(tag: number, v: number): void {
 }
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
+const INT_POW10 = new Int32Array([1, 10, 100, 1000, 10000, 100000, 1000000]);
 
 /**
  * tag=<decimal><SOH>, shortest digits that read back as the same double. For m / 10^k with m < 2^53 and
@@ -547,81 +587,309 @@ export function encDecimal(tag: number, v: number): void {
       if (m / POW10[k]! === a && m < 9e15) {
         ensure(48);
         putTag(tag);
-        if (v < 0 && m !== 0) { scratch[ePos++] = MINUS; eSum += MINUS; }
-        if (k === 0) {
-          putUInt(m);
-        } else {
-          const ip = Math.floor(m / POW10[k]!);
-          let frac = m - ip * POW10[k]!;
-          putUInt(ip);
-          scratch[ePos++] = 0x2e;
-          eSum += 0x2e;
-          // k fraction digits, leading zeros included.
-          let p = ePos + k;
-          ePos = p;
-          for (let i = 0; i < k; i++) {
-            const q = Math.floor(frac / 10);
-            const c = D0 + (frac - q * 10);
-            scratch[--p] = c;
-            eSum += c;
-            frac = q;
-          }
-        }
-        scratch[ePos++] = SOH;
-        eSum += SOH;
+        putDecimalDigits(v < 0 && m !== 0, m, k);
         return;
       }
     }
   }
+  encDecimalText(tag, v, a);
+}
+
+function encDecimalText(tag: number, v: number, a: number): void {
   if (a >= 1e21) throw new EncodeError(`value of tag ${tag} is too large for a FIX decimal: ${v}`);
   let s = String(v);
   if (s.indexOf('e') >= 0) s = v.toFixed(20).replace(/0+$/, '').replace(/\.$/, '');
   encString(tag, s);
 }
 
-/** Finishes the message: writes the head and 10=<checksum><SOH>, returns a copy of the bytes. */
+/** m / 10^k as decimal text and SOH (see encDecimal). */
+function putDecimalDigits(neg: boolean, m: number, k: number): void {
+  if (neg) { scratch[ePos++] = MINUS; eSum += MINUS; }
+  if (k === 0) {
+    putUInt(m);
+  } else {
+    const ip = Math.floor(m / POW10[k]!);
+    let frac = m - ip * POW10[k]!;
+    putUInt(ip);
+    scratch[ePos++] = 0x2e;
+    eSum += 0x2e;
+    // k fraction digits, leading zeros included.
+    let p = ePos + k;
+    ePos = p;
+    for (let i = 0; i < k; i++) {
+      const q = Math.floor(frac / 10);
+      const c = D0 + (frac - q * 10);
+      scratch[--p] = c;
+      eSum += c;
+      frac = q;
+    }
+  }
+  scratch[ePos++] = SOH;
+  eSum += SOH;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Pre-rendered bytes: the typed encoder writes each field's "tag=" from one of these, and keeps whole
+// "tag=value<SOH>" fields of values that repeat (CompIDs, symbols, enumerations, quantities) as one.
+
+/** Bytes rendered once and copied four at a time, with their byte sum (for the checksum). */
+export interface Rendered {
+  readonly words: Int32Array;
+  readonly len: number;
+  readonly sum: number;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function renderBytes(b: Uint8Array, start: number, end: number): Rendered {
+  const len = end - start;
+  const words = new Int32Array((len + 3) >>> 2);
+  const bytes = new Uint8Array(words.buffer);
+  let sum = 0;
+  for (let i = 0; i < len; i++) {
+    const c = b[start + i]!;
+    bytes[i] = c;
+    sum += c;
+  }
+  // Words are written little-endian below; on a big-endian host, read them that way too.
+  if (!LITTLE_ENDIAN) {
+    const dv = new DataView(words.buffer);
+    for (let k = 0; k < words.length; k++) words[k] = dv.getInt32(k * 4, true);
+  }
+  return { words, len, sum };
+}
+
+/** "tag=" for a tag (same range as the encoder accepts). */
+export function renderTag(tag: number): Rendered {
+  if (!Number.isInteger(tag) || tag > 999_999_999 || tag < -99_999_999) throw new EncodeError(`invalid tag ${tag}`);
+  const t = `${tag}=`;
+  const b = new Uint8Array(t.length);
+  for (let i = 0; i < t.length; i++) b[i] = t.charCodeAt(i);
+  return renderBytes(b, 0, b.length);
+}
+
+/** The bytes written since `mark` (an encMark() of this message), as a Rendered. */
+export function renderSince(mark: number): Rendered {
+  return renderBytes(scratch, base + mark, ePos);
+}
+
+/** A position in the message being encoded that survives the slab being replaced (for renderSince). */
+export function encMark(): number {
+  return ePos - base;
+}
+
+/** Current write position in encBuffer(), valid until the next write (for in-place value checks). */
+export function encPos(): number {
+  return ePos;
+}
+
+/** The scratch buffer being written; valid until the next write (it may be replaced when it grows). */
+export function encBuffer(): Buffer {
+  return scratch;
+}
+
+/** Copies pre-rendered bytes. */
+export function encRendered(r: Rendered): void {
+  ensure(r.len + 8);
+  putRendered(r);
+}
+
+function putRendered(r: Rendered): void {
+  const w = r.words;
+  const v = sview;
+  let p = ePos;
+  for (let k = 0; k < w.length; k++, p += 4) v.setInt32(p, w[k]!, true);
+  ePos += r.len;
+  eSum += r.sum;
+}
+
+/**
+ * <pre><Latin-1 string><SOH>; returns where the value starts, or -1 (nothing usable written) when the
+ * value has a character the field cannot carry (the caller reports it, see encString for the rules).
+ */
+export function encStringP(pre: Rendered, tag: number, v: string): number {
+  const n = v.length;
+  ensure(n + pre.len + 16);
+  putRendered(pre);
+  const buf = scratch;
+  const view = sview;
+  const p = ePos;
+  let sum = 0;
+  let i = 0;
+  // Four characters per store; any character outside 2..0xff sends the rest to the checking loop.
+  for (; i + 4 <= n; i += 4) {
+    const a = v.charCodeAt(i), b = v.charCodeAt(i + 1), c = v.charCodeAt(i + 2), d = v.charCodeAt(i + 3);
+    if ((a | b | c | d) > 0xff || a < 2 || b < 2 || c < 2 || d < 2) break;
+    view.setInt32(p + i, a | (b << 8) | (c << 16) | (d << 24), true);
+    sum += a + b + c + d;
+  }
+  for (; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c - 2 >>> 0 > 0xfd) {
+      if (c === SOH ? !isDataTag(tag) : c !== 0) return -1;
+    }
+    buf[p + i] = c;
+    sum += c;
+  }
+  buf[p + n] = SOH;
+  eSum += sum + SOH;
+  ePos = p + n + 1;
+  return p;
+}
+
+/** The EncodeError encStringP's -1 stands for. */
+export function badStringError(tag: number, v: string): EncodeError {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c - 2 >>> 0 > 0xfd && (c === SOH ? !isDataTag(tag) : c !== 0)) {
+      try { badChar(tag, c); } catch (e) { return e as EncodeError; }
+    }
+  }
+  return new EncodeError(`value of tag ${tag} cannot be encoded`);
+}
+
+/** <pre><integer><SOH>. */
+export function encIntP(pre: Rendered, tag: number, v: number): void {
+  if (!Number.isSafeInteger(v)) throw new EncodeError(`value of tag ${tag} must be an integer, got ${v}`);
+  ensure(pre.len + 40);
+  putRendered(pre);
+  if (v < 0) { scratch[ePos++] = MINUS; eSum += MINUS; v = -v; }
+  putUInt(v);
+  scratch[ePos++] = SOH;
+  eSum += SOH;
+}
+
+/** <pre><decimal><SOH>, the same text as encDecimal. */
+export function encDecimalP(pre: Rendered, tag: number, v: number): void {
+  if (!Number.isFinite(v)) throw new EncodeError(`value of tag ${tag} must be a finite number, got ${v}`);
+  const a = v < 0 ? -v : v;
+  if (a < 2000) {
+    // Prices: at most 6 fraction digits in int32 arithmetic (the same argument as below, at 1e6).
+    const m6 = Math.round(a * 1e6);
+    if (m6 / 1e6 === a) {
+      let m = m6 | 0;
+      let k = 6;
+      for (; k > 0; k--) {
+        const q = (m / 10) | 0;
+        if (q * 10 !== m) break;
+        m = q;
+      }
+      ensure(pre.len + 48);
+      putRendered(pre);
+      if (v < 0 && m !== 0) { scratch[ePos++] = MINUS; eSum += MINUS; }
+      if (k === 0) {
+        putUInt(m);
+      } else {
+        const p10 = INT_POW10[k]!;
+        const ip = (m / p10) | 0;
+        let frac = m - ip * p10;
+        putUInt(ip);
+        let p = ePos;
+        scratch[p++] = 0x2e;
+        let sum = 0x2e;
+        p += k;
+        ePos = p;
+        for (let i = 0; i < k; i++) {
+          const q = (frac / 10) | 0;
+          const c = D0 + (frac - q * 10);
+          scratch[--p] = c;
+          sum += c;
+          frac = q;
+        }
+        eSum += sum;
+      }
+      scratch[ePos++] = SOH;
+      eSum += SOH;
+      return;
+    }
+  }
+  if (a < 1e5) {
+    // One multiplication instead of encDecimal's search: below 1e5, a * 1e10 is within 0.08 of the one
+    // integer every decimal that reads back as `a` (with <= 10 fraction digits) scales to, so its trailing
+    // zeros give the shortest such decimal — the k that search finds. Checked before use all the same.
+    let m = Math.round(a * 1e10);
+    if (m / 1e10 === a) {
+      let k = 10;
+      for (; k > 0; k--) {
+        const q = Math.floor(m / 10);
+        if (q * 10 !== m) break;
+        m = q;
+      }
+      if (m / POW10[k]! === a) {
+        ensure(pre.len + 48);
+        putRendered(pre);
+        putDecimalDigits(v < 0 && m !== 0, m, k);
+        return;
+      }
+    }
+  }
+  if (a < 9e15) {
+    for (let k = 0; k <= 10; k++) {
+      const m = Math.round(a * POW10[k]!);
+      if (m / POW10[k]! === a && m < 9e15) {
+        ensure(pre.len + 48);
+        putRendered(pre);
+        putDecimalDigits(v < 0 && m !== 0, m, k);
+        return;
+      }
+    }
+  }
+  encDecimalText(tag, v, a);
+}
+
+/** Finishes the message: writes the head and 10=<checksum><SOH>; returns the bytes (a view, see SLAB_SIZE). */
+// "8=<BeginString><SOH>9=" of the last BeginString used (a session uses one).
+let headOf = '';
+let headBytes = new Uint8Array(0);
+let headSum = 0;
+
+function setHead(beginString: string): void {
+  const b = new Uint8Array(beginString.length + 5);
+  let p = 0;
+  b[p++] = 0x38; b[p++] = EQ;
+  for (let i = 0; i < beginString.length; i++) {
+    const c = beginString.charCodeAt(i);
+    if (c > 0xff || c === SOH) badChar(8, c);
+    b[p++] = c;
+  }
+  b[p++] = SOH; b[p++] = 0x39; b[p++] = EQ;
+  let sum = 0;
+  for (let i = 0; i < p; i++) sum += b[i]!;
+  headBytes = b;
+  headSum = sum;
+  headOf = beginString;
+}
+
 export function encEnd(beginString: string): Buffer {
   try {
-    const bodyLength = ePos - HEAD_ROOM;
+    ensure(8);
+    const bodyLength = ePos - base - HEAD_ROOM;
     const headLen = 2 + beginString.length + 1 + 2 + digitCount(bodyLength) + 1;
     if (headLen > HEAD_ROOM) throw new EncodeError(`BeginString ${JSON.stringify(beginString)} is too long`);
+    if (beginString !== headOf) setHead(beginString);
     const end = ePos;
     const bodySum = eSum;
     // Head, right-aligned against the body.
-    ePos = HEAD_ROOM - headLen;
+    ePos = base + HEAD_ROOM - headLen;
     const start = ePos;
-    eSum = 0;
-    scratch[ePos++] = 0x38; scratch[ePos++] = EQ; eSum += 0x38 + EQ;
-    for (let i = 0; i < beginString.length; i++) {
-      const c = beginString.charCodeAt(i);
-      if (c > 0xff || c === SOH) badChar(8, c);
-      scratch[ePos++] = c;
-      eSum += c;
-    }
-    scratch[ePos++] = SOH; scratch[ePos++] = 0x39; scratch[ePos++] = EQ; eSum += SOH + 0x39 + EQ;
+    const hb = headBytes;
+    for (let i = 0; i < hb.length; i++) scratch[ePos + i] = hb[i]!;
+    ePos += hb.length;
+    eSum = headSum;
     putUInt(bodyLength);
     scratch[ePos++] = SOH;
     eSum += SOH;
     const sum = (eSum + bodySum) & 0xff;
-    let p = end;
-    ensureAt(end + 7);
+    let p = end; // ensure(8) above left room for the trailer
     const buf = scratch;
     buf[p++] = 0x31; buf[p++] = D0; buf[p++] = EQ;
     buf[p++] = D0 + ((sum / 100) | 0); buf[p++] = D0 + (((sum / 10) | 0) % 10); buf[p++] = D0 + (sum % 10);
     buf[p++] = SOH;
-    const out = Buffer.allocUnsafe(p - start);
-    buf.copy(out, 0, start, p);
+    const out = buf.subarray(start, p);
+    base = p;
     return out;
   } finally {
     eActive = false;
-  }
-}
-
-function ensureAt(need: number): void {
-  if (need > scratch.length) {
-    const nb = Buffer.allocUnsafe(need + 1024);
-    scratch.copy(nb, 0, 0, scratch.length);
-    scratch = nb;
   }
 }
 

@@ -4,7 +4,8 @@
 // Numbers (INT, SEQNUM, QTY, PRICE, AMT, ...) are JS numbers, BOOLEAN is boolean, everything else (CHAR,
 // enumerations, timestamps, dates) stays the FIX string.
 import {
-  encAbort, encBegin, encDecimal, encEnd, encInt, encString, FixMessage, internLatin1, latin1Slice, parseIntBytes, type Field,
+  badStringError, encAbort, encBegin, encBuffer, encDecimalP, encEnd, encIntP, encMark, encPos, encRendered, encStringP, FixMessage,
+  internLatin1, latin1Slice, parseIntBytes, renderSince, renderTag, type Field, type Rendered,
 } from './codec.ts';
 import {
   fix44Dictionary, SECTION_HEADER, SECTION_TRAILER, TYPE_CHAR, type Dictionary, type FieldDef, type SectionDef,
@@ -444,11 +445,24 @@ interface CField {
   readonly checked: boolean;
   /** INT fields with an enumeration: the allowed values as numbers. */
   readonly intValues: ReadonlySet<number> | null;
+  /** "tag=", rendered once. */
+  readonly pre: Rendered;
+  /**
+   * Encoded "tag=value<SOH>" of values seen before (only values that passed every check), while they
+   * repeat often enough to pay for the lookup; null once they do not (ids, timestamps, prices).
+   */
+  cache: Map<unknown, Rendered> | null;
+  /** The last cache hit (values often repeat from one message to the next: no hashing then). */
+  lastV: unknown;
+  lastR: Rendered | null;
+  hits: number;
+  misses: number;
 }
 interface CGroup {
   readonly isGroup: true;
   readonly key: string;
   readonly tag: number;
+  readonly pre: Rendered;
   readonly spec: CSpec;
 }
 type CEntry = CField | CGroup;
@@ -501,13 +515,18 @@ function compile(name: string, decl: Decl, section: SectionDef, dict: Dictionary
       const def = dict.field(v)!;
       const conv = CONV_BY_TYPE[def.type] ?? STR;
       const intValues = conv === INT && def.values !== null ? new Set([...def.values].map(Number)) : null;
-      entries.push({ isGroup: false, key, tag: v, conv, def, checked: def.values !== null || !UNCHECKED_TYPES.has(def.type), intValues });
+      const checked = def.values !== null || !UNCHECKED_TYPES.has(def.type);
+      entries.push({
+        isGroup: false, key, tag: v, conv, def, checked, intValues, pre: renderTag(v),
+        // Only where a hit saves a check or a conversion: an unchecked string is as fast to copy as to look up.
+        cache: checked || conv !== STR ? new Map() : null, lastV: undefined, lastR: null, hits: 0, misses: 0,
+      });
     } else {
       const g = section.groups.get(v.group);
       if (g === undefined) throw new Error(`messages: ${name}.${key}: tag ${v.group} is not a repeating group`);
       const spec = compile(`${name}.${key}`, v.fields, g, dict, v.required ?? [], g.delimiter);
       if (spec.byTag[g.delimiter] === undefined) throw new Error(`messages: ${name}.${key} must map the group delimiter ${g.delimiter}`);
-      entries.push({ isGroup: true, key, tag: v.group, spec });
+      entries.push({ isGroup: true, key, tag: v.group, pre: renderTag(v.group), spec });
     }
   }
   const pos = (t: number): number => section.order.indexOf(t);
@@ -594,32 +613,80 @@ function dDup(sp: CSpec, e: CField): never {
   fail(sp, curMt, e.tag, `tag ${e.tag} appears more than once`);
 }
 
+// Value cache bounds: at most CACHE_SIZE values per field; a field whose lookups mostly miss after
+// CACHE_TRIAL misses stops being cached (its values do not repeat).
+const CACHE_SIZE = 64;
+const CACHE_TRIAL = 256;
+
+function cached(e: CField, v: unknown): boolean {
+  if (v === e.lastV) {
+    e.hits++;
+    encRendered(e.lastR!);
+    return true;
+  }
+  const r = e.cache!.get(v);
+  if (r === undefined) return false;
+  e.hits++;
+  e.lastV = v;
+  e.lastR = r;
+  encRendered(r);
+  return true;
+}
+
+function remember(e: CField, v: unknown, from: number): void {
+  const c = e.cache!;
+  if (++e.misses >= CACHE_TRIAL && e.misses > e.hits) {
+    e.cache = null;
+    e.lastV = undefined;
+    e.lastR = null;
+    return;
+  }
+  if (c.size < CACHE_SIZE) c.set(v, renderSince(from));
+}
+
 function eStr(sp: CSpec, e: CField, v: unknown): void {
+  if (e.cache !== null && cached(e, v)) return;
   if (typeof v !== 'string') fail(sp, curMt, e.tag, `${e.key} must be a string, got ${JSON.stringify(v)}`);
   if (v.length === 0) fail(sp, curMt, e.tag, `${e.key} must not be empty`);
-  if (e.checked) {
-    const d = e.def;
-    const ok = d.values !== null && !d.multiValue ? d.values.has(v) && (d.typeCode !== TYPE_CHAR || v.length === 1) : stringValueOk(d, v);
-    if (!ok) invalidString(e, v, sp, curMt);
+  const d = e.def;
+  const enumerated = e.checked && d.values !== null && !d.multiValue;
+  if (enumerated && !(d.values!.has(v) && (d.typeCode !== TYPE_CHAR || v.length === 1))) invalidString(e, v, sp, curMt);
+  const from = encMark();
+  const vs = encStringP(e.pre, e.tag, v);
+  if (vs < 0) {
+    // Report a bad value as such before reporting the character the wire cannot carry.
+    if (e.checked && !enumerated && !stringValueOk(d, v)) invalidString(e, v, sp, curMt);
+    throw badStringError(e.tag, v);
   }
-  encString(e.tag, v);
+  // Other checked types (timestamps, dates, CHAR, ...) are checked on the bytes just written.
+  if (e.checked && !enumerated && checkValue(d, encBuffer(), vs, encPos() - 1) !== 0) invalidString(e, v, sp, curMt);
+  if (e.cache !== null) remember(e, v, from);
 }
 function eInt(sp: CSpec, e: CField, v: unknown): void {
+  if (e.cache !== null && cached(e, v)) return;
   if (typeof v !== 'number' || !Number.isSafeInteger(v)) fail(sp, curMt, e.tag, `${e.key} must be an integer, got ${JSON.stringify(v)}`);
   if (e.intValues !== null && !e.intValues.has(v)) invalidString(e, String(v), sp, curMt);
-  encInt(e.tag, v);
+  const from = encMark();
+  encIntP(e.pre, e.tag, v);
+  if (e.cache !== null) remember(e, v, from);
 }
 function eDec(sp: CSpec, e: CField, v: unknown): void {
+  if (e.cache !== null && cached(e, v)) return;
   if (typeof v !== 'number' || !Number.isFinite(v)) fail(sp, curMt, e.tag, `${e.key} must be a finite number, got ${JSON.stringify(v)}`);
-  encDecimal(e.tag, v);
+  const from = encMark();
+  encDecimalP(e.pre, e.tag, v);
+  if (e.cache !== null) remember(e, v, from);
 }
 function eBool(sp: CSpec, e: CField, v: unknown): void {
+  if (e.cache !== null && cached(e, v)) return;
   if (typeof v !== 'boolean') fail(sp, curMt, e.tag, `${e.key} must be a boolean, got ${JSON.stringify(v)}`);
-  encString(e.tag, v ? 'Y' : 'N');
+  const from = encMark();
+  encStringP(e.pre, e.tag, v ? 'Y' : 'N');
+  if (e.cache !== null) remember(e, v, from);
 }
 function eGroup(sp: CSpec, e: CGroup, v: unknown): void {
   if (!Array.isArray(v)) fail(sp, curMt, e.tag, `${e.key} must be an array`);
-  encInt(e.tag, v.length);
+  encIntP(e.pre, e.tag, v.length);
   const inner = e.spec;
   for (let j = 0; j < v.length; j++) {
     const o = v[j] as unknown;
@@ -883,6 +950,8 @@ function invalidString(e: CField, s: string, spec: CSpec, mt: string): never {
  * Encodes a typed message straight to bytes — the fast path, same output as
  * encodeMessage(beginString, toFields(msg, header)) without building the Field[] in between.
  */
+const MSGTYPE_PRE = renderTag(35);
+
 export function encodeTyped(beginString: string, msg: TypedMessage, header?: StandardHeader): Buffer {
   const c = specs();
   const mt = (msg as { msgType?: unknown }).msgType;
@@ -891,7 +960,7 @@ export function encodeTyped(beginString: string, msg: TypedMessage, header?: Sta
   curMt = mt as string;
   encBegin();
   try {
-    encString(35, mt as string);
+    if (encStringP(MSGTYPE_PRE, 35, mt as string) < 0) throw badStringError(35, mt as string);
     const h = header ?? msg.header;
     if (h !== undefined) {
       if (h === null || typeof h !== 'object') fail(c.header, curMt, undefined, 'header must be an object');

@@ -1,0 +1,143 @@
+// The typed encoder's shortcuts (pre-rendered tags, cached fields, integer decimal formatting, slab output)
+// must give exactly the bytes of the reference path, toFields() + encodeMessage(), which formats numbers with
+// String(v) and checks every value afresh.
+import { describe, expect, it } from 'vitest';
+import { decodeMessage, encodeMessage } from './codec.ts';
+import { TypedMessageError } from './errors.ts';
+import { encodeTyped, fromMessage, toFields, type StandardHeader, type TypedMessage } from './messages.ts';
+
+/** Deterministic PRNG (mulberry32), so a failure can be replayed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function generator(seed: number) {
+  const r = rng(seed);
+  const int = (n: number): number => Math.floor(r() * n);
+  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
+  const ts = (): string => {
+    const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+    const frac = pick(['', `.${p(int(1000), 3)}`, `.${p(int(1e6), 6)}`, `.${p(int(1e9), 9)}`]);
+    return `2026${p(1 + int(12))}${p(1 + int(28))}-${p(int(24))}:${p(int(60))}:${p(int(60))}${frac}`;
+  };
+  const date = (): string => `2026${String(1 + int(12)).padStart(2, '0')}${String(1 + int(28)).padStart(2, '0')}`;
+  // Prices of every shape the fast decimal paths split on: small with few or many decimals, large,
+  // negative, integral, and values with no short decimal form.
+  const decimal = (): number => {
+    switch (int(8)) {
+      case 0: return Math.round(r() * 2 * 1e5) / 1e5;
+      case 1: return Math.round(r() * 1999 * 1e6) / 1e6;
+      case 2: return -Math.round(r() * 150 * 1e4) / 1e4;
+      case 3: return Math.round(r() * 1e7);
+      case 4: return Math.round(r() * 99999 * 1e10) / 1e10;
+      case 5: return r() * 10 ** int(12);
+      case 6: return pick([0, -0, 1999.999999, 2000, 2000.5, 99999.99999, 1e5, 1e15 + 0.5, 123456789.123, 1e-7, 1e-12, 1e20]);
+      default: return Math.round(r() * 1e9) / 10 ** int(11);
+    }
+  };
+  const qty = (): number => (r() < 0.5 ? pick([1e6, 2e6, 5e6, 2.5e6]) : decimal());
+  const id = (p: string): string => `${p}-${int(1e6)}${r() < 0.1 ? '-Zürich' : ''}`;
+  // Repeated values (the caches) as well as fresh ones.
+  const sym = (): string => pick(['EUR/USD', 'GBP/USD', 'USD/JPY', `X${int(1000)}/Y`]);
+  const party = (): { partyID: string; partyIDSource?: string; partyRole?: number } =>
+    r() < 0.5 ? { partyID: id('P') } : { partyID: pick(['ACME', 'DESK-7']), partyIDSource: 'D', partyRole: pick([3, 11, 1]) };
+  const opt = <T>(v: T): T | undefined => (r() < 0.6 ? v : undefined);
+  const header = (): StandardHeader => ({
+    senderCompID: pick(['PARLEY-CLIENT-0042', 'PARLEY-GW', id('C')]), targetCompID: pick(['PARLEY-GW', 'ISLD']),
+    msgSeqNum: int(1e9), sendingTime: ts(), possDupFlag: opt(r() < 0.5), origSendingTime: opt(ts()),
+    lastMsgSeqNumProcessed: opt(int(2 ** 40)),
+  });
+  const message = (): TypedMessage => {
+    const s = sym();
+    switch (int(7)) {
+      case 0: return { msgType: '0', testReqID: opt(id('TR')) };
+      case 1: return {
+        msgType: 'R', quoteReqID: id('RFQ'), text: opt('free text ÿ'),
+        relatedSym: Array.from({ length: 1 + int(3) }, () => ({
+          symbol: sym(), securityID: opt(s.replace('/', '')), securityIDSource: opt('8'), side: opt(pick(['1', '2'])),
+          orderQty: opt(qty()), settlType: opt(pick(['0', '1', '6'])), settlDate: opt(date()), currency: opt('EUR'),
+          quoteType: opt(pick([0, 1])), transactTime: opt(ts()), price: opt(decimal()),
+          parties: opt(Array.from({ length: int(3) }, party)),
+        })),
+      };
+      case 2: return {
+        msgType: 'S', quoteReqID: opt(id('RFQ')), quoteID: id('Q'), quoteType: opt(1), symbol: s, side: opt('1'),
+        orderQty: opt(qty()), settlDate: opt(date()), currency: opt(pick(['EUR', 'USD'])), account: opt('ACC-1'),
+        bidPx: opt(decimal()), offerPx: opt(decimal()), bidSize: opt(qty()), offerSize: opt(qty()),
+        validUntilTime: opt(ts()), bidForwardPoints: opt(decimal()), transactTime: opt(ts()), parties: opt([party()]),
+      };
+      case 3: return {
+        msgType: 'AJ', quoteRespID: id('QR'), quoteRespType: pick([1, 2]), symbol: s, price: opt(decimal()),
+        orderQty: opt(qty()), side: opt('2'), transactTime: opt(ts()), ordType: opt('D'),
+      };
+      case 4: return {
+        msgType: '8', orderID: id('O'), execID: id('E'), execType: pick(['F', '8', '0']), ordStatus: pick(['2', '8', '0']),
+        symbol: s, side: pick(['1', '2']), leavesQty: qty(), cumQty: qty(), avgPx: decimal(), lastPx: opt(decimal()),
+        lastQty: opt(qty()), ordRejReason: opt(pick([0, 99])), tradeDate: opt(date()),
+      };
+      case 5: return { msgType: '3', refSeqNum: int(1e6), refTagID: opt(int(1000)), sessionRejectReason: opt(pick([1, 5, 99])), text: opt('x') };
+      default: return {
+        msgType: 'A', encryptMethod: 0, heartBtInt: int(120), resetSeqNumFlag: opt(r() < 0.5),
+        msgTypes: opt([{ refMsgType: 'R', msgDirection: pick(['S', 'R']) }]),
+      };
+    }
+  };
+  return { message, header };
+}
+
+// Optional properties left undefined must behave as absent; JSON round trip drops them for comparisons.
+const plain = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+describe('encodeTyped fast path', () => {
+  it('writes exactly the bytes of toFields + encodeMessage over randomized messages', () => {
+    const g = generator(20261121);
+    for (let i = 0; i < 4000; i++) {
+      const msg = g.message();
+      const header = g.header();
+      const fast = encodeTyped('FIX.4.4', msg, header);
+      const ref = encodeMessage('FIX.4.4', toFields(msg, header));
+      if (!fast.equals(ref)) {
+        expect.fail(`message ${i}: ${fast.toString('latin1')} !== ${ref.toString('latin1')}`);
+      }
+      // And decoding gives the message back.
+      const back = fromMessage(decodeMessage(fast));
+      expect(plain({ ...back, header: undefined })).toEqual(plain(msg));
+    }
+  });
+
+  it('still refuses a bad value after good values of the same field were cached', () => {
+    const header: StandardHeader = { senderCompID: 'A', targetCompID: 'B', msgSeqNum: 1, sendingTime: '20261121-10:00:00' };
+    const base = { msgType: 'AJ', quoteRespID: 'QR', quoteRespType: 1, symbol: 'EUR/USD', side: '1' } as const;
+    for (let i = 0; i < 300; i++) encodeTyped('FIX.4.4', { ...base, side: i % 2 ? '1' : '2', quoteRespType: 1 + (i % 2) }, header);
+    expect(() => encodeTyped('FIX.4.4', { ...base, side: 'Q' }, header)).toThrow(TypedMessageError);
+    expect(() => encodeTyped('FIX.4.4', { ...base, quoteRespType: 77 }, header)).toThrow(TypedMessageError);
+    expect(() => encodeTyped('FIX.4.4', { ...base, side: '11' }, header)).toThrow(TypedMessageError);
+    expect(() => encodeTyped('FIX.4.4', { ...base, price: Number.NaN }, header)).toThrow();
+    expect(() => encodeTyped('FIX.4.4', { ...base, transactTime: '20261121-25:00:00' }, header)).toThrow(TypedMessageError);
+    expect(() => encodeTyped('FIX.4.4', { ...base, symbol: 'a\x01b' }, header)).toThrow(/SOH/);
+    expect(() => encodeTyped('FIX.4.4', { ...base, symbol: 'EUR€' }, header)).toThrow(/Latin-1/);
+    expect(() => encodeTyped('FIX.4.4', { ...base, side: 1 as unknown as string }, header)).toThrow(TypedMessageError);
+    // The encoder is usable afterwards, and a good message is still byte-identical to the reference.
+    const ok = { ...base, price: 1.0851 };
+    expect(encodeTyped('FIX.4.4', ok, header).equals(encodeMessage('FIX.4.4', toFields(ok, header)))).toBe(true);
+  });
+
+  it('returns buffers that later encodes do not overwrite, across slab boundaries and for long messages', () => {
+    const g = generator(7);
+    const kept: [Buffer, Buffer][] = [];
+    for (let i = 0; i < 3000; i++) {
+      const msg = i % 500 === 0 ? { msgType: '5' as const, text: 'y'.repeat(100_000 + i) } : g.message();
+      const header = g.header();
+      const out = encodeTyped('FIX.4.4', msg, header);
+      kept.push([out, Buffer.from(out)]);
+    }
+    for (const [view, copy] of kept) expect(view.equals(copy)).toBe(true);
+  });
+});
