@@ -81,6 +81,16 @@ describe('dealer desk', () => {
     desk.close();
   });
 
+  it('ending a FIX session cancels the RFQs it opened on any connection, and only those', async () => {
+    const { desk } = makeDesk();
+    await quotesFor(desk, alice, 'R1');
+    await quotesFor(desk, { ...alice, sessionId: 's2' }, 'R2');
+    await quotesFor(desk, { ...alice, compId: 'ALICE2', sessionId: 's3' }, 'R3');
+    desk.endFixSession(alice.compId);
+    expect(desk.openRfqs().map((r) => r.quoteReqId)).toEqual(['R3']);
+    desk.close();
+  });
+
   it('trades persist as JSON lines and stay idempotent across a restart; corrupt lines are skipped', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'desk-')), 'trades.jsonl');
     const first = makeDesk(TradeStore.open(file));

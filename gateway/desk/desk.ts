@@ -206,6 +206,14 @@ export class DealerDesk extends EventEmitter {
     for (const rfq of this.#rfqs.values()) if (rfq.owner.sessionId === sessionId && rfq.status === 'open') this.#close(rfq, 'cancelled');
   }
 
+  /**
+   * Cancels the open RFQs of a FIX session (its CompID), whichever connection opened them: a client that lost
+   * its connection and resumed the session owns the RFQs it opened before the cut, until it logs out.
+   */
+  endFixSession(compId: string): void {
+    for (const rfq of this.#rfqs.values()) if (rfq.owner.compId === compId && rfq.status === 'open') this.#close(rfq, 'cancelled');
+  }
+
   #close(rfq: Rfq, status: RfqStatus): void {
     if (rfq.status === 'open') {
       const n = (this.#openByUser.get(rfq.owner.user) ?? 1) - 1;

@@ -11,7 +11,7 @@ import {
 } from '../../fix/parley-protocol.ts';
 import type { FixSession } from '../../fix/session.ts';
 import type { FixsConnection } from '../../fix/transport.ts';
-import type { Owner } from '../desk/desk.ts';
+import type { Owner, Quote } from '../desk/desk.ts';
 import type { AccessAction, AccessDecision, DeviceCompliance } from '../policy/engine.ts';
 import type { RiskDecision } from '../risk/score.ts';
 import {
@@ -46,6 +46,10 @@ export class LiveSession {
   compliance: DeviceCompliance;
   attestDeadline: number;
   endReason: string | null = null;
+  /** The connection went without a Logout: the client may resume the FIX session on a new connection. */
+  #dropped = false;
+  /** The live session that resumed this one's FIX session after the drop. */
+  #successor: LiveSession | null = null;
   #challenge: Challenge | null = null;
   #reminded = false;
   #downgradeReason = '';
@@ -73,6 +77,21 @@ export class LiveSession {
   get challengeId(): string | null { return this.#challenge?.id ?? null; }
   /** A method, not a property read, so TypeScript does not narrow it away after calls that may end the session. */
   isEnded(): boolean { return this.state === 'ended'; }
+  /** True once the connection dropped without a Logout (the RFQs stay open for a resumed session). */
+  get dropped(): boolean { return this.#dropped; }
+
+  /** A new connection resumed this dropped session's FIX session: quotes still due on its RFQs go there. */
+  handOver(next: LiveSession): void {
+    if (next !== this) this.#successor = next;
+  }
+
+  #deliverQuote(q: Quote): void {
+    let s: LiveSession = this;
+    for (let i = 0; i < 1_000 && s.#successor; i++) s = s.#successor;
+    if (!s.#dropped) { s.#send('S', quoteFields(q)); return; }
+    // Nobody is connected: store the quote in the FIX session, so the client's ResendRequest on resuming gets it.
+    try { s.fix.send('S', quoteFields(q)); } catch (e) { s.#audit('session.send-failed', { msgType: 'S', error: (e as Error).message }); }
+  }
 
   #audit(type: string, data: Record<string, unknown> = {}): void {
     this.#ports.audit.event(type, { session: this.id, user: this.user.username, compId: this.ctx.compId, ...data });
@@ -340,7 +359,7 @@ export class LiveSession {
     const rfq = p.value;
     this.#authorize('CreateRfq', rfq.quoteReqId, () => {
       if (this.state === 'ended') return;
-      const r = this.#ports.desk.submitRfq(this.owner, rfq, (q) => this.#send('S', quoteFields(q)));
+      const r = this.#ports.desk.submitRfq(this.owner, rfq, (q) => this.#deliverQuote(q));
       if (!r.ok) {
         this.#send('AG', quoteRequestRejectFields(rfq.quoteReqId, rfq.symbol, /unknown instrument/.test(r.reason) ? 1 : 99, r.reason));
         return;
@@ -484,12 +503,18 @@ export class LiveSession {
     await this.fix.logout(safeText(`session ended: ${reason}`));
   }
 
-  /** The connection is gone (however it went). */
-  closed(reason: string): void {
-    if (this.state !== 'ended') this.endReason = reason;
+  /**
+   * The connection is gone (however it went). A Logout (either way) or an end we decided closes the FIX session
+   * and cancels its open RFQs; a dropped connection keeps them, so the client can resume the session and still
+   * hit a quote (they expire on their own otherwise).
+   */
+  closed(reason: string, loggedOut: boolean): void {
+    const endedHere = this.state === 'ended';
+    if (!endedHere) this.endReason = reason;
     this.state = 'ended';
+    this.#dropped = !endedHere && !loggedOut;
     this.#ports.desk.off('rfq', this.#onRfq);
-    this.#ports.desk.dropSession(this.id);
+    if (!this.#dropped) this.#ports.desk.endFixSession(this.ctx.compId);
     this.#ports.stepUps.cancelSession(this.id);
   }
 

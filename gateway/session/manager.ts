@@ -34,6 +34,8 @@ export class SessionManager {
   readonly #stores = new Map<string, MessageStore>();
   readonly #pending = new WeakMap<FixConnection, LogonContext>();
   readonly #live = new Map<string, LiveSession>();
+  /** Per CompID, the last session whose connection dropped without a Logout (it may be resumed). */
+  readonly #dropped = new Map<string, LiveSession>();
   readonly #fixSessions = new Set<FixSession>();
   readonly #timer: NodeJS.Timeout;
 
@@ -86,12 +88,20 @@ export class SessionManager {
     });
     this.#fixSessions.add(fix);
     let live: LiveSession | undefined;
+    let loggedOut = false;
+    fix.on('logout', () => { loggedOut = true; });
     fix.on('logon', () => {
       const ctx = this.#pending.get(conn);
       if (!ctx) { void fix.logout('logon was not authorised'); return; }
       this.#pending.delete(conn);
       live = new LiveSession(fix, conn, ctx, this.ports);
       this.#live.set(live.id, live);
+      const prev = this.#dropped.get(ctx.compId);
+      if (prev) {
+        this.#dropped.delete(ctx.compId);
+        prev.handOver(live);
+        audit.event('session.resumed', { session: live.id, previous: prev.id, compId: ctx.compId });
+      }
       audit.event('session.started', { session: live.id, user: ctx.user.username, compId: ctx.compId, ip: ctx.ip, serial: ctx.serial, decision: ctx.risk.decision, score: ctx.risk.score });
       try { live.start(); } catch (e) { audit.event('session.internal-error', { error: (e as Error).message }); }
     });
@@ -106,8 +116,9 @@ export class SessionManager {
     fix.on('closed', (reason: string) => {
       this.#fixSessions.delete(fix);
       if (live) {
-        live.closed(reason);
+        live.closed(reason, loggedOut);
         this.#live.delete(live.id);
+        if (live.dropped) this.#dropped.set(live.ctx.compId, live);
         audit.event('session.closed', { session: live.id, user: live.user.username, reason: live.endReason ?? reason });
       } else {
         audit.event('connection.closed', { ip: conn.remoteAddress, compId: fix.config?.targetCompId ?? null, reason });
@@ -136,9 +147,16 @@ export class SessionManager {
 
   /** Ends sessions matching the selector; returns their ids. */
   async kill(sel: { id?: string; user?: string; serial?: string }, reason: string, scope: 'policy' | 'revocation' = 'policy'): Promise<string[]> {
-    const hit = [...this.#live.values()].filter((s) => (sel.id !== undefined && s.id === sel.id)
+    const match = (s: LiveSession) => (sel.id !== undefined && s.id === sel.id)
       || (sel.user !== undefined && s.user.username === sel.user)
-      || (sel.serial !== undefined && s.ctx.serial === sel.serial.toLowerCase().replace(/^0+(?=.)/, '')));
+      || (sel.serial !== undefined && s.ctx.serial === sel.serial.toLowerCase().replace(/^0+(?=.)/, ''));
+    // A dropped session that may still be resumed ends too: its RFQs are cancelled and it cannot be resumed.
+    for (const [compId, s] of this.#dropped) {
+      if (!match(s)) continue;
+      this.#dropped.delete(compId);
+      this.ports.desk.endFixSession(compId);
+    }
+    const hit = [...this.#live.values()].filter(match);
     await Promise.all(hit.map((s) => s.end(reason, scope)));
     return hit.map((s) => s.id);
   }

@@ -1,0 +1,86 @@
+/**
+ * A client whose connection drops without a Logout resumes: its open RFQs survive the cut (a quote from
+ * before it can still be hit, once; a dealer that answers after it reaches the new connection), and a Logout
+ * cancels them. Against a real gateway over mutual TLS.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MSG, readSecurityStatus, readStepUpChallenge, stepUpResponseFields } from '../../fix/parley-protocol.ts';
+import type { TestClient } from './test-client.ts';
+import { freshTotp, loggedIn, startTestGateway, type TestGateway } from './test-gateway.ts';
+
+let t: TestGateway;
+const rfq = (id: string, qty = 1_000_000) =>
+  [{ tag: 131, value: id }, { tag: 146, value: '1' }, { tag: 55, value: 'US912828ZT0' }, { tag: 54, value: '1' }, { tag: 38, value: String(qty) }];
+
+beforeAll(async () => {
+  t = await startTestGateway({
+    desk: { dealers: [{ name: 'FAST', delayMs: 0, spreadBps: 5 }, { name: 'LATE', delayMs: 1_500, spreadBps: 5 }], quoteTtlMs: 60_000 },
+  }, { memoryStores: true, users: ['alice', 'bob'] });
+});
+afterAll(async () => { await t?.close(); });
+
+/** Cuts the TCP connection under the client, as a network change does: no Logout either way. */
+async function drop(c: TestClient): Promise<void> {
+  c.conn.socket.destroy();
+  await c.closed();
+}
+
+async function until<T>(f: () => T | undefined | false, what: string): Promise<T> {
+  for (let i = 0; i < 400; i++) {
+    const v = f();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('resuming after a dropped connection', () => {
+  it('keeps the RFQ open across the cut: the earlier quote is hit once, the later one arrives on the new connection', async () => {
+    const first = await loggedIn(t, 'alice');
+    first.send('R', rfq('RES-1'));
+    const q = await first.waitFor('S', (m) => m.get(131) === 'RES-1');
+    await drop(first);
+    await until(() => t.gw.manager.size === 0, 'the gateway to see the drop');
+    expect(t.gw.desk.openRfqs().map((r) => r.quoteReqId)).toContain('RES-1');
+
+    const c = await t.connect('alice');
+    // The logon may or may not ask a second factor again (that depends on the step-up max age); answer it if so.
+    const first2 = await Promise.race([c.waitFor(MSG.StepUpChallenge), c.waitFor(MSG.SecurityStatus)]);
+    if (first2.msgType === MSG.StepUpChallenge) {
+      const ch = readStepUpChallenge(first2);
+      c.send(MSG.StepUpResponse, stepUpResponseFields({ challengeId: ch.challengeId, method: 'totp', code: freshTotp(t.users.alice!) }));
+      await c.waitFor(MSG.StepUpResult);
+    }
+    await until(() => c.received.some((m) => m.msgType === MSG.SecurityStatus && readSecurityStatus(m).decision === 'allow'), 'the resumed session allowed');
+
+    const late = await c.waitFor('S', (m) => m.get(131) === 'RES-1', 30_000);
+    expect(late.get(117)).not.toBe(q.get(117));
+    c.send('AJ', [{ tag: 693, value: 'RES-HIT-1' }, { tag: 117, value: q.get(117)! }, { tag: 694, value: '1' }]);
+    const exec = await c.waitFor('8');
+    expect([exec.get(150), exec.get(39)]).toEqual(['F', '2']);
+    c.send('AJ', [{ tag: 693, value: 'RES-HIT-1' }, { tag: 117, value: q.get(117)! }, { tag: 694, value: '1' }]);
+    expect((await c.waitFor('8')).get(150)).toBe('8');
+    expect(t.gw.desk.trades.query({ user: 'alice', limit: 100 }).filter((x) => x.quoteId === q.get(117))).toHaveLength(1);
+    await c.close();
+  });
+
+  it('a Logout cancels the open RFQs of the session, including those opened before a resume', async () => {
+    const first = await loggedIn(t, 'bob');
+    first.send('R', rfq('RES-2'));
+    await first.waitFor('S', (m) => m.get(131) === 'RES-2');
+    await drop(first);
+    await until(() => t.gw.manager.size === 0, 'the gateway to see the drop');
+    const c = await t.connect('bob');
+    const m = await Promise.race([c.waitFor(MSG.StepUpChallenge), c.waitFor(MSG.SecurityStatus)]);
+    if (m.msgType === MSG.StepUpChallenge) {
+      const ch = readStepUpChallenge(m);
+      c.send(MSG.StepUpResponse, stepUpResponseFields({ challengeId: ch.challengeId, method: 'totp', code: freshTotp(t.users.bob!) }));
+    }
+    await until(() => c.received.some((x) => x.msgType === MSG.SecurityStatus && readSecurityStatus(x).decision === 'allow'), 'the resumed session allowed');
+    c.send('R', rfq('RES-3'));
+    await c.waitFor('S', (x) => x.get(131) === 'RES-3');
+    expect(t.gw.desk.openRfqs().map((r) => r.quoteReqId)).toEqual(expect.arrayContaining(['RES-2', 'RES-3']));
+    await c.close();
+    await until(() => !t.gw.desk.openRfqs().some((r) => r.user === 'bob'), 'bob\'s RFQs cancelled');
+  });
+});
