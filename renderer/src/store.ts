@@ -9,6 +9,7 @@ import type {
   StepUpChallenge,
 } from '../../main/ipc/contract.ts';
 import { bestQuoteIndex } from './lib/quotes.ts';
+import type { Explained } from './lib/errors.ts';
 import { formatQuantity } from './lib/quantity.ts';
 
 /** One line of the blotter: an RFQ (kept current as quotes arrive) or an execution. */
@@ -52,7 +53,7 @@ export class Store {
   blotter: BlotterRow[] = [];
   security: Security | null = null;
   openRfqs: OpenRfq[] = [];
-  openRfqsError: string | null = null;
+  openRfqsError: Explained | null = null;
   stepUp: StepUpChallenge | null = null;
   stepUpOutcome: string | null = null;
   toasts: Toast[] = [];
@@ -258,7 +259,7 @@ export class Store {
     this.#mark('security');
   }
 
-  setOpenRfqs(list: OpenRfq[] | null, error: string | null): void {
+  setOpenRfqs(list: OpenRfq[] | null, error: Explained | null): void {
     if (list) this.openRfqs = list;
     this.openRfqsError = error;
     this.#mark('openRfqs');

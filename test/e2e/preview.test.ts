@@ -41,13 +41,16 @@ describe.runIf(haveChromium && hasKeyring)('trader UI end to end: browser previe
   let dist: string;
   let work: string;
   const profile = `e2e-${randomUUID()}`;
+  const ritaProfile = `e2e-rita-${randomUUID()}`;
+  let ritaCore: ClientCore | undefined;
+  let ritaPreview: Preview | undefined;
 
   beforeAll(async () => {
     [dist, t] = await Promise.all([
       buildRenderer(),
       // The gateway's posture policy is relaxed only where this CI machine cannot comply (no disk
       // encryption, pending updates); the facts come from the real agent.
-      startTestGateway({ posture: { requireDiskEncryption: false, maxDaysSinceLastPatch: 3650 } }, { users: ['alice'] }),
+      startTestGateway({ posture: { requireDiskEncryption: false, maxDaysSinceLastPatch: 3650 } }, { users: ['alice', 'rita'] }),
     ]);
     proxy = await startProxy(t.gw.fixPort);
     work = mkdtempSync(path.join(tmpdir(), 'parley-e2e-'));
@@ -86,6 +89,10 @@ describe.runIf(haveChromium && hasKeyring)('trader UI end to end: browser previe
 
   afterAll(async () => {
     await browser?.close();
+    await ritaPreview?.close();
+    await ritaCore?.services.signOut().catch(() => {});
+    await ritaCore?.stop();
+    await new DeviceKeychain(new KeytarStore(), ritaProfile).clear().catch(() => {});
     await preview?.close();
     await core?.services.signOut().catch(() => {});
     await core?.stop();
@@ -189,5 +196,50 @@ describe.runIf(haveChromium && hasKeyring)('trader UI end to end: browser previe
     await page.locator('.conn-pill.ok').waitFor({ timeout: 60_000 });
     await page.locator('.conn-banner').waitFor({ state: 'detached', timeout: 30_000 });
     expect(problems).toEqual([]);
+  }, 240_000);
+
+  it('a risk officer sees every trader\'s open RFQs, read-only', async () => {
+    // Alice (still signed in through the first preview) leaves an RFQ open.
+    const symbol = (await core.services.listInstruments())[0]!.symbol;
+    const open = { clientRfqId: `open-${randomUUID().slice(0, 8)}`, instrument: symbol, side: 'sell' as const, quantity: 7_000_000, settlementDate: '2026-11-24', dealers: 'all' as const, expirySeconds: 600 };
+    await core.services.createRfq(open);
+
+    // Rita's own device: a second client core (its own keychain entry and data folder), enrolled by IT.
+    ritaCore = new ClientCore({
+      dataDir: path.join(work, 'client-rita'),
+      policyPath: path.join(work, 'policy.json'),
+      host: 'preview',
+      posture: new PostureAgent({ commandTimeoutMs: 10_000 }),
+      secretStore: new KeytarStore(),
+      keychainProfile: ritaProfile,
+    });
+    await ritaCore.start();
+    await ritaCore.services.enroll({ token: t.gw.tokens.issue({ user: 'rita', compId: 'RITA', ttlMs: 600_000 }).token });
+    ritaPreview = await startPreview({ services: ritaCore.services, events: ritaCore.events, distDir: dist, bridgeJs: await bundleBridge(), log: { warn: () => {}, error: () => {} } });
+
+    const ritaPage = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const ritaProblems = watchPage(ritaPage).problems;
+    await ritaPage.goto(ritaPreview.url);
+    await ritaPage.getByLabel('Username').fill('rita');
+    await ritaPage.getByLabel('Password').fill(t.users.rita!.password);
+    await ritaPage.keyboard.press('Enter');
+    const dialog = ritaPage.getByRole('alertdialog');
+    await dialog.waitFor({ timeout: 60_000 });
+    await ritaPage.getByLabel('Code from your authenticator app').fill(freshTotp(t.users.rita!));
+    await ritaPage.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'detached', timeout: 60_000 });
+
+    await ritaPage.getByRole('heading', { name: /Open RFQs — all traders/ }).waitFor({ timeout: 60_000 });
+    await ritaPage.getByText('read-only').waitFor();
+    const row = ritaPage.locator('.risk .vbody [role=row]', { hasText: symbol }).filter({ hasText: '7m' });
+    await row.first().waitFor({ timeout: 30_000 }).catch(async (e: unknown) => {
+      await ritaPage.screenshot({ path: path.join(SCREENSHOT_DIR, 'e2e-FAILED-risk-officer.png') });
+      throw e;
+    });
+    await expect(row.first().textContent()).resolves.toMatch(/SELL/);
+    await expect(ritaPage.getByRole('button', { name: /Lift|Hit|Pass|Cancel RFQ|Send RFQ/ }).count()).resolves.toBe(0);
+    await shootBoth(ritaPage, 'e2e-11-risk-officer');
+    expect(ritaProblems).toEqual([]);
+    await ritaPage.close();
   }, 240_000);
 });

@@ -6,23 +6,27 @@ import { formatQuantity } from '../lib/quantity.ts';
 import { formatCountdown, remainingMs } from '../lib/quotes.ts';
 import { useNow } from '../lib/useNow.ts';
 import { VirtualTable, type Column } from '../components/VirtualTable.tsx';
+import { InlineError } from '../components/ErrorPanel.tsx';
 
 /** A risk officer's view: every open RFQ across traders. Read-only by design: no action buttons. */
-export function RiskView() {
+export function RiskView({ connected }: { connected: boolean }) {
   const store = useSlice('openRfqs');
   const now = useNow(1000);
   const [ownerFilter, setOwnerFilter] = useState('');
   const version = store.version('openRfqs');
 
+  // Asked once the session is up (a risk officer may still be answering the step-up), and again after
+  // every reconnect; in between the gateway pushes the list as events.
   useEffect(() => {
+    if (!connected) return;
     store.api.listOpenRfqs().then(
       (list) => store.setOpenRfqs(list, null),
       (e: unknown) => {
         const ex = explainError(e);
-        store.setOpenRfqs(null, ex.code === 'forbidden' ? 'Only risk officers can see all traders\' RFQs.' : `${ex.message} ${ex.action}`);
+        store.setOpenRfqs(null, ex.code === 'forbidden' ? { ...ex, message: 'Only risk officers can see all traders\' RFQs.' } : ex);
       },
     );
-  }, [store]);
+  }, [store, connected]);
 
   const rows = useMemo(() => {
     const f = ownerFilter.trim().toLowerCase();
@@ -57,7 +61,7 @@ export function RiskView() {
         <input className="filter" aria-label="Filter by trader or instrument" placeholder="Filter trader / instrument" value={ownerFilter} maxLength={100} onChange={(e) => setOwnerFilter(e.target.value)} />
         <span className="muted small">{rows.length} open · buy {formatQuantity(total.buy)} · sell {formatQuantity(total.sell)}</span>
       </div>
-      {store.openRfqsError && <div className="inline-error" role="alert">{store.openRfqsError}</div>}
+      <InlineError error={store.openRfqsError} />
       <VirtualTable label="Open RFQs" columns={columns} count={rows.length} rowAt={(i) => rows[i]} rowKey={(r) => r.rfqId} version={version + now} empty="No open RFQs across the desk." />
     </section>
   );

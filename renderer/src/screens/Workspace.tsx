@@ -91,7 +91,7 @@ export function Workspace({ app, openSecurity }: { app: AppState; openSecurity: 
       </header>
       <ConnectionBanner connection={app.connection} />
       {risk ? (
-        <main className="risk-main"><RiskView /></main>
+        <main className="risk-main"><RiskView connected={app.connection.state === 'connected'} /></main>
       ) : (
         <main className="workspace">
           <div className="ticket-col">
