@@ -25,6 +25,7 @@ import { evaluatePosture } from './posture/policy.ts';
 import { scoreRisk } from './risk/score.ts';
 import { postureVerifier } from './session/adapters.ts';
 import { SessionManager } from './session/manager.ts';
+import { RecentAuth } from './session/recent-auth.ts';
 import type { Audit, Ports } from './session/ports.ts';
 
 export class StartupError extends Error {
@@ -138,6 +139,7 @@ export class Gateway {
         // The signature counter moved: persist it so a cloned key shows up as a counter going backwards.
         onCredentialUsed: () => { this.users.save().catch((e: unknown) => this.#log(`gateway: saving ${p.users}: ${(e as Error).message}`)); },
       }),
+      recentAuth: new RecentAuth(),
       audit: this.audit,
       desk: this.desk,
       settings: {

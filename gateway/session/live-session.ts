@@ -70,6 +70,10 @@ export class LiveSession {
     const s = ports.settings;
     this.#bucket = new TokenBucket(s.rateLimit.messagesPerSec, s.rateLimit.burst);
     this.attestDeadline = Date.now() + s.attestation.reattestIntervalSec * 1000;
+    if (ctx.priorAuth) {
+      this.strongestAuth = ctx.priorAuth.method;
+      this.mfaAt = ctx.priorAuth.at;
+    }
   }
 
   get user() { return this.ctx.user; }
@@ -216,6 +220,7 @@ export class LiveSession {
       if (v.lockedOut) {
         this.#challenge = null;
         const s = this.#ports.settings.stepUp;
+        this.#ports.recentAuth.forget(this.user.username);
         this.#ports.audit.alert('stepup.lockout', { session: this.id, user: this.user.username, compId: this.ctx.compId, method: r.method });
         this.#send(MSG.StepUpResult, stepUpResultFields({ challengeId: ch.id, result: 'locked', attemptsLeft: 0, text: `too many wrong answers; locked out for ${s.lockoutSec} s` }));
         ch.onFailure?.('locked out after too many wrong step-up answers');
@@ -228,6 +233,7 @@ export class LiveSession {
     this.#challenge = null;
     this.mfaAt = Date.now();
     if (r.method === 'webauthn' || this.strongestAuth === 'password') this.strongestAuth = r.method;
+    this.#ports.recentAuth.remember(this.user.username, this.ctx.serial, { method: r.method, at: this.mfaAt });
     this.#audit('stepup.success', { challenge: ch.id, method: r.method, scope: ch.scope });
     this.#send(MSG.StepUpResult, stepUpResultFields({ challengeId: ch.id, result: 'success', attemptsLeft: ch.attemptsLeft }));
     this.rescore(ch.scope === 'logon' ? 'logon' : 'action');
@@ -514,7 +520,10 @@ export class LiveSession {
     this.state = 'ended';
     this.#dropped = !endedHere && !loggedOut;
     this.#ports.desk.off('rfq', this.#onRfq);
-    if (!this.#dropped) this.#ports.desk.endFixSession(this.ctx.compId);
+    if (!this.#dropped) {
+      this.#ports.desk.endFixSession(this.ctx.compId);
+      this.#ports.recentAuth.forget(this.user.username, this.ctx.serial);
+    }
     this.#ports.stepUps.cancelSession(this.id);
   }
 

@@ -11,6 +11,7 @@ import type { DeviceCompliance } from '../policy/engine.ts';
 import type { NetworkLabel } from '../policy/network.ts';
 import type { RiskDecision } from '../risk/score.ts';
 import type { Ports } from './ports.ts';
+import type { RecalledAuth } from './recent-auth.ts';
 
 export type LogonContext = {
   user: User;
@@ -23,6 +24,8 @@ export type LogonContext = {
   attested: boolean;
   postureReasons: string[];
   risk: RiskDecision;
+  /** A second factor this user proved with this certificate within the max age, before the connection dropped. */
+  priorAuth?: RecalledAuth;
 };
 
 export type LogonOutcome =
@@ -104,6 +107,7 @@ export async function authorizeLogon(ports: Ports, lockouts: Lockouts, logon: Fi
       lockouts.lock(user.username, ports.settings.stepUp.lockoutSec * 1000);
       lockouts.clear(user.username);
       audit.alert('logon.lockout', { ...base, username, failures: n });
+      ports.recentAuth.forget(user.username);
     }
     return refuse('invalid username or password', { username, detail: 'wrong password', failures: n }, 'invalid username or password');
   }
@@ -125,17 +129,20 @@ export async function authorizeLogon(ports: Ports, lockouts: Lockouts, logon: Fi
 
   const country = d.country(ip);
   const network = d.network(ip);
+  // Within the max age of a second factor proved with this certificate, the user is not asked again; the
+  // network, geography and device are scored afresh all the same.
+  const prior = ports.recentAuth.recall(user.username, serial, ports.settings.stepUp.maxAuthAgeSec);
   const risk = d.score({
-    user, strongestAuth: 'password', deviceAttested: attested,
+    user, strongestAuth: prior?.method ?? 'password', deviceAttested: attested,
     deviceCompliant: compliance === 'compliant' || compliance === 'highly-compliant', ip, ...(country ? { country } : {}),
   });
   // One line carries the whole logon decision, the posture result included (a logon costs few audit writes).
-  audit.event('logon.decision', { ...base, username, decision: risk.decision, score: risk.score, factors: risk.factors, network, country: country ?? null, posture: { attested, compliance, reasons: postureReasons } });
+  audit.event('logon.decision', { ...base, username, decision: risk.decision, score: risk.score, factors: risk.factors, network, country: country ?? null, posture: { attested, compliance, reasons: postureReasons }, resumedAuth: prior ? { method: prior.method, ageSec: Math.floor((Date.now() - prior.at) / 1000) } : null });
   if (risk.decision === 'deny') {
     audit.alert('logon.denied', { ...base, username, score: risk.score, factors: risk.factors });
     return { ok: false, text: safeText(`logon denied: ${describeRisk(risk)}`) };
   }
-  const ctx: LogonContext = { user, compId, serial, ip, country, network, compliance, attested, postureReasons, risk };
+  const ctx: LogonContext = { user, compId, serial, ip, country, network, compliance, attested, postureReasons, risk, ...(prior ? { priorAuth: prior } : {}) };
   const extraFields: Field[] = [
     { tag: TAG.Decision, value: decisionToWire(risk.decision) },
     { tag: TAG.RiskScore, value: String(risk.score) },

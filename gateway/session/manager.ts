@@ -155,7 +155,9 @@ export class SessionManager {
       if (!match(s)) continue;
       this.#dropped.delete(compId);
       this.ports.desk.endFixSession(compId);
+      this.ports.recentAuth.forget(s.user.username, s.ctx.serial);
     }
+    if (sel.user !== undefined) this.ports.recentAuth.forget(sel.user);
     const hit = [...this.#live.values()].filter(match);
     await Promise.all(hit.map((s) => s.end(reason, scope)));
     return hit.map((s) => s.id);

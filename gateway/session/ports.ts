@@ -10,6 +10,7 @@ import type { StepUpManager } from '../mfa/stepup.ts';
 import type { AccessDecision, AccessRequest, DeviceCompliance } from '../policy/engine.ts';
 import type { NetworkLabel } from '../policy/network.ts';
 import type { RiskContext, RiskDecision } from '../risk/score.ts';
+import type { RecentAuth } from './recent-auth.ts';
 
 export type PostureOutcome =
   | { ok: true; compliance: DeviceCompliance; reasons: string[]; facts: unknown; nonce: string }
@@ -47,6 +48,8 @@ export type Ports = {
   posture: PostureVerifier;
   /** Step-up challenges (gateway/mfa): issue, answer, per-user failure count and lockout. */
   stepUps: StepUpManager;
+  /** Second factors proved on sessions, per user and certificate (max_age across a dropped connection). */
+  recentAuth: RecentAuth;
   audit: Audit;
   desk: DealerDesk;
   settings: SessionSettings;

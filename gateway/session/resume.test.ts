@@ -1,10 +1,12 @@
 /**
  * A client whose connection drops without a Logout resumes: its open RFQs survive the cut (a quote from
  * before it can still be hit, once; a dealer that answers after it reaches the new connection), and a Logout
- * cancels them. Against a real gateway over mutual TLS.
+ * cancels them. Within the step-up max age the resumed logon asks no second factor again (network, geography
+ * and posture are still scored); past it, or after a Logout, it does. Against a real gateway over mutual TLS.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MSG, readSecurityStatus, readStepUpChallenge, stepUpResponseFields } from '../../fix/parley-protocol.ts';
+import { MSG, TAG, decisionToWire, readSecurityStatus, readStepUpChallenge, stepUpResponseFields } from '../../fix/parley-protocol.ts';
 import type { TestClient } from './test-client.ts';
 import { freshTotp, loggedIn, startTestGateway, type TestGateway } from './test-gateway.ts';
 
@@ -25,6 +27,20 @@ async function drop(c: TestClient): Promise<void> {
   await c.closed();
 }
 
+/** Logs on again within the step-up max age: allowed at once, no second factor asked. */
+async function resumed(username: string, gw: TestGateway = t): Promise<TestClient> {
+  const c = await gw.connect(username);
+  expect((await c.waitFor('A')).get(TAG.Decision)).toBe(decisionToWire('allow'));
+  const st = readSecurityStatus(await c.waitFor(MSG.SecurityStatus));
+  expect(st).toMatchObject({ decision: 'allow', scope: 'logon' });
+  expect(c.received.some((m) => m.msgType === MSG.StepUpChallenge)).toBe(false);
+  return c;
+}
+
+async function auditLine(re: RegExp): Promise<string | undefined> {
+  return until(() => readFileSync(t.gw.cfg.paths.audit, 'utf8').split('\n').find((l) => re.test(l)), `an audit line ${re}`);
+}
+
 async function until<T>(f: () => T | undefined | false, what: string): Promise<T> {
   for (let i = 0; i < 400; i++) {
     const v = f();
@@ -43,15 +59,7 @@ describe('resuming after a dropped connection', () => {
     await until(() => t.gw.manager.size === 0, 'the gateway to see the drop');
     expect(t.gw.desk.openRfqs().map((r) => r.quoteReqId)).toContain('RES-1');
 
-    const c = await t.connect('alice');
-    // The logon may or may not ask a second factor again (that depends on the step-up max age); answer it if so.
-    const first2 = await Promise.race([c.waitFor(MSG.StepUpChallenge), c.waitFor(MSG.SecurityStatus)]);
-    if (first2.msgType === MSG.StepUpChallenge) {
-      const ch = readStepUpChallenge(first2);
-      c.send(MSG.StepUpResponse, stepUpResponseFields({ challengeId: ch.challengeId, method: 'totp', code: freshTotp(t.users.alice!) }));
-      await c.waitFor(MSG.StepUpResult);
-    }
-    await until(() => c.received.some((m) => m.msgType === MSG.SecurityStatus && readSecurityStatus(m).decision === 'allow'), 'the resumed session allowed');
+    const c = await resumed('alice');
 
     const late = await c.waitFor('S', (m) => m.get(131) === 'RES-1', 30_000);
     expect(late.get(117)).not.toBe(q.get(117));
@@ -70,17 +78,40 @@ describe('resuming after a dropped connection', () => {
     await first.waitFor('S', (m) => m.get(131) === 'RES-2');
     await drop(first);
     await until(() => t.gw.manager.size === 0, 'the gateway to see the drop');
-    const c = await t.connect('bob');
-    const m = await Promise.race([c.waitFor(MSG.StepUpChallenge), c.waitFor(MSG.SecurityStatus)]);
-    if (m.msgType === MSG.StepUpChallenge) {
-      const ch = readStepUpChallenge(m);
-      c.send(MSG.StepUpResponse, stepUpResponseFields({ challengeId: ch.challengeId, method: 'totp', code: freshTotp(t.users.bob!) }));
-    }
-    await until(() => c.received.some((x) => x.msgType === MSG.SecurityStatus && readSecurityStatus(x).decision === 'allow'), 'the resumed session allowed');
+    const c = await resumed('bob');
     c.send('R', rfq('RES-3'));
     await c.waitFor('S', (x) => x.get(131) === 'RES-3');
     expect(t.gw.desk.openRfqs().map((r) => r.quoteReqId)).toEqual(expect.arrayContaining(['RES-2', 'RES-3']));
     await c.close();
     await until(() => !t.gw.desk.openRfqs().some((r) => r.user === 'bob'), 'bob\'s RFQs cancelled');
+  });
+});
+
+describe('step-up max age across a resumed session', () => {
+  it('within the max age the same user and certificate are not challenged again; a Logout forgets it', async () => {
+    const first = await loggedIn(t, 'alice');
+    await drop(first);
+    const c = await resumed('alice');
+    expect(await auditLine(/"type":"logon.decision".*"resumedAuth":\{"method":"totp"/)).toBeTruthy();
+    await c.close();
+    // After a Logout the next logon proves the second factor again.
+    const again = await t.connect('alice');
+    expect(readStepUpChallenge(await again.waitFor(MSG.StepUpChallenge)).scope).toBe('logon');
+    await again.close();
+  });
+
+  it('past the max age the resumed logon is challenged again', async () => {
+    const short = await startTestGateway({ stepUp: { maxAuthAgeSec: 1 } }, { memoryStores: true, users: ['carol'] });
+    try {
+      const first = await loggedIn(short, 'carol');
+      await drop(first);
+      await new Promise((r) => setTimeout(r, 1_500));
+      const c = await short.connect('carol');
+      expect((await c.waitFor('A')).get(TAG.Decision)).toBe(decisionToWire('step-up'));
+      expect(readStepUpChallenge(await c.waitFor(MSG.StepUpChallenge)).scope).toBe('logon');
+      await c.close();
+    } finally {
+      await short.close();
+    }
   });
 });
