@@ -79,8 +79,14 @@ describe('policy log-only mode', () => {
     // A risk officer may not create RFQs (enforced: QuoteRequestReject); in log-only mode the quotes come.
     rita.send('R', [{ tag: 131, value: 'LOG-1' }, { tag: 146, value: '1' }, { tag: 55, value: 'US912828ZT0' }, { tag: 38, value: '1000000' }]);
     expect((await rita.waitFor('S')).get(131)).toBe('LOG-1');
-    const audit = readFileSync(t.gw.cfg.paths.audit, 'utf8');
-    expect(audit).toMatch(/"type":"access.decision".*"action":"CreateRfq".*"decision":"deny","enforced":false/);
+    // The audit log appends asynchronously: poll (bounded) for the line.
+    const re = /"type":"access.decision".*"action":"CreateRfq".*"decision":"deny","enforced":false/;
+    let audit = '';
+    for (let i = 0; i < 200 && !re.test(audit); i++) {
+      audit = readFileSync(t.gw.cfg.paths.audit, 'utf8');
+      if (!re.test(audit)) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(audit).toMatch(re);
     await rita.close();
   });
 });
