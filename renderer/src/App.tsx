@@ -40,6 +40,7 @@ function Root({ store }: { store: Store }) {
   const [securityOpen, setSecurityOpen] = useState(false);
   const [enrolled, setEnrolled] = useState<EnrollResult | null>(null);
   useSlice('app');
+  useSlice('stepUp');
 
   useEffect(() => {
     store.start();
@@ -68,10 +69,16 @@ function Root({ store }: { store: Store }) {
     screen = pickScreen(app, () => setSecurityOpen(true), setEnrolled);
   }
 
+  // What sits under a modal is inert: no focus, no clicks, hidden from assistive tech.
+  const challenged = store.stepUp !== null;
   return (
     <>
-      {screen}
-      {securityOpen && <SecurityPanel onClose={() => setSecurityOpen(false)} />}
+      <div className="screen-root" inert={securityOpen || challenged}>{screen}</div>
+      {securityOpen && (
+        <div className="screen-root-overlay" inert={challenged}>
+          <SecurityPanel onClose={() => setSecurityOpen(false)} />
+        </div>
+      )}
       <StepUpModal />
       <Toasts />
     </>
