@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage } from './codec.ts';
 import {
-  MSG, PARLEY_EXTENSION, TAG, parleyDictionary, readDealerList, readSecurityStatus, readStepUpChallenge, readStepUpResponse,
+  MSG, PARLEY_EXTENSION, TAG, logoutDecisionFields, parleyDictionary, readLogoutDecision, readDealerList, readSecurityStatus, readStepUpChallenge, readStepUpResponse,
   securityStatusFields, stepUpChallengeFields, stepUpResponseFields, dealerListFields, parseUtcTimestamp, utcTimestamp, safeText,
 } from './parley-protocol.ts';
 
@@ -48,6 +48,17 @@ describe('Parley protocol', () => {
     expect(readStepUpResponse(roundTrip(MSG.StepUpResponse, [{ tag: TAG.ChallengeID, value: 'C1' }, { tag: TAG.StepUpMethod, value: 'sms' }]))).toBeUndefined();
     expect(readDealerList(roundTrip(MSG.DealerList, dealerListFields([{ name: 'D1', delayMs: 5, spreadBps: 2.5 }]))))
       .toEqual([{ name: 'D1', delayMs: 5, spreadBps: 2.5 }]);
+  });
+
+  it('a Logout carries the decision fields the dictionary allows on it, and reads back', () => {
+    const fields = logoutDecisionFields({ decision: 'deny', scope: 'logon', score: 55, factors: [{ name: 'device', condition: 'non-compliant posture', score: 25 }], reason: 'risk score 55' });
+    const m = roundTrip('5', [{ tag: 58, value: 'logon denied: risk score 55' }, ...fields]);
+    const logout = parleyDictionary().message('5')!;
+    for (const f of fields) expect(logout.fields.has(f.tag) || f.tag === TAG.FactorName || f.tag === TAG.FactorCondition || f.tag === TAG.FactorScore, `tag ${f.tag}`).toBe(true);
+    expect(readLogoutDecision(m)).toEqual({ decision: 'deny', scope: 'logon', score: 55, factors: [{ name: 'device', condition: 'non-compliant posture', score: 25 }], reason: 'risk score 55' });
+    expect(readLogoutDecision(roundTrip('5', [{ tag: 58, value: 'bye' }]))).toBeUndefined();
+    expect(readLogoutDecision(roundTrip('5', [{ tag: TAG.Decision, value: 'NOPE' }]))).toBeUndefined();
+    expect(readLogoutDecision(roundTrip('5', [{ tag: TAG.Decision, value: 'DENY' }, { tag: TAG.RiskScore, value: 'x' }]))).toEqual({ decision: 'deny', scope: 'logon', factors: [] });
   });
 
   it('reads hostile groups without running away', () => {

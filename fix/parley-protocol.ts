@@ -143,7 +143,7 @@ export const PARLEY_EXTENSION: DictionaryExtension = {
   messageItems: [
     // Logon carries the attestation; the gateway's Logon answer and a refusing Logout carry the decision.
     { msgType: 'A', items: [o(TAG.Attestation), o(TAG.Decision), o(TAG.RiskScore), factorsGroup, o(TAG.SessionRole), o(TAG.AttestDeadline)] },
-    { msgType: '5', items: [o(TAG.Decision), o(TAG.StatusScope), o(TAG.RiskScore), factorsGroup] },
+    { msgType: '5', items: [o(TAG.Decision), o(TAG.StatusScope), o(TAG.RiskScore), factorsGroup, o(TAG.PolicyReason)] },
     { msgType: 'S', items: [o(TAG.Dealer)] },
     { msgType: 'AI', items: [o(TAG.Dealer), o(TAG.RfqOwner), o(TAG.RequestID)] },
     { msgType: 'AE', items: [o(TAG.Dealer)] },
@@ -281,6 +281,32 @@ export function readSecurityStatus(msg: FixMessage): SecurityStatus {
   const text = msg.get(TAG.Text);
   if (text) s.text = text;
   return s;
+}
+
+/** The decision a Logout carries: a refused Logon (DENY, scope LOGON) or a session the gateway ended (ENDED). */
+export type LogoutDecision = { decision: Decision; scope: StatusScope; score?: number; factors: Factor[]; reason?: string };
+
+export function logoutDecisionFields(d: LogoutDecision): Field[] {
+  const f: Field[] = [
+    { tag: TAG.Decision, value: decisionToWire(d.decision) },
+    { tag: TAG.StatusScope, value: scopeToWire(d.scope) },
+  ];
+  if (d.score !== undefined) f.push({ tag: TAG.RiskScore, value: String(Math.round(d.score)) });
+  f.push(...factorFields(d.factors));
+  if (d.reason) f.push({ tag: TAG.PolicyReason, value: safeText(d.reason) });
+  return f;
+}
+
+/** The structured decision on a Logout, or undefined when it carries none (a plain Logout, another peer). */
+export function readLogoutDecision(msg: FixMessage): LogoutDecision | undefined {
+  const decision = decisionFromWire(msg.get(TAG.Decision));
+  if (!decision) return undefined;
+  const d: LogoutDecision = { decision, scope: scopeFromWire(msg.get(TAG.StatusScope)) ?? 'logon', factors: readFactors(msg) };
+  const score = msg.getInt(TAG.RiskScore);
+  if (score !== undefined && Number.isFinite(score)) d.score = score;
+  const reason = msg.get(TAG.PolicyReason);
+  if (reason) d.reason = reason;
+  return d;
 }
 
 export type StepUpChallenge = {

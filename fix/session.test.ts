@@ -12,6 +12,7 @@ import { Peer, prepareOutgoing } from './acceptance/runner.ts';
 import { decodeMessage, type FixMessage } from './codec.ts';
 import { createDevPki, issueCertificate, type DevPki } from './pki/devpki.ts';
 import { acceptSession, type FixSession, initiateSession, type LogonDecision, type SessionConfig, SessionRegistry } from './session.ts';
+import { parleyDictionary } from './parley-protocol.ts';
 import { FileStore, MemoryStore } from './store.ts';
 import { connectFixs, createFixsServer, type FixsServer } from './transport.ts';
 
@@ -148,24 +149,36 @@ describe('session over mutual TLS', () => {
     q.write(msg('AUTH', 'A', 1, '98=0\x01108=30\x01'));
     const a = await nextMsg(q);
     expect([a.msgType, a.get(58)]).toEqual(['A', 'welcome']);
+    // Our own Logout may carry extra fields too.
+    const ended = accepted.at(-1)!.logout('ended by policy', [{ tag: 5002, value: 'ENDED' }, { tag: 58, value: 'dropped' }]);
+    const lo2 = await nextMsg(q);
+    expect([lo2.msgType, lo2.get(58), lo2.get(5002)]).toEqual(['5', 'ended by policy', 'ENDED']);
     q.write(msg('AUTH', '5', 2));
-    expect((await nextMsg(q)).msgType).toBe('5');
+    await ended;
     expect(await q.next(10_000)).toBe('closed');
     authorize = undefined;
   });
 
-  it('a fix/ initiator refused at logon gets the Logout text as its logout event', async () => {
-    authorize = async () => ({ ok: false, text: 'device posture too old' });
+  it('a fix/ initiator refused at logon gets the Logout text and fields as its logout event; the refusal is not answered or counted', async () => {
+    authorize = async () => ({ ok: false, text: 'device posture too old', extraFields: [{ tag: 5002, value: 'DENY' }, { tag: 5008, value: 'posture' }, { tag: 34, value: '999' }] });
     try {
       const c = pki.clients.AUTH!.ec;
       const conn = await connectFixs({ host: '127.0.0.1', port: server.port, key: c.keyPem, cert: c.certPem, ca: pki.caCertPem, servername: 'localhost' });
-      const s = initiateSession(conn, { senderCompId: 'AUTH', targetCompId: 'GW', heartBtInt: 30, store: new MemoryStore(), resetOnLogon: true });
+      const store = new MemoryStore();
+      const s = initiateSession(conn, { senderCompId: 'AUTH', targetCompId: 'GW', heartBtInt: 30, store, resetOnLogon: true, dictionary: parleyDictionary() });
       expect(() => s.send('D', [])).toThrow(/logon/);
-      const text = await new Promise<string | undefined>((resolve, reject) => {
-        s.once('logout', resolve);
-        s.once('closed', (why: string) => reject(new Error(`closed without a Logout: ${why}`)));
+      const events: string[] = [];
+      s.on('event', (e: string) => events.push(e));
+      const [text, m] = await new Promise<[string | undefined, FixMessage]>((resolve, reject) => {
+        s.once('logout', (t: string | undefined, lo: FixMessage) => resolve([t, lo]));
+        s.once('closed', (why: string) => reject(new Error(`closed without a Logout: ${why}; ${events.join(' | ')}`)));
       });
       expect(text).toBe('device posture too old');
+      expect([m.get(5002), m.get(5008)]).toEqual(['DENY', 'posture']);
+      await new Promise<void>((r) => (s.state === 'closed' ? r() : s.once('closed', () => r())));
+      // Only our Logon went out (no Logout in answer), and the refusal did not move the expected number.
+      expect([store.getNextSenderSeqNum(), store.getNextTargetSeqNum()]).toEqual([2, 1]);
+      expect(events.join(' | ')).not.toMatch(/before Logon/);
     } finally {
       authorize = undefined;
     }

@@ -8,7 +8,9 @@
  *   class FixSession extends EventEmitter
  *     events  'logon' (logonMsg: FixMessage)       the session is active
  *             'message' (msg: FixMessage)          application messages only, in MsgSeqNum order, exactly once
- *             'logout' (text?: string)             the peer logged out (or answered ours)
+ *             'logout' (text?: string, msg)        the peer logged out (or answered ours), or refused our Logon: a
+ *                                                  Logout before the Logon exchange is not answered, and not
+ *                                                  counted (no session was established); msg carries its fields
  *             'reject' (info: RejectInfo)          a session-level Reject we sent or received
  *             'event' (text: string)               diagnostics worth logging (garbled input, gaps, timeouts)
  *             'error' (err: Error)                 only emitted when someone listens
@@ -17,8 +19,8 @@
  *                                                  'logon' event; after 'closed' it is stored (and resent to the
  *                                                  peer on its ResendRequest next time) but not written
  *     businessReject(msg, reason, text)            BusinessMessageReject(j) for an application message
- *     logout(text?) → Promise<void>                resolves when the connection is closed (the peer's answer,
- *                                                  or logoutTimeoutMs)
+ *     logout(text?, extraFields?) → Promise<void>  resolves when the connection is closed (the peer's answer,
+ *                                                  or logoutTimeoutMs); extraFields go on the Logout
  *     disconnect(reason)                           drops the connection now, without a Logout
  *     state   'connecting' | 'logon-sent' | 'active' | 'logout-sent' | 'closed'
  *     connection, config (undefined on an acceptor until the Logon named the session)
@@ -28,7 +30,7 @@
  *     acceptor checks, in order: the certificate→CompID binding (conn.allowedCompIds must contain the Logon's
  *     SenderCompID; a refusal is a Logout with Text), that the session is not already logged on (QuickFIX
  *     disconnects the second), the dictionary, SendingTime, and then `authorizeLogon` (extra fields go on
- *     our Logon reply; { ok: false, text } is answered with a Logout carrying that text).
+ *     our Logon reply; { ok: false, text, extraFields? } is answered with a Logout carrying that text and those fields).
  *   initiateSession(conn, cfg & { logonFields? }) → FixSession   sends the Logon at once.
  *   new SessionRegistry()   which sessions are logged on; sessions sharing one refuse duplicate logons.
  */
@@ -72,7 +74,7 @@ export interface RejectInfo {
   refTagId?: number;
   text?: string;
 }
-export type LogonDecision = { ok: true; extraFields?: Field[] } | { ok: false; text: string };
+export type LogonDecision = { ok: true; extraFields?: Field[] } | { ok: false; text: string; extraFields?: Field[] };
 export interface AcceptOptions {
   lookup: (senderCompId: string, targetCompId: string) => SessionConfig | undefined;
   authorizeLogon?: (logon: FixMessage, conn: FixConnection) => Promise<LogonDecision>;
@@ -134,6 +136,11 @@ export function parseUtcTimestamp(s: string): number | undefined {
 }
 
 type Role = 'acceptor' | 'initiator';
+
+/** A caller's extra fields, without the header and trailer fields the session writes itself. */
+function bodyOnly(extra: readonly Field[]): Field[] {
+  return extra.filter((f) => !SESSION_HEADER.has(f.tag) && f.tag !== 58);
+}
 
 export class FixSession extends EventEmitter {
   connection: FixConnection | undefined;
@@ -242,16 +249,16 @@ export class FixSession extends EventEmitter {
     return this.#sendRaw('j', body);
   }
 
-  logout(text?: string): Promise<void> {
+  logout(text?: string, extraFields: Field[] = []): Promise<void> {
     if (this.#closed) return Promise.resolve();
     const done = new Promise<void>((resolve) => this.#closeWaiters.push(resolve));
-    if (this.#receivedLogon && !this.#sentLogout) this.#generateLogout(text);
+    if (this.#receivedLogon && !this.#sentLogout) this.#generateLogout(text, extraFields);
     else if (!this.#receivedLogon) this.disconnect('logout before logon');
     return done;
   }
 
-  #generateLogout(text?: string): void {
-    this.#sendRaw('5', text ? [{ tag: 58, value: text }] : []);
+  #generateLogout(text?: string, extra: Field[] = []): void {
+    this.#sendRaw('5', [...(text ? [{ tag: 58, value: text }] : []), ...bodyOnly(extra)]);
     this.#sentLogout = true;
     this.#logoutAt = Date.now();
     if (this.#state !== 'closed') this.#state = 'logout-sent';
@@ -400,15 +407,15 @@ export class FixSession extends EventEmitter {
     if (acc.authorizeLogon) {
       const d = await acc.authorizeLogon(msg, this.connection!);
       if (this.#closed) return;
-      if (!d.ok) return this.#refuseLogon(d.text);
+      if (!d.ok) return this.#refuseLogon(d.text, d.extraFields);
       extra = d.extraFields ?? [];
     }
     this.#nextLogon(msg, extra);
   }
 
-  #refuseLogon(text: string): void {
+  #refuseLogon(text: string, extra: Field[] = []): void {
     // Not stored and no sequence number consumed: the session never started.
-    const bytes = encodeMessage(this.#beginString, [...this.#header('5', this.#store.getNextSenderSeqNum()), { tag: 58, value: text }]);
+    const bytes = encodeMessage(this.#beginString, [...this.#header('5', this.#store.getNextSenderSeqNum()), { tag: 58, value: text }, ...bodyOnly(extra)]);
     this.#write(bytes);
     this.disconnect(`logon refused: ${text}`);
   }
@@ -579,9 +586,16 @@ export class FixSession extends EventEmitter {
   #nextLogout(msg: FixMessage): void {
     if (!this.#verify(msg, false, false)) return;
     const text = msg.get(58);
+    if (!this.#receivedLogon) {
+      // A refusal of our Logon: no session was established, so it is neither answered nor counted (the
+      // acceptor did not store it either), and the next Logon starts from the same sequence numbers.
+      this.emit('logout', text, msg);
+      this.disconnect('logged out');
+      return;
+    }
     if (!this.#sentLogout) this.#generateLogout();
     this.#store.incrNextTargetSeqNum();
-    this.emit('logout', text);
+    this.emit('logout', text, msg);
     this.disconnect('logged out');
   }
 

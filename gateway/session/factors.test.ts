@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MSG, readSecurityStatus, readStepUpChallenge, readStepUpResult, stepUpResponseFields } from '../../fix/parley-protocol.ts';
+import { MSG, readLogoutDecision, readSecurityStatus, readStepUpChallenge, readStepUpResult, stepUpResponseFields } from '../../fix/parley-protocol.ts';
 import { UserDirectory } from '../identity/directory.ts';
 import { WebAuthnService } from '../mfa/webauthn.ts';
 import { buildMmdb } from '../testing/mmdb.ts';
@@ -62,6 +62,10 @@ describe('GeoIP', () => {
     const c = await t.connect('alice');
     await c.closed();
     expect(c.logoutText).toMatch(/logon denied: risk score 70 \(authentication: password only \+30, geography: anomalous country RU \+40\)/);
+    // The same decision as fields on the Logout.
+    const d = readLogoutDecision(c.logoutMessage!);
+    expect(d).toMatchObject({ decision: 'deny', scope: 'logon', score: 70 });
+    expect(d!.factors.filter((f) => f.score !== 0).map((f) => [f.name, f.score])).toEqual([['authentication', 30], ['geography', 40]]);
   });
 });
 

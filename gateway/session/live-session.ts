@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Field, FixMessage } from '../../fix/codec.ts';
 import {
-  MSG, TAG, attestationRequestFields, dealerListFields, decisionToWire, readStepUpResponse, safeText,
+  MSG, TAG, attestationRequestFields, dealerListFields, decisionToWire, logoutDecisionFields, readStepUpResponse, safeText,
   securityStatusFields, stepUpChallengeFields, stepUpResultFields, type SecurityStatus, type StatusScope, type StepUpMethod,
 } from '../../fix/parley-protocol.ts';
 import type { FixSession } from '../../fix/session.ts';
@@ -506,7 +506,8 @@ export class LiveSession {
     this.#challenge?.onFailure?.(reason);
     this.#challenge = null;
     this.#audit('session.ended', { reason, scope });
-    await this.fix.logout(safeText(`session ended: ${reason}`));
+    await this.fix.logout(safeText(`session ended: ${reason}`),
+      logoutDecisionFields({ decision: 'ended', scope, score: this.risk.score, factors: riskFactors(this.risk), reason }));
   }
 
   /**

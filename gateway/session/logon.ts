@@ -4,7 +4,7 @@
  * the factors; every decision is audited (denials also alert).
  */
 import type { Field, FixMessage } from '../../fix/codec.ts';
-import { factorFields, safeText, TAG, decisionToWire, type Factor } from '../../fix/parley-protocol.ts';
+import { factorFields, logoutDecisionFields, safeText, TAG, decisionToWire, type Factor } from '../../fix/parley-protocol.ts';
 import type { FixsConnection } from '../../fix/transport.ts';
 import type { User } from '../identity/directory.ts';
 import type { DeviceCompliance } from '../policy/engine.ts';
@@ -30,7 +30,7 @@ export type LogonContext = {
 
 export type LogonOutcome =
   | { ok: true; ctx: LogonContext; extraFields: Field[] }
-  | { ok: false; text: string };
+  | { ok: false; text: string; extraFields: Field[] };
 
 /** Per-user lockout after too many wrong passwords (wrong second factors are counted by the StepUpManager). */
 export class Lockouts {
@@ -78,7 +78,8 @@ export async function authorizeLogon(ports: Ports, lockouts: Lockouts, logon: Fi
   const refuse = (reason: string, detail: Record<string, unknown> = {}, text = reason): LogonOutcome => {
     audit.event('logon.denied', { ...base, reason, ...detail });
     audit.alert('logon.denied', { ...base, reason, ...detail });
-    return { ok: false, text: safeText(`logon denied: ${text}`) };
+    // The Logout carries the decision as fields too (ParleyDecision DENY, scope LOGON, the reason), for clients.
+    return { ok: false, text: safeText(`logon denied: ${text}`), extraFields: logoutDecisionFields({ decision: 'deny', scope: 'logon', factors: [], reason: text }) };
   };
 
   const username = logon.get(TAG.Username);
@@ -140,7 +141,10 @@ export async function authorizeLogon(ports: Ports, lockouts: Lockouts, logon: Fi
   audit.event('logon.decision', { ...base, username, decision: risk.decision, score: risk.score, factors: risk.factors, network, country: country ?? null, posture: { attested, compliance, reasons: postureReasons }, resumedAuth: prior ? { method: prior.method, ageSec: Math.floor((Date.now() - prior.at) / 1000) } : null });
   if (risk.decision === 'deny') {
     audit.alert('logon.denied', { ...base, username, score: risk.score, factors: risk.factors });
-    return { ok: false, text: safeText(`logon denied: ${describeRisk(risk)}`) };
+    return {
+      ok: false, text: safeText(`logon denied: ${describeRisk(risk)}`),
+      extraFields: logoutDecisionFields({ decision: 'deny', scope: 'logon', score: risk.score, factors: riskFactors(risk), reason: describeRisk(risk) }),
+    };
   }
   const ctx: LogonContext = { user, compId, serial, ip, country, network, compliance, attested, postureReasons, risk, ...(prior ? { priorAuth: prior } : {}) };
   const extraFields: Field[] = [

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FixMessage } from '../../fix/codec.ts';
-import { parleyDictionary } from '../../fix/parley-protocol.ts';
+import { logoutDecisionFields, parleyDictionary } from '../../fix/parley-protocol.ts';
 import { acceptSession, SessionRegistry, type FixSession, type SessionConfig } from '../../fix/session.ts';
 import { FileStore, MemoryStore, type MessageStore } from '../../fix/store.ts';
 import type { FixConnection, FixsConnection } from '../../fix/transport.ts';
@@ -82,7 +82,7 @@ export class SessionManager {
           return { ok: true, extraFields: r.extraFields };
         } catch (e) {
           audit.event('logon.error', { error: (e as Error).message, ip: c.remoteAddress });
-          return { ok: false, text: 'logon refused: internal error' };
+          return { ok: false, text: 'logon refused: internal error', extraFields: logoutDecisionFields({ decision: 'deny', scope: 'logon', factors: [], reason: 'internal error' }) };
         }
       },
     });

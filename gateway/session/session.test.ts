@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAttestation, EXPORTER_LENGTH, signerFromPrivateKey } from '../../agent/attestation.ts';
 import { encodeMessage } from '../../fix/codec.ts';
-import { MSG, TAG, readSecurityStatus, readStepUpChallenge, readStepUpResult, stepUpResponseFields } from '../../fix/parley-protocol.ts';
+import { MSG, TAG, readLogoutDecision, readSecurityStatus, readStepUpChallenge, readStepUpResult, stepUpResponseFields } from '../../fix/parley-protocol.ts';
 import { postureReport, type TestClient } from './test-client.ts';
 import { freshTotp, loggedIn, startTestGateway, type TestGateway } from './test-gateway.ts';
 
@@ -58,6 +58,7 @@ describe('logon refusals', () => {
     const wrong = await t.connect('carol', { password: 'not-her-password' });
     await wrong.closed();
     expect(wrong.logoutText).toMatch(/logon denied: invalid username or password/);
+    expect(readLogoutDecision(wrong.logoutMessage!)).toEqual({ decision: 'deny', scope: 'logon', factors: [], reason: 'invalid username or password' });
     // carol's certificate (CompID CAROL) presenting bob's username
     const swapped = await t.connect('bob', { compId: 'CAROL' });
     await swapped.closed();
@@ -124,6 +125,7 @@ describe('logon refusals', () => {
     expect(readStepUpResult(await c.waitFor(MSG.StepUpResult))).toMatchObject({ result: 'locked', attemptsLeft: 0 });
     await c.closed();
     expect(c.logoutText).toMatch(/locked out/);
+    expect(readLogoutDecision(c.logoutMessage!)).toMatchObject({ decision: 'ended', scope: 'logon', reason: expect.stringMatching(/locked out/) });
     const again = await t.connect('frank');
     await again.closed();
     expect(again.logoutText).toMatch(/logon denied: the user is locked out after too many wrong step-up answers/);

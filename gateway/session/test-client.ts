@@ -58,6 +58,8 @@ export class TestClient {
   logonReply: FixMessage | undefined;
   closedReason: string | undefined;
   logoutText: string | undefined;
+  /** The gateway's Logout, with its decision fields (ParleyDecision, scope, score, factors, reason). */
+  logoutMessage: FixMessage | undefined;
   #consumed = new Set<FixMessage>();
   #waiters: Waiter[] = [];
   #closeWaiters: Array<(r: string) => void> = [];
@@ -68,7 +70,7 @@ export class TestClient {
     this.key = key;
     fix.on('logon', (m: FixMessage) => { this.logonReply = m; this.#deliver(m); });
     fix.on('message', (m: FixMessage) => this.#deliver(m));
-    fix.on('logout', (text?: string) => { this.logoutText = text; });
+    fix.on('logout', (text: string | undefined, m: FixMessage) => { this.logoutText = text; this.logoutMessage = m; });
     fix.on('error', () => {});
     fix.on('reject', (r: unknown) => this.rejects.push(r));
     fix.on('event', (e: string) => this.events.push(e));

@@ -12,6 +12,7 @@ import type { FixMessage } from '../../fix/codec.ts';
 import {
   MSG,
   TAG,
+  logoutDecisionFields,
   parleyDictionary,
   securityStatusFields,
   stepUpChallengeFields,
@@ -62,6 +63,13 @@ async function startAcceptor(gw: Awaited<ReturnType<typeof startEnrollServer>>):
       },
       authorizeLogon: async (logon) => {
         a.logons.push(logon);
+        if (logon.get(TAG.Password) === 'risky horse') {
+          return {
+            ok: false, text: 'logon denied: risk score 55',
+            extraFields: logoutDecisionFields({ decision: 'deny', scope: 'logon', score: 55, reason: 'risk score 55', factors: [
+              { name: 'authentication', condition: 'password only', score: 30 }, { name: 'device', condition: 'non-compliant posture', score: 25 }, { name: 'network', condition: 'corporate', score: 0 }] }),
+          };
+        }
         if (logon.get(TAG.Password) !== 'correct horse') return { ok: false, text: 'DENY: wrong username or password' };
         if (!logon.get(TAG.Attestation)?.startsWith('jws.')) return { ok: false, text: 'DENY: attestation missing' };
         const stepUp = a.stepUp && ++okLogons === 1;
@@ -221,6 +229,15 @@ describe('GatewaySession', () => {
   it('a wrong password is denied with the gateway reason and not retried', async () => {
     const r = await session.signIn('alice', 'wrong');
     expect(r).toMatchObject({ state: 'denied', reason: expect.stringMatching(/wrong username or password/) });
+    await session.signOut();
+  });
+
+  it('a denial shows the reason with the factors from the Logout\'s decision fields', async () => {
+    const r = await session.signIn('alice', 'risky horse');
+    expect(r.state).toBe('denied');
+    expect(r.reason).toBe('logon denied: risk score 55 (authentication: password only +30, device: non-compliant posture +25)');
+    expect(session.risk).toMatchObject({ score: 55, decision: 'deny' });
+    expect(session.risk!.factors.map((f) => f.name)).toEqual(['authentication', 'device', 'network']);
     await session.signOut();
   });
 

@@ -10,8 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
-import { decodeMessage, type FixMessage } from '../../fix/codec.ts';
-import { FixFramer } from '../../fix/framer.ts';
+import type { FixMessage } from '../../fix/codec.ts';
 import {
   MSG,
   TAG,
@@ -19,11 +18,13 @@ import {
   parleyDictionary,
   readDealerList,
   readFactors,
+  readLogoutDecision,
   readSecurityStatus,
   readStepUpChallenge,
   readStepUpResult,
   stepUpResponseFields,
   type Factor,
+  type LogoutDecision,
 } from '../../fix/parley-protocol.ts';
 import { initiateSession, type FixSession } from '../../fix/session.ts';
 import { FileStore } from '../../fix/store.ts';
@@ -134,6 +135,18 @@ function contractDecision(d: ReturnType<typeof decisionFromWire>): Decision {
   return d === 'step-up' ? 'step-up' : d === 'deny' || d === 'ended' ? 'deny' : 'allow';
 }
 
+/**
+ * The reason a refused or ended session shows: the gateway's Text, with the factors from the Logout's decision
+ * fields named when the Text does not already name them.
+ */
+export function denialText(text: string | undefined, d: LogoutDecision | undefined): string | undefined {
+  const base = text ?? (d?.reason ? `logon denied: ${d.reason}` : undefined);
+  if (!base || !d) return base;
+  const missing = d.factors.filter((f) => f.score !== 0 && !base.includes(`${f.name}: `));
+  if (missing.length === 0) return base.slice(0, 2_000);
+  return `${base} (${missing.map((f) => `${f.name}: ${f.condition} +${f.score}`).join(', ')})`.slice(0, 2_000);
+}
+
 /** TLS failures that mean "this certificate is no good any more", not "the network is down". */
 const CERT_REFUSED = /CERTIFICATE_REVOKED|CERTIFICATE_EXPIRED|certificate revoked|certificate expired|ALERT_BAD_CERTIFICATE|UNKNOWN_CA/i;
 
@@ -149,13 +162,13 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
   #generation = 0;
   #loggedOn = false;
   #logoutText: string | undefined;
+  /** The decision fields of the gateway's Logout (a refused Logon: DENY with the reason, score and factors). */
+  #logoutDecision: LogoutDecision | undefined;
   #denied = false;
   #retryTimer: NodeJS.Timeout | undefined;
   #reattestTimer: NodeJS.Timeout | undefined;
   #sweepTimer: NodeJS.Timeout | undefined;
   #stores = new Map<string, FileStore>();
-  /** The store and its next target seq before the current connection's Logon (see #onClosed). */
-  #attempt: { store: FileStore; targetBefore: number } | null = null;
   #resetNext = false;
 
   #role: string | undefined;
@@ -364,9 +377,8 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
       this.#lastAttestationAt = new Date();
       this.#loggedOn = false;
       this.#logoutText = undefined;
-      this.#sniffLogonRefusal(conn);
+      this.#logoutDecision = undefined;
       const store = this.#store(id.compId, target.compId);
-      this.#attempt = { store, targetBefore: store.getNextTargetSeqNum() };
       const resetOnLogon = this.#resetNext;
       this.#resetNext = false;
       const session = initiateSession(conn, {
@@ -386,8 +398,11 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
       this.#session = session;
       session.on('logon', (m: FixMessage) => this.#onLogon(session, m));
       session.on('message', (m: FixMessage) => this.#onMessage(session, m));
-      session.on('logout', (text?: string) => {
-        if (this.#session === session) this.#logoutText = text;
+      // A Logout answering our Logon is the gateway's refusal: fix/session reports it with its fields, uncounted.
+      session.on('logout', (text: string | undefined, m: FixMessage | undefined) => {
+        if (this.#session !== session) return;
+        this.#logoutText = text?.slice(0, 2_000);
+        this.#logoutDecision = m ? readLogoutDecision(m) : undefined;
       });
       session.on('event', (t: string) => this.#o.log?.info(`fix: ${t}`));
       session.on('reject', (r: { direction: string; text?: string; refMsgType?: string }) => this.#o.log?.warn(`fix: reject ${r.direction} ${r.refMsgType ?? ''}: ${r.text ?? ''}`));
@@ -396,33 +411,6 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
     } finally {
       this.#connecting = false;
     }
-  }
-
-  /**
-   * fix/session drops a Logout that answers our Logon ("message before Logon") without reporting its Text,
-   * yet that Text is the gateway's reason for refusing us. Read it off the wire until the Logon is answered.
-   */
-  #sniffLogonRefusal(conn: FixsConnection): void {
-    const framer = new FixFramer({ maxMessageSize: 64 * 1024 });
-    const onData = (chunk: Buffer) => {
-      for (const f of framer.push(chunk)) {
-        if (!f.ok) continue;
-        try {
-          const m = decodeMessage(f.bytes);
-          if (m.msgType === 'A') return stop();
-          if (m.msgType === '5') {
-            const text = m.get(TAG.Text);
-            if (text && this.#conn === conn) this.#logoutText = text.slice(0, 2_000);
-            return stop();
-          }
-        } catch {
-          /* the session layer reports garbled input itself */
-        }
-      }
-    };
-    const stop = () => conn.socket.off('data', onData);
-    conn.socket.on('data', onData);
-    conn.socket.once('close', stop);
   }
 
   #scheduleReconnect(reason: string): void {
@@ -467,23 +455,21 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
     this.#loggedOn = false;
     for (const [, w] of this.#hitWaiters) w.resolve({ status: 'submitted', reason: 'the connection dropped; the result arrives after reconnecting' });
     this.#hitWaiters.clear();
-    const attempt = this.#attempt;
-    this.#attempt = null;
-    if (!wasLoggedOn && attempt) {
-      // A refusal before the Logon completed established no session: whatever the gateway sent on this
-      // connection must not move our expected sequence number, because a number too low is fatal in FIX
-      // while one too high is healed by a ResendRequest.
-      attempt.store.setNextTargetSeqNum(attempt.targetBefore);
-      // The gateway's numbers are behind ours (it lost or reset its session state): both sides start over.
-      if (/MsgSeqNum too low/.test(`${reason} ${this.#logoutText ?? ''}`)) {
-        this.#resetNext = true;
-        this.#scheduleReconnect('the FIX session is out of step with the gateway; starting a new one');
-        return;
-      }
+    // The gateway's numbers are behind ours (it lost or reset its session state): both sides start over.
+    // (A Logout refusing our Logon moved no sequence number: fix/session does not count it.)
+    if (!wasLoggedOn && /MsgSeqNum too low/.test(`${reason} ${this.#logoutText ?? ''}`)) {
+      this.#resetNext = true;
+      this.#scheduleReconnect('the FIX session is out of step with the gateway; starting a new one');
+      return;
     }
     if (!this.#creds) return;
-    const text = this.#logoutText;
+    const decision = this.#logoutDecision;
+    const text = denialText(this.#logoutText, decision);
     if (!wasLoggedOn) {
+      if (decision && decision.decision === 'deny' && (decision.score !== undefined || decision.factors.length > 0)) {
+        // Show the factors that denied us in the security view, as the gateway scored them.
+        this.#risk = { score: decision.score ?? 0, factors: riskFactors(decision.factors), decision: 'deny' };
+      }
       if (text) {
         // A Logout in answer to our Logon: the gateway's decision (or a credential problem). Not retried.
         if (/revoked|certificate/i.test(text) && (await this.#revoked())) {
