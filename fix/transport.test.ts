@@ -10,7 +10,8 @@ import { Peer, prepareOutgoing } from './acceptance/runner.ts';
 import { createDevPki, issueCertificate, revokeCertificate, type DevPki, type IssuedCert } from './pki/devpki.ts';
 import { acceptSession, initiateSession, SessionRegistry } from './session.ts';
 import { MemoryStore } from './store.ts';
-import { connectFixs, createFixsServer, TLS12_AEAD_CIPHERS, type FixsConnection, type FixsServer } from './transport.ts';
+import { X509Certificate } from 'node:crypto';
+import { connectFixs, createFixsServer, CrlChecker, TLS12_AEAD_CIPHERS, type FixsConnection, type FixsServer } from './transport.ts';
 
 let dir = '';
 let pki: DevPki;
@@ -157,6 +158,30 @@ describe('FIXS transport', () => {
     const gone = await tryRaw({ key: revoked.keyPem, cert: revoked.certPem });
     expect(gone.data).toBe('');
     expect(refusals.some((r) => /revoked/i.test(r)), refusals.join('; ')).toBe(true);
+    await goodLogon();
+  });
+
+  it('parses and verifies each distinct CRL once; changed bytes take effect on the next check', async () => {
+    const checker = new CrlChecker([pki.caCertPem]);
+    const victim = await issueCertificate(pki.dir, { name: 'CLIENT1', alg: 'ec', kind: 'client', fileStem: 'crlcache' });
+    const cert = new X509Certificate(victim.certPem);
+    for (let i = 0; i < 5; i++) expect(await checker.isRevoked(cert, pki.readCrl())).toBe(false);
+    expect(checker.parses).toBe(1);
+    await revokeCertificate(pki.dir, victim.certPem);
+    expect(await checker.isRevoked(cert, pki.readCrl())).toBe(true);
+    expect(await checker.isRevoked(cert, Buffer.from(pki.readCrl()))).toBe(true);
+    expect(checker.parses).toBe(2);
+    // A CRL from another CA authenticates nothing: refused (fail closed), and garbage throws (the caller refuses).
+    expect(await checker.isRevoked(cert, foreign.readCrl())).toBe(true);
+    await expect(checker.isRevoked(cert, '-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n')).rejects.toThrow();
+    expect(await checker.isRevoked(cert, pki.readCrl())).toBe(true);
+  });
+
+  it('a CRL changed while the server runs takes effect on the next connection (the cached one is not reused)', async () => {
+    const victim = await issueCertificate(pki.dir, { name: 'CLIENT1', alg: 'ec', kind: 'client', fileStem: 'crlnext' });
+    for (let i = 0; i < 3; i++) expect((await tryRaw({ key: victim.keyPem, cert: victim.certPem })).data).toContain('35=A');
+    await revokeCertificate(pki.dir, victim.certPem);
+    expect((await tryRaw({ key: victim.keyPem, cert: victim.certPem })).data).toBe('');
     await goodLogon();
   });
 

@@ -7,7 +7,8 @@
  *       Nothing older; renegotiation disabled.
  *     - requires a client certificate chaining to `ca`; `crl()` is re-read for every handshake: the newest
  *       CRL goes into the TLS context for the next handshakes and the peer of the current one is checked
- *       against it after the handshake, so a revocation takes effect at once.
+ *       against it after the handshake, so a revocation takes effect at once. The parsed and verified CRL is
+ *       cached per distinct content (CrlChecker): only changed bytes are parsed and verified again.
  *     - `allowedCompIds(cert)` names the SenderCompIDs the certificate may log on as (default: the SAN URIs
  *       `urn:parley:fix:compid:<id>` written by fix/pki); the result is on FixsConnection.allowedCompIds and the
  *       session layer (fix/session.ts) refuses a Logon from any other CompID.
@@ -17,6 +18,7 @@
  *   FixsConnection: the verified socket, peer certificate (node:crypto X509Certificate), negotiated protocol and
  *     cipher, remote address, and exporter(label, length) = RFC 5705 keying material for channel binding.
  *   plainConnection(socket) → FixConnection   the same shape without TLS, for plain-TCP test listeners.
+ *   new CrlChecker(cas).isRevoked(cert, crlPem) → Promise<boolean>   the server's revocation check (exported for tests).
  */
 import { createHash, X509Certificate, constants as cryptoConstants } from 'node:crypto';
 import type { Socket } from 'node:net';
@@ -114,18 +116,49 @@ function caList(ca: Pem | Pem[]): Pem[] {
   return Array.isArray(ca) ? ca : [ca];
 }
 
-/** True when `cert` is listed in a CRL that verifies against one of the CA certificates. */
-async function isRevoked(cert: X509Certificate, crlPem: Pem, cas: Pem[]): Promise<boolean> {
-  const crl = new x509.X509Crl(typeof crlPem === 'string' ? crlPem : crlPem.toString('utf8'));
-  let trusted = false;
-  for (const ca of cas) {
-    const caCert = new x509.X509Certificate(typeof ca === 'string' ? ca : ca.toString('utf8'));
-    if (caCert.subject === crl.issuer && (await crl.verify({ publicKey: caCert.publicKey }))) { trusted = true; break; }
+type CheckedCrl = { crl: x509.X509Crl; trusted: boolean };
+
+/**
+ * Revocation checks against the CRL, parsed and signature-verified once per distinct CRL content: the caller
+ * hands over the CRL it has just read (every handshake), and only changed bytes are parsed and verified again,
+ * so a new CRL takes effect on the very next check.
+ */
+export class CrlChecker {
+  readonly #cas: Pem[];
+  #caCerts: x509.X509Certificate[] | undefined;
+  #last: { pem: string; checked: Promise<CheckedCrl> } | undefined;
+  /** How many distinct CRLs were parsed and verified (for tests and diagnostics). */
+  parses = 0;
+
+  constructor(cas: Pem[]) {
+    this.#cas = cas;
   }
-  // A CRL we cannot authenticate revokes nothing, but it must not silently open the door either:
-  // treat it as "unable to check" and refuse.
-  if (!trusted) return true;
-  return crl.findRevoked(cert.serialNumber.toLowerCase()) !== null;
+
+  /** True when `cert` is listed in the CRL, or when the CRL does not verify against one of the CA certificates. */
+  async isRevoked(cert: X509Certificate, crlPem: Pem): Promise<boolean> {
+    const pem = typeof crlPem === 'string' ? crlPem : crlPem.toString('utf8');
+    if (this.#last?.pem !== pem) {
+      const checked = this.#check(pem);
+      this.#last = { pem, checked };
+      // A CRL that does not parse is not cached: the next handshake reads and tries again.
+      checked.catch(() => { if (this.#last?.checked === checked) this.#last = undefined; });
+    }
+    const { crl, trusted } = await this.#last.checked;
+    // A CRL we cannot authenticate revokes nothing, but it must not silently open the door either:
+    // treat it as "unable to check" and refuse.
+    if (!trusted) return true;
+    return crl.findRevoked(cert.serialNumber.toLowerCase()) !== null;
+  }
+
+  async #check(pem: string): Promise<CheckedCrl> {
+    this.parses += 1;
+    const crl = new x509.X509Crl(pem);
+    this.#caCerts ??= this.#cas.map((ca) => new x509.X509Certificate(typeof ca === 'string' ? ca : ca.toString('utf8')));
+    for (const caCert of this.#caCerts) {
+      if (caCert.subject === crl.issuer && (await crl.verify({ publicKey: caCert.publicKey }))) return { crl, trusted: true };
+    }
+    return { crl, trusted: false };
+  }
 }
 
 function toConnection(socket: tls.TLSSocket, allowed?: (c: X509Certificate) => string[]): FixsConnection {
@@ -155,6 +188,7 @@ export async function createFixsServer(opts: FixsServerOptions, onConnection: (c
     key: opts.key, cert: opts.cert, ca: cas, ...(crl ? { crl } : {}), ...tlsPolicy(opts.allowTls12),
   });
   let lastCrl = opts.crl?.();
+  const crlChecker = new CrlChecker(cas);
   const server = tls.createServer({
     ...contextFor(lastCrl),
     requestCert: true,
@@ -196,7 +230,7 @@ export async function createFixsServer(opts: FixsServerOptions, onConnection: (c
       try {
         conn = toConnection(socket, opts.allowedCompIds);
         const crl = opts.crl?.();
-        if (crl !== undefined && (await isRevoked(conn.peerCertificate, crl, cas))) {
+        if (crl !== undefined && (await crlChecker.isRevoked(conn.peerCertificate, crl))) {
           refuse(remote, 'certificate revoked');
           socket.destroy();
           return;
