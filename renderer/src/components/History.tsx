@@ -9,16 +9,18 @@ import { formatPrice } from '../store.ts';
 import { VirtualTable, type Column } from './VirtualTable.tsx';
 import { InlineError } from './ErrorPanel.tsx';
 
-const COLUMNS: Column<Execution>[] = [
+function columns(dealerName: (id: string) => string): Column<Execution>[] {
+  return [
   { id: 'time', label: 'Time', width: '150px', cell: (x) => <span className="mono">{x.transactTime.replace('T', ' ').slice(0, 19)}</span> },
   { id: 'side', label: 'Side', width: '46px', cell: (x) => <span className={`side-text ${x.side}`}>{x.side.toUpperCase()}</span> },
   { id: 'instrument', label: 'Instrument', width: 'minmax(110px, 1.2fr)', cell: (x) => <span className="mono">{x.instrument}</span> },
   { id: 'qty', label: 'Quantity', width: '90px', align: 'right', cell: (x) => <span className="mono">{formatQuantity(x.quantity)}</span> },
   { id: 'price', label: 'Price', width: '96px', align: 'right', cell: (x) => <span className="mono">{formatPrice(x.price)}</span> },
-  { id: 'dealer', label: 'Dealer', width: 'minmax(80px, 1fr)', cell: (x) => x.dealer },
+  { id: 'dealer', label: 'Dealer', width: 'minmax(80px, 1fr)', cell: (x) => dealerName(x.dealer) },
   { id: 'settle', label: 'Settles', width: '96px', hideBelow: 760, cell: (x) => <span className="mono">{x.settlementDate}</span> },
   { id: 'exec', label: 'Exec id', width: 'minmax(90px, 1fr)', hideBelow: 860, cell: (x) => <span className="mono muted ellipsis" title={x.execId}>{x.execId}</span> },
-];
+  ];
+}
 
 export const CSV_HEADER = ['transact_time', 'exec_id', 'client_rfq_id', 'quote_id', 'dealer', 'instrument', 'side', 'quantity', 'price', 'settlement_date'];
 
@@ -32,7 +34,7 @@ function daysAgo(n: number): string {
   return localIsoDate(d);
 }
 
-export function History({ instruments }: { instruments: readonly Instrument[] }) {
+export function History({ instruments, dealerName = (id) => id }: { instruments: readonly Instrument[]; dealerName?: (id: string) => string }) {
   const store = useStore();
   const [from, setFrom] = useState(() => daysAgo(30));
   const [to, setTo] = useState(() => localIsoDate(new Date()));
@@ -99,7 +101,7 @@ export function History({ instruments }: { instruments: readonly Instrument[] })
       <InlineError error={error} />
       <VirtualTable
         label="Trade history"
-        columns={COLUMNS}
+        columns={columns(dealerName)}
         count={rows?.length ?? 0}
         rowAt={(i) => rows?.[i]}
         rowKey={(x) => x.execId}

@@ -30,7 +30,7 @@ export function tabOf(r: Rfq, now: number): BoardTab {
 // Cards beyond this are still in the blotter; a board with hundreds of cards helps no one.
 const MAX_CARDS = 60;
 
-export function RfqBoard({ tab, onTab, dealerName }: { tab: BoardTab; onTab: (t: BoardTab) => void; dealerName: (id: string) => string }) {
+export function RfqBoard({ tab, onTab, dealerName, canTrade }: { tab: BoardTab; onTab: (t: BoardTab) => void; dealerName: (id: string) => string; canTrade: boolean }) {
   // Cards repaint at most 10 times a second: enough to read, and it leaves the frame budget to the blotter.
   const store = useSlice('rfqs', 100);
   const now = useNow(250);
@@ -58,7 +58,7 @@ export function RfqBoard({ tab, onTab, dealerName }: { tab: BoardTab; onTab: (t:
       </div>
       <div id="board-panel" role="tabpanel" aria-labelledby={`tab-${tab}`} className="cards">
         {shown.length === 0 && <p className="empty muted">{tab === 'live' ? 'No live RFQs. Fill in the ticket to ask dealers for a price.' : `No ${tab} RFQs today.`}</p>}
-        {shown.map((r) => <RfqCard key={r.clientRfqId} rfq={r} now={now} dealerName={dealerName} />)}
+        {shown.map((r) => <RfqCard key={r.clientRfqId} rfq={r} now={now} dealerName={dealerName} canTrade={canTrade} />)}
         {grouped[tab].length > MAX_CARDS && <p className="muted small">{grouped[tab].length - MAX_CARDS} older RFQs are in the blotter.</p>}
       </div>
     </section>

@@ -17,7 +17,7 @@ function quoteIsLive(q: Quote, now: number): boolean {
   return q.status === 'live' && Date.parse(q.validUntil) > now;
 }
 
-export const RfqCard = memo(function RfqCard({ rfq, now, dealerName }: { rfq: Rfq; now: number; dealerName: (id: string) => string }) {
+export const RfqCard = memo(function RfqCard({ rfq, now, dealerName, canTrade = true }: { rfq: Rfq; now: number; dealerName: (id: string) => string; canTrade?: boolean }) {
   const store = useStore();
   const [error, setError] = useState<Explained | null>(null);
   const [, force] = useState(0);
@@ -114,7 +114,7 @@ export const RfqCard = memo(function RfqCard({ rfq, now, dealerName }: { rfq: Rf
                 <td className="actions">
                   {qLive && live && !traded && (
                     <>
-                      <button type="button" className={`btn small trade ${rfq.side}`} disabled={hitting} onClick={() => void hit(q)} aria-label={`${verb} ${dealerName(q.dealer)} at ${formatPrice(q.price)}`}>
+                      <button type="button" className={`btn small trade ${rfq.side}`} disabled={hitting || !canTrade} title={canTrade ? undefined : 'Not connected: wait for the session to come back'} onClick={() => void hit(q)} aria-label={`${verb} ${dealerName(q.dealer)} at ${formatPrice(q.price)}`}>
                         {hitting ? '…' : verb}
                       </button>
                       <button type="button" className="btn small ghost" disabled={hitting || passing} onClick={() => void pass(q)} aria-label={`Pass on ${dealerName(q.dealer)}`}>Pass</button>

@@ -20,7 +20,8 @@ function newRfqId(): string {
   return `r-${crypto.randomUUID()}`;
 }
 
-export function RfqTicket({ instruments, dealers, loadError, onReload }: {
+export function RfqTicket({ instruments, dealers, loadError, onReload, canTrade = true }: {
+  canTrade?: boolean;
   instruments: readonly Instrument[];
   dealers: readonly Dealer[];
   loadError: Explained | null;
@@ -181,7 +182,7 @@ export function RfqTicket({ instruments, dealers, loadError, onReload }: {
       {err('expirySeconds')}
 
       <div className="ticket-actions">
-        <button type="submit" className={`btn primary ${draft.side === 'sell' ? 'sell' : 'buy'}`} disabled={busy}>
+        <button type="submit" className={`btn primary ${draft.side === 'sell' ? 'sell' : 'buy'}`} disabled={busy || !canTrade} title={canTrade ? undefined : 'Not connected: wait for the session to come back'}>
           {busy ? 'Sending…' : 'Send RFQ'} <kbd>Ctrl</kbd>+<kbd>Enter</kbd>
         </button>
         <button type="button" className="btn ghost" onClick={reset} disabled={busy}>Clear</button>

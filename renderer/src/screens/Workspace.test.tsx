@@ -101,6 +101,21 @@ describe('RFQ card', () => {
   });
 });
 
+describe('while the session is down', () => {
+  it('refuses to send or trade, and says why', async () => {
+    const { control } = renderApp({ signedIn: true, quoteDelayMs: 30 });
+    await sendRfq();
+    const card = await screen.findByRole('article', { name: /RFQ buy 5m/ });
+    await waitFor(() => expect(within(card).getAllByRole('button', { name: /^Lift/ })).toHaveLength(4), { timeout: 3000 });
+    control.setConnection('reconnecting', { retryInSec: 3 });
+    await waitFor(() => expect((screen.getByRole('button', { name: /Send RFQ/ }) as HTMLButtonElement).disabled).toBe(true));
+    for (const b of within(card).getAllByRole('button', { name: /^Lift/ })) expect((b as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByRole('button', { name: /Send RFQ/ }).getAttribute('title')).toMatch(/Not connected/);
+    control.setConnection('connected');
+    await waitFor(() => expect((screen.getByRole('button', { name: /Send RFQ/ }) as HTMLButtonElement).disabled).toBe(false));
+  });
+});
+
 describe('history', () => {
   const hostile: Execution = {
     execId: 'X-1',

@@ -96,13 +96,14 @@ export function Workspace({ app, openSecurity }: { app: AppState; openSecurity: 
         <main className="workspace">
           <div className="ticket-col">
             <RfqTicket
+              canTrade={connected}
               instruments={instruments}
               dealers={dealers}
               loadError={loadError ?? (connected && attempt > 5 && missing ? { code: 'not-found', message: 'The gateway sent no instruments or dealers.', action: 'Retry; if it stays empty, contact the service desk.' } : null)}
               onReload={() => { setAttempt(1); load(); }}
             />
           </div>
-          <RfqBoard tab={tab} onTab={setTab} dealerName={dealerName} />
+          <RfqBoard tab={tab} onTab={setTab} dealerName={dealerName} canTrade={connected} />
           <section className="panel bottom" aria-label="Blotter and history">
             <div className="panel-head">
               <div role="tablist" className="tabs" aria-label="Blotter and history">
@@ -110,7 +111,7 @@ export function Workspace({ app, openSecurity }: { app: AppState; openSecurity: 
                 <button type="button" role="tab" aria-selected={bottom === 'history'} className={bottom === 'history' ? 'active' : ''} onClick={() => setBottom('history')} title="Alt+H">History</button>
               </div>
             </div>
-            {bottom === 'blotter' ? <Blotter /> : <History instruments={instruments} />}
+            {bottom === 'blotter' ? <Blotter /> : <History instruments={instruments} dealerName={dealerName} />}
           </section>
         </main>
       )}
