@@ -61,6 +61,10 @@ export const configSchema = z.object({
     clientCertHours: z.number().int().min(1).max(24 * 90).default(72),
   }).strict().prefault({}),
   users: z.string().default('users.json'),
+  identity: z.object({
+    /** How long a password verified with scrypt is remembered (keyed HMAC) so a reconnect skips scrypt; 0 = off. */
+    credentialCacheTtlSec: z.number().int().min(0).max(86_400).default(900),
+  }).strict().prefault({}),
   policy: z.object({
     /** Folder of *.cedar files and the schema; null = the shipped default policy (gateway/policy/default). */
     dir: z.string().nullable().default(null),

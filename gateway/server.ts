@@ -15,6 +15,7 @@ import { EnrollServer } from './enroll/http.ts';
 import { CertRegistry, normSerial } from './enroll/registry.ts';
 import { TokenStore } from './enroll/tokens.ts';
 import { GeoIp } from './geo/geoip.ts';
+import { VerifiedCredentialCache } from './identity/credential-cache.ts';
 import { UserDirectory, verifyPassword } from './identity/directory.ts';
 import { StepUpManager } from './mfa/stepup.ts';
 import { TotpVerifier } from './mfa/totp.ts';
@@ -60,6 +61,8 @@ export class Gateway {
   ca!: GatewayCa;
   auditLog!: AuditLog;
   audit!: Audit;
+  /** Passwords verified with scrypt, remembered as keyed HMACs (identity.credentialCacheTtlSec). */
+  credentials!: VerifiedCredentialCache;
   #fix: FixsServer | undefined;
   #enroll: EnrollServer | undefined;
   #admin: AdminServer | undefined;
@@ -115,11 +118,20 @@ export class Gateway {
     this.desk = new DealerDesk({ dealers: cfg.desk.dealers, instruments: cfg.desk.instruments, quoteTtlMs: cfg.desk.quoteTtlMs, maxOpenRfqsPerUser: cfg.desk.maxOpenRfqsPerUser, trades });
 
     const webauthn = new WebAuthnService({ rpID: cfg.stepUp.rpId, origin: cfg.stepUp.origin });
+    this.credentials = new VerifiedCredentialCache({ ttlMs: cfg.identity.credentialCacheTtlSec * 1000 });
+    const credentials = this.credentials;
     const ports: Ports = {
       decisions: {
         user: (u) => this.users.get(u),
         userByCompId: (c) => this.users.byCompId(c),
-        verifyPassword: (u, pw) => verifyPassword(u.passwordHash, pw),
+        verifyPassword: async (u, pw) => {
+          // The first logon pays scrypt; a reconnect within the TTL with the same password and hash does not.
+          if (credentials.matches(u.username, u.passwordHash, pw)) return true;
+          const ok = await verifyPassword(u.passwordHash, pw);
+          if (ok) credentials.remember(u.username, u.passwordHash, pw);
+          return ok;
+        },
+        forgetVerifiedPassword: (username) => credentials.forget(username),
         score: (ctx) => scoreRisk(ctx, cfg.riskConfig),
         authorize: (req) => this.policy.authorize(req),
         network: (ip) => classifyNetwork(ip, networks),
@@ -198,7 +210,13 @@ export class Gateway {
   }
 
   async reloadUsers(by: string): Promise<number> {
+    const before = this.users;
     this.users = await UserDirectory.load(this.cfg.paths.users);
+    // A changed password or a disabled (or removed) user drops the remembered credential at once.
+    for (const old of before.list()) {
+      const now = this.users.get(old.username);
+      if (!now || now.disabled || now.passwordHash !== old.passwordHash) this.credentials.forget(old.username);
+    }
     this.audit.event('users.reloaded', { by, users: this.users.list().length });
     return this.users.list().length;
   }
@@ -222,6 +240,7 @@ export class Gateway {
         return {
           fixPort: this.fixPort, enrollPort: this.enrollPort, sessions: this.manager.size, policyMode: this.policy.mode, pid: process.pid,
           memory: process.memoryUsage(), cpu: process.cpuUsage(),
+          credentialCache: { entries: this.credentials.size, hits: this.credentials.hits, misses: this.credentials.misses },
         };
       case 'sessions.list':
         return this.manager.list();

@@ -221,6 +221,7 @@ export class LiveSession {
         this.#challenge = null;
         const s = this.#ports.settings.stepUp;
         this.#ports.recentAuth.forget(this.user.username);
+        this.#ports.decisions.forgetVerifiedPassword(this.user.username);
         this.#ports.audit.alert('stepup.lockout', { session: this.id, user: this.user.username, compId: this.ctx.compId, method: r.method });
         this.#send(MSG.StepUpResult, stepUpResultFields({ challengeId: ch.id, result: 'locked', attemptsLeft: 0, text: `too many wrong answers; locked out for ${s.lockoutSec} s` }));
         ch.onFailure?.('locked out after too many wrong step-up answers');

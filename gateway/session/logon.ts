@@ -109,6 +109,7 @@ export async function authorizeLogon(ports: Ports, lockouts: Lockouts, logon: Fi
       lockouts.clear(user.username);
       audit.alert('logon.lockout', { ...base, username, failures: n });
       ports.recentAuth.forget(user.username);
+      d.forgetVerifiedPassword(user.username);
     }
     return refuse('invalid username or password', { username, detail: 'wrong password', failures: n }, 'invalid username or password');
   }

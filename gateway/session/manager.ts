@@ -157,8 +157,13 @@ export class SessionManager {
       this.ports.desk.endFixSession(compId);
       this.ports.recentAuth.forget(s.user.username, s.ctx.serial);
     }
-    if (sel.user !== undefined) this.ports.recentAuth.forget(sel.user);
+    if (sel.user !== undefined) {
+      this.ports.recentAuth.forget(sel.user);
+      this.ports.decisions.forgetVerifiedPassword(sel.user);
+    }
     const hit = [...this.#live.values()].filter(match);
+    // A killed session's user proves the password the slow way next time.
+    for (const s of hit) this.ports.decisions.forgetVerifiedPassword(s.user.username);
     await Promise.all(hit.map((s) => s.end(reason, scope)));
     return hit.map((s) => s.id);
   }

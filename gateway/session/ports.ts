@@ -26,6 +26,8 @@ export interface Decisions {
   user(username: string): User | undefined;
   userByCompId(compId: string): User | undefined;
   verifyPassword(user: User, password: string): Promise<boolean>;
+  /** Drops the user's verified-credential cache entry (lockout, disable, kill): the next logon pays scrypt. */
+  forgetVerifiedPassword(username: string): void;
   score(ctx: RiskContext): RiskDecision;
   authorize(req: AccessRequest): AccessDecision;
   network(ip: string): NetworkLabel;

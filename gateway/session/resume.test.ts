@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MSG, TAG, decisionToWire, readSecurityStatus, readStepUpChallenge, stepUpResponseFields } from '../../fix/parley-protocol.ts';
 import type { TestClient } from './test-client.ts';
+import { hashPassword, UserDirectory } from '../identity/directory.ts';
 import { freshTotp, loggedIn, startTestGateway, type TestGateway } from './test-gateway.ts';
 
 let t: TestGateway;
@@ -113,5 +114,49 @@ describe('step-up max age across a resumed session', () => {
     } finally {
       await short.close();
     }
+  });
+});
+
+describe('verified-credential cache (scrypt once, then a keyed HMAC)', () => {
+  it('a repeat logon takes the cached path; a wrong password is never cached; a password change invalidates', async () => {
+    const creds = t.gw.credentials;
+    t.gw.credentials.forget('bob');
+    const first = await loggedIn(t, 'bob');
+    await drop(first);
+    const hits = creds.hits;
+    const again = await resumed('bob');
+    expect(creds.hits).toBe(hits + 1);
+    await drop(again);
+
+    // A wrong password: slow path, refused, and it does not displace the remembered one.
+    const wrong = await t.connect('bob', { password: 'not-bobs-password' });
+    await wrong.closed();
+    expect(wrong.logoutText).toMatch(/invalid username or password/);
+    expect(creds.hits).toBe(hits + 1);
+    const third = await resumed('bob');
+    expect(creds.hits).toBe(hits + 2);
+    await drop(third);
+
+    // The administrator changes the password: the old one no longer logs on, cached or not.
+    const dir = await UserDirectory.load(t.gw.cfg.paths.users);
+    dir.upsert({ ...dir.get('bob')!, passwordHash: await hashPassword('bob-new-pw-2', { N: 1024 }) });
+    await dir.save();
+    await t.gw.reloadUsers('test');
+    const old = await t.connect('bob');
+    await old.closed();
+    expect(old.logoutText).toMatch(/invalid username or password/);
+    const misses = creds.misses;
+    const fresh = await t.connect('bob', { password: 'bob-new-pw-2' });
+    expect(readSecurityStatus(await fresh.waitFor(MSG.SecurityStatus)).decision).toBe('allow');
+    expect(creds.misses).toBeGreaterThan(misses);
+    await fresh.close();
+  });
+
+  it('an admin kill forgets the remembered password', async () => {
+    const c = await loggedIn(t, 'alice');
+    expect(t.gw.credentials.matches('alice', t.gw.users.get('alice')!.passwordHash, t.users.alice!.password)).toBe(true);
+    await t.gw.manager.kill({ user: 'alice' }, 'test kill');
+    await c.closed();
+    expect(t.gw.credentials.matches('alice', t.gw.users.get('alice')!.passwordHash, t.users.alice!.password)).toBe(false);
   });
 });
