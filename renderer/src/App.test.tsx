@@ -3,6 +3,7 @@ import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/re
 import { renderApp } from './testing/renderApp.tsx';
 import { App } from './App.tsx';
 import { render } from '@testing-library/react';
+import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 
 afterEach(cleanup);
 
@@ -142,5 +143,24 @@ describe('risk officer', () => {
     expect(screen.getByText('read-only')).toBeTruthy();
     expect(await screen.findByText(/5 open/)).toBeTruthy();
     expect(screen.queryByRole('button', { name: /Lift|Hit|Send RFQ/ })).toBeNull();
+  });
+});
+
+describe('a screen that throws', () => {
+  it('shows what happened and how to get back, not a blank window', () => {
+    const Broken = () => {
+      throw new Error('cannot read the quote');
+    };
+    const quiet = console.error;
+    console.error = () => {};
+    try {
+      render(<ErrorBoundary><Broken /></ErrorBoundary>);
+    } finally {
+      console.error = quiet;
+    }
+    const alert = screen.getByRole('alert');
+    expect(alert.textContent).toMatch(/This screen failed/);
+    expect(alert.textContent).toMatch(/cannot read the quote/);
+    expect(alert.textContent).toMatch(/Reload the window/);
   });
 });

@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
 import { findApi } from './api.ts';
+import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import './styles/theme.css';
 import './styles/app.css';
 
@@ -9,7 +10,9 @@ const root = document.getElementById('root');
 if (root) {
   createRoot(root).render(
     <StrictMode>
-      <App api={findApi()} />
+      <ErrorBoundary>
+        <App api={findApi()} />
+      </ErrorBoundary>
     </StrictMode>,
   );
 }

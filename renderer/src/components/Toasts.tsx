@@ -3,9 +3,10 @@ import { useSlice } from '../storeContext.ts';
 export function Toasts() {
   const store = useSlice('toasts');
   return (
-    <div className="toasts" aria-live="polite" aria-relevant="additions text">
+    <div className="toasts">
       {store.toasts.map((t) => (
-        <div key={t.id} className={`toast ${t.level}`} role={t.level === 'error' ? 'alert' : 'status'}>
+        // The quote toast is rewritten on every requote: announcing each would drown a screen reader.
+        <div key={t.id} className={`toast ${t.level}`} role={t.level === 'error' ? 'alert' : 'status'} aria-live={t.id === 'quotes' ? 'off' : undefined}>
           <div className="toast-body">
             <strong>{t.title}</strong>
             <span>{t.message}</span>
