@@ -260,7 +260,7 @@ function garbled(kind: ConstructorParameters<typeof GarbledMessageError>[0], why
   throw new GarbledMessageError(kind, why);
 }
 
-function asBuffer(bytes: Uint8Array): Buffer {
+export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
@@ -296,6 +296,15 @@ export interface DecodeOptions {
  */
 export function decodeMessage(bytes: Uint8Array, opts?: DecodeOptions): FixMessage {
   const buf = asBuffer(bytes);
+  const k = scanMessage(buf, opts);
+  return FixMessage.fromScan(buf, scanIdx.slice(0, k), buf);
+}
+
+/**
+ * decodeMessage without the FixMessage: checks the message the same way and leaves the field triples (tag,
+ * value start, value end) in SCANNED[0 .. returned count), valid until the next decode.
+ */
+export function scanMessage(buf: Buffer, opts?: DecodeOptions): number {
   const len = buf.length;
   if (len < 2 || buf[0] !== 0x38 || buf[1] !== EQ) {
     garbled('begin-string', 'message does not start with BeginString(8)');
@@ -397,7 +406,7 @@ export function decodeMessage(bytes: Uint8Array, opts?: DecodeOptions): FixMessa
   if (expected !== undefined && !bytesEqual(buf, idx[1]!, idx[2]!, expected)) {
     throw new UnexpectedBeginStringError(latin1(buf, idx[1]!, idx[2]!), expected);
   }
-  return FixMessage.fromScan(buf, idx.slice(0, k), buf);
+  return k;
 }
 
 function bytesEqual(buf: Buffer, start: number, end: number, s: string): boolean {
@@ -407,6 +416,8 @@ function bytesEqual(buf: Buffer, start: number, end: number, s: string): boolean
 }
 
 const scanIdx: number[] = [];
+/** The field triples of the last scanMessage (read-only for callers). */
+export const SCANNED: readonly number[] = scanIdx;
 
 function pad3(n: number): string {
   return n < 10 ? `00${n}` : n < 100 ? `0${n}` : String(n);

@@ -2,9 +2,13 @@
 // must give exactly the bytes of the reference path, toFields() + encodeMessage(), which formats numbers with
 // String(v) and checks every value afresh.
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage } from './codec.ts';
+import { decodeMessage, encodeMessage, type Field } from './codec.ts';
+import { fix44Dictionary } from './dictionary/dictionary.ts';
 import { TypedMessageError } from './errors.ts';
-import { encodeTyped, fromMessage, toFields, type StandardHeader, type TypedMessage } from './messages.ts';
+import {
+  decodeTyped, encodeTyped, fromMessage, isTyped, toFields, typedOrRejection, type StandardHeader, type TypedMessage,
+} from './messages.ts';
+import { validateMessage } from './validate.ts';
 
 /** Deterministic PRNG (mulberry32), so a failure can be replayed. */
 function rng(seed: number): () => number {
@@ -139,5 +143,84 @@ describe('encodeTyped fast path', () => {
       kept.push([out, Buffer.from(out)]);
     }
     for (const [view, copy] of kept) expect(view.equals(copy)).toBe(true);
+  });
+});
+
+// The one-pass typed reader must agree with validateMessage + fromMessage({ validated: true }) on every
+// message: same rejection, same typed object, or the same error.
+describe('decodeTyped / typedOrRejection one-pass reader', () => {
+  const dict = fix44Dictionary();
+  type Outcome = { kind: 'typed'; value: unknown } | { kind: 'reject'; value: unknown } | { kind: 'error'; value: string };
+  const reference = (bytes: Buffer): Outcome => {
+    try {
+      const m = decodeMessage(bytes);
+      const rej = validateMessage(m, dict);
+      if (rej !== null) return { kind: 'reject', value: rej };
+      return { kind: 'typed', value: fromMessage(m, { validated: true }) };
+    } catch (e) {
+      return { kind: 'error', value: `${(e as Error).name}: ${(e as Error).message}` };
+    }
+  };
+  const viaFast = (f: () => ReturnType<typeof decodeTyped>): Outcome => {
+    try {
+      const r = f();
+      return isTyped(r) ? { kind: 'typed', value: r } : { kind: 'reject', value: r };
+    } catch (e) {
+      return { kind: 'error', value: `${(e as Error).name}: ${(e as Error).message}` };
+    }
+  };
+
+  /** Mutations of a valid message's fields: what a broken or hostile peer sends. */
+  function mutate(fields: Field[], r: () => number): Field[] {
+    const f = fields.map((x) => ({ ...x }));
+    const at = (): number => 1 + Math.floor(r() * (f.length - 1)); // never MsgType itself
+    const junk = ['', 'X', '-1', '1.5', '0', '99', '20261399-25:61:00', 'Y', 'N', 'abc def', '00', '1e5', '.', '-'];
+    const tags = [1, 11, 15, 22, 38, 44, 48, 49, 52, 54, 55, 56, 58, 60, 62, 64, 97, 117, 131, 146, 336, 447, 448, 452, 453,
+      454, 802, 9999, 5001, 627, 93, 34, 43];
+    switch (Math.floor(r() * 8)) {
+      case 0: f.splice(at(), 1); break;
+      case 1: { const i = at(); f.splice(i, 0, { ...f[i]! }); break; }
+      case 2: { const i = at(); if (i + 1 < f.length) [f[i], f[i + 1]] = [f[i + 1]!, f[i]!]; break; }
+      case 3: f[at()]!.value = junk[Math.floor(r() * junk.length)]!; break;
+      case 4: f.splice(at(), 0, { tag: tags[Math.floor(r() * tags.length)]!, value: junk[Math.floor(r() * junk.length)]! || 'V' }); break;
+      case 5: { // group counts
+        const i = f.findIndex((x) => x.tag === 146 || x.tag === 453 || x.tag === 384);
+        if (i >= 0) f[i]!.value = String(Math.floor(r() * 4));
+        break;
+      }
+      case 6: { const i = at(); const j = at(); const [x] = f.splice(i, 1); f.splice(j, 0, x!); break; }
+      default: break; // unchanged
+    }
+    return f;
+  }
+
+  it('agrees with validateMessage + fromMessage on valid and mutated messages', () => {
+    const g = generator(4242);
+    const r = rng(99);
+    let typed = 0, rejected = 0, errors = 0;
+    for (let i = 0; i < 6000; i++) {
+      const fields = toFields(g.message(), g.header());
+      const bytes = encodeMessage('FIX.4.4', i % 4 === 0 ? fields : mutate(fields, r));
+      const want = reference(bytes);
+      const got = viaFast(() => decodeTyped(bytes, dict));
+      expect(got, bytes.toString('latin1').replaceAll('\x01', '|')).toEqual(want);
+      const got2 = viaFast(() => typedOrRejection(decodeMessage(bytes), dict));
+      expect(got2).toEqual(want);
+      if (want.kind === 'typed') typed++; else if (want.kind === 'reject') rejected++; else errors++;
+    }
+    // The corpus exercises all three outcomes.
+    expect(typed).toBeGreaterThan(1500);
+    expect(rejected).toBeGreaterThan(1000);
+    expect(errors).toBeGreaterThan(10);
+  });
+
+  it('falls back for options and other dictionaries, and throws framing errors as decodeMessage does', () => {
+    const bytes = encodeTyped('FIX.4.4', { msgType: '0', testReqID: 'T' }, { senderCompID: 'A', targetCompID: 'B', msgSeqNum: 1, sendingTime: '20261121-10:00:00' });
+    const r = decodeTyped(bytes, dict, { validate: { checkFieldsHaveValues: false } });
+    expect(isTyped(r) && r.msgType).toBe('0');
+    const bad = Buffer.from(bytes);
+    bad[bad.length - 2] = 0x30 + ((bad[bad.length - 2]! - 0x30 + 1) % 10);
+    expect(() => decodeTyped(bad, dict)).toThrow(/CheckSum/);
+    expect(() => decodeTyped(bytes.subarray(0, 20), dict)).toThrow();
   });
 });

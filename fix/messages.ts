@@ -4,14 +4,15 @@
 // Numbers (INT, SEQNUM, QTY, PRICE, AMT, ...) are JS numbers, BOOLEAN is boolean, everything else (CHAR,
 // enumerations, timestamps, dates) stays the FIX string.
 import {
-  badStringError, encAbort, encBegin, encBuffer, encDecimalP, encEnd, encIntP, encMark, encPos, encRendered, encStringP, FixMessage,
-  internLatin1, latin1Slice, parseIntBytes, renderSince, renderTag, type Field, type Rendered,
+  asBuffer, badStringError, encAbort, encBegin, encBuffer, encDecimalP, encEnd, encIntP, encMark, encPos, encRendered, encStringP, FixMessage,
+  internLatin1, latin1Slice, parseIntBytes, renderSince, renderTag, scanMessage, SCANNED, type DecodeOptions, type Field,
+  type Rendered,
 } from './codec.ts';
 import {
-  fix44Dictionary, SECTION_HEADER, SECTION_TRAILER, TYPE_CHAR, type Dictionary, type FieldDef, type SectionDef,
+  fix44Dictionary, SECTION_BODY, SECTION_HEADER, SECTION_TRAILER, TYPE_CHAR, TYPE_STRING, type Dictionary, type FieldDef, type SectionDef,
 } from './dictionary/dictionary.ts';
 import { TypedMessageError } from './errors.ts';
-import { checkValue } from './validate.ts';
+import { checkValue, validateMessage, type SessionRejection, type ValidateOptions } from './validate.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Types
@@ -445,6 +446,11 @@ interface CField {
   readonly checked: boolean;
   /** INT fields with an enumeration: the allowed values as numbers. */
   readonly intValues: ReadonlySet<number> | null;
+  /**
+   * validateMessage checks this field's value with checkValue, and converting it does not already imply
+   * that check (it does for numbers and booleans without an enumeration).
+   */
+  readonly vcheck: boolean;
   /** "tag=", rendered once. */
   readonly pre: Rendered;
   /**
@@ -469,6 +475,8 @@ type CEntry = CField | CGroup;
 
 interface CSpec {
   readonly name: string;
+  /** Message specs: the MsgType ('' for the header and groups). */
+  msgType: string;
   /** Entries by tag (index = tag). */
   readonly byTag: readonly (CEntry | undefined)[];
   /** Entries in dictionary order (encoding order). */
@@ -485,6 +493,13 @@ interface CSpec {
   enc: (o: Record<string, unknown>) => void;
   /** Generated: throws TypedMessageError for the first required property that is undefined. */
   req: (o: Record<string, unknown>) => void;
+  /** Generated: every required property is set. */
+  has: (o: Record<string, unknown>) => boolean;
+  /**
+   * Generated, for readTyped: stores one field checked as validateMessage checks it; 1 when stored, 0 when
+   * the tag is not a field of this spec, -1 when the value or a repeat would make validation fail.
+   */
+  fset: (o: Record<string, unknown>, tag: number, b: Buffer, vs: number, ve: number) => number;
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -516,8 +531,9 @@ function compile(name: string, decl: Decl, section: SectionDef, dict: Dictionary
       const conv = CONV_BY_TYPE[def.type] ?? STR;
       const intValues = conv === INT && def.values !== null ? new Set([...def.values].map(Number)) : null;
       const checked = def.values !== null || !UNCHECKED_TYPES.has(def.type);
+      const vcheck = (def.typeCode !== TYPE_STRING || def.values !== null) && (conv === STR || def.values !== null);
       entries.push({
-        isGroup: false, key, tag: v, conv, def, checked, intValues, pre: renderTag(v),
+        isGroup: false, key, tag: v, conv, def, checked, intValues, vcheck, pre: renderTag(v),
         // Only where a hit saves a check or a conversion: an unchecked string is as fast to copy as to look up.
         cache: checked || conv !== STR ? new Map() : null, lastV: undefined, lastR: null, hits: 0, misses: 0,
       });
@@ -543,10 +559,12 @@ function compile(name: string, decl: Decl, section: SectionDef, dict: Dictionary
   const keys = entries.map((e) => e.key);
   if (delimiter === 0 && section !== dict.header) keys.unshift('msgType', 'header');
   const spec: CSpec = {
-    name, byTag, entries, required, section, delimiter, create: makeFactory(keys), set: () => 0, enc: () => undefined,
-    req: () => undefined,
+    name, msgType: '', byTag, entries, required, section, delimiter, create: makeFactory(keys), set: () => 0, enc: () => undefined,
+    req: () => undefined, has: () => false, fset: () => -1,
   };
   spec.set = makeSetter(spec);
+  spec.fset = makeCheckedSetter(spec);
+  spec.has = makeHasRequired(spec);
   spec.enc = makeEncoder(spec);
   spec.req = makeRequiredCheck(spec);
   return spec;
@@ -564,6 +582,22 @@ function makeSetter(spec: CSpec): CSpec['set'] {
   });
   const src = `return function set(o, tag, b, vs, ve, t) { switch (tag) { ${cases.join(' ')} default: return 0; } };`;
   return new Function('E', 'SP', 'dStr', 'dInt', 'dDec', 'dBool', 'dDup', src)(spec.entries, spec, dStr, dInt, dDec, dBool, dDup) as CSpec['set'];
+}
+
+function makeCheckedSetter(spec: CSpec): CSpec['fset'] {
+  const cases: string[] = [];
+  spec.entries.forEach((e, i) => {
+    if (e.isGroup) return;
+    const conv = e.conv === INT ? 'cInt' : e.conv === DEC ? 'cDec' : e.conv === BOOL ? 'cBool' : 'cStr';
+    cases.push(`case ${e.tag}: if (o.${e.key} !== undefined) return -1; v = ${conv}(E[${i}], b, vs, ve); if (v === undefined) return -1; o.${e.key} = v; return 1;`);
+  });
+  const src = `return function fset(o, tag, b, vs, ve) { let v; switch (tag) { ${cases.join(' ')} default: return 0; } };`;
+  return new Function('E', 'cStr', 'cInt', 'cDec', 'cBool', src)(spec.entries, cStr, cInt, cDec, cBool) as CSpec['fset'];
+}
+
+function makeHasRequired(spec: CSpec): CSpec['has'] {
+  const conds = spec.required.map((e) => `o.${e.key} !== undefined`);
+  return new Function(`return function has(o) { return ${conds.length > 0 ? conds.join(' && ') : 'true'}; };`)() as CSpec['has'];
 }
 
 function makeEncoder(spec: CSpec): CSpec['enc'] {
@@ -607,6 +641,27 @@ function dBool(sp: CSpec, e: CField, b: Buffer, vs: number, ve: number, _t: bool
   if (ve - vs !== 1 || (c !== 0x59 && c !== 0x4e)) {
     fail(sp, curMt, e.tag, ve === vs ? `tag ${e.tag} (${e.key}) has no value` : `tag ${e.tag} (${e.key}) is not Y or N`);
   }
+  return c === 0x59;
+}
+// readTyped's converters: undefined where validateMessage would reject the value (empty, bad format, not
+// in the enumeration), else what the d* converters give.
+function cStr(e: CField, b: Buffer, vs: number, ve: number): string | undefined {
+  if (ve === vs || (e.vcheck && checkValue(e.def, b, vs, ve) !== 0)) return undefined;
+  return internLatin1(b, vs, ve);
+}
+function cInt(e: CField, b: Buffer, vs: number, ve: number): number | undefined {
+  const v = parseIntBytes(b, vs, ve);
+  if (v === undefined || (e.vcheck && checkValue(e.def, b, vs, ve) !== 0)) return undefined;
+  return v;
+}
+function cDec(e: CField, b: Buffer, vs: number, ve: number): number | undefined {
+  const v = ve === vs ? undefined : parseDecimal(b, vs, ve);
+  if (v === undefined || (e.vcheck && checkValue(e.def, b, vs, ve) !== 0)) return undefined;
+  return v;
+}
+function cBool(e: CField, b: Buffer, vs: number, ve: number): boolean | undefined {
+  const c = b[vs];
+  if (ve - vs !== 1 || (c !== 0x59 && c !== 0x4e) || (e.vcheck && checkValue(e.def, b, vs, ve) !== 0)) return undefined;
   return c === 0x59;
 }
 function dDup(sp: CSpec, e: CField): never {
@@ -702,6 +757,8 @@ interface Compiled {
   dict: Dictionary;
   header: CSpec;
   messages: Map<string, CSpec>;
+  /** Message specs by MsgType bytes: c0 | c1 << 8. */
+  byCode: Map<number, CSpec>;
 }
 let compiled: Compiled | undefined;
 
@@ -713,9 +770,18 @@ function specs(): Compiled {
   for (const [mt, decl] of Object.entries(SPECS) as [TypedMsgType, MessageDecl][]) {
     const def = dict.message(mt);
     if (def === undefined) throw new Error(`messages: MsgType ${mt} is not in the dictionary`);
-    messages.set(mt, compile(def.name, decl.fields, def, dict, decl.required ?? [], 0));
+    const spec = compile(def.name, decl.fields, def, dict, decl.required ?? [], 0);
+    spec.msgType = mt;
+    messages.set(mt, spec);
   }
-  compiled = { dict, header, messages };
+  const byCode = new Map<number, CSpec>();
+  for (const [mt, spec] of messages) {
+    if (mt.length < 1 || mt.length > 2 || mt.charCodeAt(0) > 0xff || (mt.length === 2 && mt.charCodeAt(1) > 0xff)) {
+      throw new Error(`messages: MsgType ${mt} is not one or two Latin-1 characters`);
+    }
+    byCode.set(mt.length === 1 ? mt.charCodeAt(0) : mt.charCodeAt(0) | (mt.charCodeAt(1) << 8), spec);
+  }
+  compiled = { dict, header, messages, byCode };
   return compiled;
 }
 
@@ -894,6 +960,143 @@ export function fromMessageAs<T extends TypedMsgType>(msg: FixMessage, msgType: 
     throw new TypedMessageError(msg.msgType, 35, `expected MsgType ${msgType}, got ${JSON.stringify(msg.msgType)}`);
   }
   return fromMessage(msg, opts) as MessageOf<T>;
+}
+
+/**
+ * validateMessage(msg, dict, opts) and, when it passes, fromMessage(msg, { validated: true }): the rejection,
+ * or the typed message (TypedMessageError as fromMessage throws it). With the FIX 4.4 dictionary and default
+ * options this is one pass over the fields (readTyped) for messages whose every field the typed form models;
+ * anything else — an unmodelled or misplaced field, a value validation would refuse, a repeat, a group count
+ * that does not match — takes the two-step path, which then gives the exact rejection.
+ */
+export function typedOrRejection(msg: FixMessage, dict: Dictionary, opts?: ValidateOptions): TypedMessage | SessionRejection {
+  if (opts === undefined) {
+    const c = specs();
+    if (dict === c.dict) {
+      const { buf, idx } = msg.bytes();
+      const t = readTyped(c, buf, idx, idx.length);
+      if (t !== null) return t;
+    }
+  }
+  const rej = validateMessage(msg, dict, opts);
+  if (rej !== null) return rej;
+  return fromMessage(msg, { validated: true });
+}
+
+/**
+ * Bytes → typed message: decodeMessage (GarbledMessageError and friends as it throws them), then
+ * typedOrRejection — without building the FixMessage when the one-pass reader takes the message.
+ */
+export function decodeTyped(
+  bytes: Uint8Array, dict: Dictionary, opts?: { decode?: DecodeOptions; validate?: ValidateOptions },
+): TypedMessage | SessionRejection {
+  const buf = asBuffer(bytes);
+  const n = scanMessage(buf, opts?.decode);
+  if (opts?.validate === undefined) {
+    const c = specs();
+    if (dict === c.dict) {
+      const t = readTyped(c, buf, SCANNED, n);
+      if (t !== null) return t;
+    }
+  }
+  return typedOrRejection(FixMessage.fromScan(buf, SCANNED.slice(0, n), buf), dict, opts?.validate);
+}
+
+/** A typed result of typedOrRejection (the other kind is a SessionRejection). */
+export function isTyped(r: TypedMessage | SessionRejection): r is TypedMessage {
+  return (r as { msgType?: unknown }).msgType !== undefined;
+}
+
+interface ReadFrame {
+  spec: CSpec;
+  obj: Record<string, unknown>;
+  arr: Record<string, unknown>[];
+  expected: number;
+  seen: boolean;
+}
+
+/**
+ * One pass: the typed message if validateMessage (FIX 4.4 dictionary, default options) would accept the
+ * message and fromMessage would give this object for it; null when it cannot tell (the caller takes the
+ * two-step path). It accepts only messages made of 8, 9, 35, modelled header fields, modelled body fields
+ * and groups, and 10 — so every field is one the dictionary defines where it stands — and checks what
+ * validateMessage checks of those: values (cStr etc.), no repeats, header/body order, group placement and
+ * counts, required fields (the typed specs require at least what the dictionary does).
+ */
+function readTyped(c: Compiled, buf: Buffer, idx: readonly number[], n: number): TypedMessage | null {
+  if (n < 12 || idx[0] !== 8 || idx[3] !== 9 || idx[6] !== 35 || idx[n - 3] !== 10) return null;
+  // MsgType by its bytes (typed MsgTypes are one or two characters).
+  const ms = idx[7]!, me = idx[8]!;
+  const code = me - ms === 1 ? buf[ms]! : me - ms === 2 ? buf[ms]! | (buf[ms + 1]! << 8) : -1;
+  const spec = c.byCode.get(code);
+  if (spec === undefined) return null;
+  const mt = spec.msgType;
+  const sections = c.dict.sectionTable;
+  const hs = c.header;
+  const header = hs.create();
+  const end = n - 3;
+  let i = 9;
+  for (; i < end; i += 3) {
+    const r = hs.fset(header, idx[i]!, buf, idx[i + 1]!, idx[i + 2]!);
+    if (r === 0) break;
+    if (r < 0) return null;
+  }
+  if (!hs.has(header)) return null;
+  const body = spec.create();
+  body.msgType = mt;
+  body.header = header;
+  let top: ReadFrame | null = null;
+  const stack: ReadFrame[] = [];
+  let s = spec;
+  let obj = body;
+  for (; i < end; i += 3) {
+    const tag = idx[i]!;
+    // Header fields after the body, trailer fields before CheckSum, tags beyond the dictionary: not here.
+    if (tag < 0 || tag >= sections.length || sections[tag] !== SECTION_BODY) return null;
+    while (top !== null) {
+      const gs: CSpec = top.spec;
+      if (tag === gs.delimiter) {
+        if (top.seen && !gs.has(top.obj)) return null;
+        top.obj = gs.create();
+        top.arr.push(top.obj);
+        top.seen = true;
+        break;
+      }
+      if (gs.byTag[tag] !== undefined) {
+        if (!top.seen) return null;
+        break;
+      }
+      // A member of the dictionary's group that the typed group leaves out belongs to the group, not above.
+      if (gs.section.fields.has(tag)) return null;
+      if ((top.seen && !gs.has(top.obj)) || top.arr.length !== top.expected) return null;
+      top = stack.pop() ?? null;
+    }
+    if (top !== null) { s = top.spec; obj = top.obj; } else { s = spec; obj = body; }
+    const vs = idx[i + 1]!, ve = idx[i + 2]!;
+    const r = s.fset(obj, tag, buf, vs, ve);
+    if (r === 1) continue;
+    if (r < 0) return null;
+    const e: CEntry | undefined = tag < s.byTag.length ? s.byTag[tag] : undefined;
+    if (e === undefined || !e.isGroup || obj[e.key] !== undefined) return null;
+    // validateMessage's NumInGroup: 1 to 6 digits.
+    if (ve === vs || ve - vs > 6) return null;
+    let count = 0;
+    for (let k = vs; k < ve; k++) {
+      const d = buf[k]! - 0x30;
+      if (d < 0 || d > 9) return null;
+      count = count * 10 + d;
+    }
+    const arr: Record<string, unknown>[] = [];
+    obj[e.key] = arr;
+    if (top !== null) stack.push(top);
+    top = { spec: e.spec, obj: {}, arr, expected: count, seen: false };
+  }
+  while (top !== null) {
+    if ((top.seen && !top.spec.has(top.obj)) || top.arr.length !== top.expected) return null;
+    top = stack.pop() ?? null;
+  }
+  if (!spec.has(body)) return null;
+  return body as unknown as TypedMessage;
 }
 
 // ---------------------------------------------------------------------------------------------------------
