@@ -164,3 +164,17 @@ describe('a screen that throws', () => {
     expect(alert.textContent).toMatch(/Reload the window/);
   });
 });
+
+describe('hostile text from the gateway', () => {
+  it('is shown as text, never markup, and long text is clipped', async () => {
+    const { control, container } = renderApp({ signedIn: true });
+    await screen.findByRole('heading', { name: 'New RFQ' });
+    const evil = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+    control.emit('notification', { id: 'n-1', level: 'warning', title: evil, message: `${evil}${'x'.repeat(5_000)}`, at: new Date().toISOString() });
+    const toast = await screen.findByText(evil, { selector: 'strong' });
+    expect(container.ownerDocument.querySelector('.toasts img, .toasts script')).toBeNull();
+    expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
+    const message = toast.parentElement?.querySelector('span')?.textContent ?? '';
+    expect(message.length).toBeLessThanOrEqual(600);
+  });
+});
