@@ -52,6 +52,27 @@ describe('gateway config', () => {
     expect(c.paths.policyDir).toMatch(/gateway\/policy\/default$/);
   });
 
+  it('applies the alert sink\'s webhook rule: https, or http only to loopback', () => {
+    for (const bad of ['http://alerts.example.com/hook', 'ftp://127.0.0.1/x', 'http://10.0.0.5/hook', 'not a url']) {
+      const e = errorOf(() => parseConfig({ audit: { alertWebhook: bad } }, 'x.json'));
+      expect(e.issues[0]?.field, bad).toBe('audit.alertWebhook');
+    }
+    expect(errorOf(() => parseConfig({ audit: { alertWebhook: 'http://alerts.example.com/hook' } }, 'x.json')).issues[0]?.message).toMatch(/https.*loopback/);
+    for (const ok of ['https://alerts.example.com/hook', 'http://127.0.0.1:9000/hook', 'http://localhost/hook', 'http://[::1]/h']) {
+      expect(parseConfig({ audit: { alertWebhook: ok } }, 'x.json').audit.alertWebhook).toBe(ok);
+    }
+  });
+
+  it('agrees with the access policy on the notional limit, and bounds HeartBtInt', async () => {
+    const c = parseConfig({}, '<inline>');
+    const { AccessPolicy } = await import('./policy/engine.ts');
+    const p = await AccessPolicy.load(c.paths.policyDir);
+    expect(c.stepUp.rfqNotionalLimit).toBe(p.rfqNotionalLimit);
+    expect(c.stepUp.rfqNotionalLimit).toBe(50_000_000);
+    expect(c.fix.maxHeartBtIntSec).toBe(60);
+    expect(errorOf(() => parseConfig({ fix: { heartBtIntSec: 30 } }, 'x.json')).issues[0]?.field).toBe('fix.heartBtIntSec');
+  });
+
   it('refuses a non-loopback listen address', () => {
     const e = errorOf(() => parseConfig({ listen: { host: '0.0.0.0' } }, 'x.json'));
     expect(e.issues[0]?.field).toBe('listen.host');

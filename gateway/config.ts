@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { webhookAllowed } from './audit/log.ts';
 import { compileNetworks } from './policy/network.ts';
 import { parsePosturePolicy, type PosturePolicy } from './posture/policy.ts';
 import { parseRiskConfig, type RiskConfig } from './risk/score.ts';
@@ -46,7 +47,12 @@ export const configSchema = z.object({
   }).strict().prefault({}),
   fix: z.object({
     compId: z.string().min(1).max(64).default('PARLEY'),
-    heartBtIntSec: z.number().int().min(1).max(300).default(30),
+    /**
+     * The longest HeartBtInt(108) a client may ask for. The acceptor follows the client's value, as FIX
+     * prescribes; a Logon asking for none (0) or more than this is refused, so a dead connection is always
+     * noticed within about 2.4 × this.
+     */
+    maxHeartBtIntSec: z.number().int().min(1).max(300).default(60),
     logonTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
     maxMessageBytes: z.number().int().min(256).max(1_048_576).default(65_536),
   }).strict().prefault({}),
@@ -89,7 +95,8 @@ export const configSchema = z.object({
     lockoutSec: z.number().int().min(1).max(86_400).default(900),
     /** RFC 9470 max_age: an action step-up older than this is asked again. */
     maxAuthAgeSec: z.number().int().min(0).max(86_400).default(900),
-    rfqNotionalLimit: z.number().positive().default(5_000_000),
+    /** An RFQ above this notional needs a second factor within maxAuthAgeSec (the access policy's default too). */
+    rfqNotionalLimit: z.number().positive().default(50_000_000),
     rpId: z.string().default('localhost'),
     origin: z.string().default('https://localhost'),
   }).strict().prefault({}),
@@ -118,7 +125,9 @@ export const configSchema = z.object({
   }).strict().prefault({}),
   audit: z.object({
     file: z.string().default('audit.jsonl'),
-    alertWebhook: z.string().url().nullable().default(null),
+    alertWebhook: z.string().url().refine(webhookAllowed, {
+      message: 'must be an https URL (http only to a loopback host: 127.0.0.1, localhost or [::1])',
+    }).nullable().default(null),
   }).strict().prefault({}),
   admin: z.object({ socket: z.string().default('admin.sock') }).strict().prefault({}),
 }).strict();

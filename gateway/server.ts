@@ -158,12 +158,13 @@ export class Gateway {
         stepUp: cfg.stepUp,
         attestation: cfg.attestation,
         rateLimit: cfg.rateLimit,
+        maxHeartBtIntSec: cfg.fix.maxHeartBtIntSec,
       },
       isRevoked: (serial) => this.registry.isRevoked(serial),
       certOwner: (serial) => this.registry.issued(serial)?.user,
     };
     this.manager = new SessionManager(ports, {
-      compId: cfg.fix.compId, heartBtIntSec: cfg.fix.heartBtIntSec, logonTimeoutMs: cfg.fix.logonTimeoutMs,
+      compId: cfg.fix.compId, heartBtIntSec: cfg.fix.maxHeartBtIntSec, logonTimeoutMs: cfg.fix.logonTimeoutMs,
       maxMessageBytes: cfg.fix.maxMessageBytes, storeDir: opts.memoryStores ? null : `${p.dataDir}/sessions`,
     });
 

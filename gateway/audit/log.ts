@@ -158,7 +158,8 @@ export class AuditLog {
   }
 }
 
-function webhookAllowed(url: string): boolean {
+/** The one rule for alert webhooks (the config loader applies it too): https, or http only to a loopback host. */
+export function webhookAllowed(url: string): boolean {
   try {
     const u = new URL(url);
     if (u.protocol === 'https:') return true;

@@ -82,6 +82,12 @@ export async function authorizeLogon(ports: Ports, lockouts: Lockouts, logon: Fi
     return { ok: false, text: safeText(`logon denied: ${text}`), extraFields: logoutDecisionFields({ decision: 'deny', scope: 'logon', factors: [], reason: text }) };
   };
 
+  // The acceptor follows the client's HeartBtInt, as FIX prescribes; the gateway bounds it, so a dead
+  // connection (and a session nobody watches) is always noticed.
+  const hb = logon.getInt(108);
+  const maxHb = ports.settings.maxHeartBtIntSec;
+  if (hb === undefined || hb < 1 || hb > maxHb) return refuse(`HeartBtInt(108) must be 1 to ${maxHb} seconds (got ${logon.get(108) ?? 'none'})`);
+
   const username = logon.get(TAG.Username);
   const password = logon.get(TAG.Password);
   if (!username || password === undefined) return refuse('Username(553) and Password(554) are required');

@@ -16,6 +16,7 @@ import type { Ports } from './ports.ts';
 
 export type ManagerOptions = {
   compId: string;
+  /** Only fills SessionConfig.heartBtInt: an acceptor uses the client's HeartBtInt (bounded in authorizeLogon). */
   heartBtIntSec: number;
   logonTimeoutMs: number;
   maxMessageBytes: number;

@@ -43,6 +43,8 @@ export type SessionSettings = {
   stepUp: { methods: StepUpMethod[]; challengeTtlSec: number; maxAttempts: number; maxAuthAgeSec: number; lockoutSec: number };
   attestation: { reattestIntervalSec: number; graceSec: number; onLapse: 'end' | 'downgrade' };
   rateLimit: { messagesPerSec: number; burst: number };
+  /** The longest HeartBtInt a client may ask for (fix.maxHeartBtIntSec); 0 (no heartbeats) is refused too. */
+  maxHeartBtIntSec: number;
 };
 
 export type Ports = {

@@ -24,7 +24,8 @@ const rfq = (id: string, qty = 1_000_000, symbol = 'US912828ZT0') =>
 /** Audit lines are appended asynchronously: wait (bounded) until one matches. */
 async function auditMatches(re: RegExp): Promise<string> {
   let text = '';
-  for (let i = 0; i < 100; i++) {
+  // Generous: under load the append can trail the client's view of the close by seconds.
+  for (let i = 0; i < 600; i++) {
     text = readFileSync(t.gw.cfg.paths.audit, 'utf8');
     if (re.test(text)) return text;
     await new Promise((r) => setTimeout(r, 50));
@@ -70,6 +71,14 @@ describe('logon refusals', () => {
     expect(audit).toMatch(/"type":"logon.denied".*"detail":"wrong password"/);
     expect(audit).toMatch(/"type":"alert".*"kind":"logon.denied"/);
     await bystander.close();
+  });
+
+  it('refuses a Logon asking for no heartbeats or a HeartBtInt above fix.maxHeartBtIntSec, naming the limit', async () => {
+    for (const heartBtInt of [0, 61]) {
+      const c = await t.connect('ivy', { heartBtInt });
+      await c.closed();
+      expect(c.logoutText).toMatch(/logon denied: HeartBtInt\(108\) must be 1 to 60 seconds/);
+    }
   });
 
   it('refuses forged, stale, channel-replayed and missing attestations with the reason', async () => {
