@@ -185,7 +185,7 @@ export class Store {
     }
   }
 
-  /** Test and benchmark hook: replace the blotter wholesale. */
+  /** Replaces the blotter wholesale and rebuilds its indexes (used to trim it to the newest rows). */
   loadBlotter(rows: BlotterRow[]): void {
     this.blotter = rows.slice(-MAX_BLOTTER);
     this.#rfqRowAt.clear();
