@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { useHotkeys } from '../lib/useHotkeys.ts';
 import type { Rfq } from '../../../main/ipc/contract.ts';
 import { useSlice } from '../storeContext.ts';
 import { useNow } from '../lib/useNow.ts';
@@ -43,6 +44,15 @@ export function RfqBoard({ tab, onTab, dealerName, canTrade }: { tab: BoardTab; 
     // `now` only matters at expiry boundaries; recomputing each tick is cheap for a board of cards.
   }, [store, version, now]);
   const shown = grouped[tab].slice(0, MAX_CARDS);
+
+  // Alt+L puts the focus on the best quote of the newest live RFQ; Enter then trades. Two keys, never one,
+  // so a stray keystroke cannot trade.
+  useHotkeys({
+    'Alt+l': () => {
+      if (tab !== 'live') onTab('live');
+      setTimeout(() => document.querySelector<HTMLButtonElement>('#board-panel .rfq-card tr.best button.trade:not(:disabled)')?.focus(), 0);
+    },
+  });
 
   return (
     <section className="panel board" aria-labelledby="board-title">

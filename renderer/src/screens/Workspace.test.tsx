@@ -101,6 +101,21 @@ describe('RFQ card', () => {
   });
 });
 
+describe('keyboard', () => {
+  it('Alt+L focuses the best quote of the newest live RFQ, and Enter lifts it', async () => {
+    const { control } = renderApp({ signedIn: true, quoteDelayMs: 30 });
+    await sendRfq();
+    const card = await screen.findByRole('article', { name: /RFQ buy 5m/ });
+    await waitFor(() => expect(within(card).getAllByRole('button', { name: /^Lift/ })).toHaveLength(4), { timeout: 3000 });
+    fireEvent.keyDown(window, { key: 'l', code: 'KeyL', altKey: true });
+    const best = card.querySelector('tr.best button.trade') as HTMLButtonElement;
+    await waitFor(() => expect(document.activeElement).toBe(best));
+    expect(control.calls.some((c) => c.name === 'hitQuote')).toBe(false);
+    fireEvent.click(document.activeElement as HTMLElement);
+    await screen.findByText('Trade done');
+  });
+});
+
 describe('while the session is down', () => {
   it('refuses to send or trade, and says why', async () => {
     const { control } = renderApp({ signedIn: true, quoteDelayMs: 30 });

@@ -120,6 +120,7 @@ export function Workspace({ app, openSecurity }: { app: AppState; openSecurity: 
           <>
             <span><kbd>Ctrl</kbd>+<kbd>K</kbd> new RFQ</span>
             <span><kbd>Ctrl</kbd>+<kbd>Enter</kbd> send</span>
+            <span><kbd>Alt</kbd>+<kbd>L</kbd> best quote</span>
             <span><kbd>Alt</kbd>+<kbd>1</kbd>…<kbd>4</kbd> RFQ tabs</span>
             <span><kbd>Alt</kbd>+<kbd>B</kbd>/<kbd>H</kbd> blotter/history</span>
           </>
