@@ -2,10 +2,13 @@
 // jspurefix (parse:view and parse:object through ParseCase, the class behind its jsfix-bench tool) and
 // QuickFIX C++ (bench/codec/quickfix_bench.cpp, built here against libquickfix, validating with the FIX 4.4
 // DataDictionary), in one run.
-//   npm run bench:codec [-- --cycles=300 --ms=400 --rounds=5 --no-quickfix --no-jspurefix --jsfix-tool]
+//   npm run bench:codec [-- --cycles=300 --ms=400 --rounds=5 --no-quickfix --no-jspurefix --jsfix-tool
+//                          --jspurefix-in-process]
 // The machine is shared, so the implementations' rounds alternate, medians are reported, and every figure
-// is given per wall-clock second and per CPU-second of the measuring process.
-import { execFileSync, spawnSync } from 'node:child_process';
+// is given per wall-clock second and per CPU-second of the measuring process. Each implementation measures
+// in a process of its own (QuickFIX's program, jspurefix-child.ts, this one for fix/), so none pays for
+// another's heap; --jspurefix-in-process runs jspurefix in this process instead, as earlier versions did.
+import { execFileSync, fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, relative, resolve } from 'node:path';
@@ -14,7 +17,7 @@ import { decodeMessage, encodeMessage, type Field } from '../../fix/codec.ts';
 import { fix44Dictionary } from '../../fix/dictionary/dictionary.ts';
 import { FIX44_SOURCE } from '../../fix/dictionary/fix44.ts';
 import { renderQuickFixXml } from '../../fix/dictionary/quickfix-xml.ts';
-import { encodeTyped, fromMessage, toFields, type TypedMessage } from '../../fix/messages.ts';
+import { decodeTyped, encodeTyped, fromMessage, isTyped, toFields, type TypedMessage } from '../../fix/messages.ts';
 import { validateMessage } from '../../fix/validate.ts';
 import { jspurefixCases } from './jspurefix.ts';
 import { buildMix } from './mix.ts';
@@ -33,6 +36,7 @@ const flag = (name: string): boolean => process.argv.includes(`--${name}`);
 const CYCLES = arg('cycles', 300);
 const MS = arg('ms', 400);
 const ROUNDS = arg('rounds', 5);
+const opt = { minMs: MS };
 
 const fmt = (n: number | undefined): string => (n === undefined ? 'n/a' : Math.round(n).toLocaleString('en-US'));
 const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? 'n/a' : `${(a / b).toFixed(2)}x`);
@@ -49,8 +53,12 @@ for (const m of mix) {
   const d = decodeMessage(m.bytes);
   const rej = validateMessage(d, dict);
   if (rej !== null) throw new Error(`mix message fails validation: ${JSON.stringify(rej)}`);
-  const again = encodeMessage('FIX.4.4', toFields(fromMessage(d)));
+  const typed = fromMessage(d, { validated: true });
+  const again = encodeMessage('FIX.4.4', toFields(typed));
   if (!again.equals(m.bytes)) throw new Error('mix message does not round-trip');
+  if (!encodeTyped('FIX.4.4', m.msg, m.header).equals(m.bytes)) throw new Error('encodeTyped differs from encodeMessage');
+  const one = decodeTyped(m.bytes, dict);
+  if (!isTyped(one) || JSON.stringify(one) !== JSON.stringify(typed)) throw new Error('decodeTyped differs from validate + fromMessage');
 }
 mkdirSync(BUILD, { recursive: true });
 const mixSoh = resolve(BUILD, 'mix.txt');
@@ -68,6 +76,13 @@ console.log();
 // fix/
 let sink = 0;
 const decodeTypedValidated = (): void => {
+  for (let i = 0; i < mix.length; i++) {
+    const r = decodeTyped(mix[i]!.bytes, dict);
+    if (!isTyped(r)) throw new Error('rejected');
+    sink += r.msgType.length;
+  }
+};
+const decodeTwoStep = (): void => {
   for (let i = 0; i < mix.length; i++) {
     const msg = decodeMessage(mix[i]!.bytes);
     if (validateMessage(msg, dict) !== null) throw new Error('rejected');
@@ -129,13 +144,41 @@ function runQuickfix(rounds: number): QfResult | null {
 
 // ---------------------------------------------------------------------------------------------------------
 // jspurefix, in process.
-let js: Awaited<ReturnType<typeof jspurefixCases>> | null = null;
+interface JsRound { object: Rate; view: Rate }
+let js: { round: () => Promise<JsRound>; close: () => void } | null = null;
 let jsNote = '';
+const jsWhere = flag('jspurefix-in-process') ? 'in this process' : 'in a child process (bench/codec/jspurefix-child.ts)';
 if (!flag('no-jspurefix')) {
   try {
-    js = await jspurefixCases(readFileSync(mixPipe, 'latin1'), '|');
-    if (js.messagesPerPass !== mix.length) throw new Error(`it read ${js.messagesPerPass} of ${mix.length} messages`);
-    jsNote = `jspurefix ${js.version}: ParseCase (jspurefix/dist/benchmark, what jsfix-bench runs), dictionary qf44, depth view and object`;
+    let version: string;
+    let per: number;
+    if (flag('jspurefix-in-process')) {
+      const c = await jspurefixCases(readFileSync(mixPipe, 'latin1'), '|');
+      ({ version } = c);
+      per = c.messagesPerPass;
+      js = {
+        round: async () => ({ object: measure(per, c.object, opt), view: measure(per, c.view, opt) }),
+        close: () => undefined,
+      };
+    } else {
+      const child: ChildProcess = fork(resolve(here, 'jspurefix-child.ts'), [mixPipe, String(MS)], {
+        execArgv: ['--disable-warning=ExperimentalWarning'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      const next = (): Promise<unknown> => new Promise((res, rej) => {
+        const onExit = (code: number | null): void => rej(new Error(`jspurefix child exited (${code})`));
+        child.once('exit', onExit);
+        child.once('message', (m) => { child.off('exit', onExit); res(m); });
+      });
+      const hello = await next() as { version: string; messagesPerPass: number };
+      ({ version } = hello);
+      per = hello.messagesPerPass;
+      js = {
+        round: async () => { const r = next(); child.send('round'); return await r as JsRound; },
+        close: () => { child.send('exit'); },
+      };
+    }
+    if (per !== mix.length) throw new Error(`it read ${per} of ${mix.length} messages`);
+    jsNote = `jspurefix ${version}: ParseCase (jspurefix/dist/benchmark, what jsfix-bench runs), dictionary qf44, depth view and object, ${jsWhere}`;
   } catch (e) {
     jsNote = `jspurefix not run: ${(e as Error).message}`;
     js = null;
@@ -148,15 +191,15 @@ type Series = { wall: number[]; cpu: number[] };
 const series = (): Series => ({ wall: [], cpu: [] });
 const add = (s: Series, r: Rate): void => { s.wall.push(r.wall); s.cpu.push(r.cpu); };
 const S = {
-  fixDecode: series(), fixView: series(), fixEncTyped: series(), fixEncViaFields: series(), fixEncFields: series(),
+  fixDecode: series(), fixDecodeTwoStep: series(), fixView: series(), fixEncTyped: series(), fixEncViaFields: series(), fixEncFields: series(),
   qfDecode: series(), qfParse: series(), qfEncode: series(), jsView: series(), jsObject: series(),
 };
-const opt = { minMs: MS };
 for (let r = 0; r < ROUNDS; r++) {
   add(S.fixDecode, measure(mix.length, decodeTypedValidated, opt));
   const qf = runQuickfix(1);
   if (qf !== null) { add(S.qfDecode, qf.decode); add(S.qfParse, qf.parse); add(S.qfEncode, qf.encode); }
-  if (js !== null) { add(S.jsObject, measure(mix.length, js.object, opt)); add(S.jsView, measure(mix.length, js.view, opt)); }
+  if (js !== null) { const j = await js.round(); add(S.jsObject, j.object); add(S.jsView, j.view); }
+  add(S.fixDecodeTwoStep, measure(mix.length, decodeTwoStep, opt));
   add(S.fixView, measure(mix.length, decodeView, opt));
   add(S.fixEncTyped, measure(mix.length, encodeTypedOp, opt));
   add(S.fixEncViaFields, measure(mix.length, encodeViaFields, opt));
@@ -164,6 +207,8 @@ for (let r = 0; r < ROUNDS; r++) {
   console.log(`  round ${r + 1}/${ROUNDS}: decode per CPU-s — fix/ ${fmt(S.fixDecode.cpu.at(-1))}` +
     (qf ? `, QuickFIX ${fmt(qf.decode.cpu)}` : '') + (js ? `, jspurefix object ${fmt(S.jsObject.cpu.at(-1))}` : ''));
 }
+
+js?.close();
 
 // Optionally also jspurefix's own command-line tool (wall clock only), for reference.
 let jsToolLine = '';
@@ -183,7 +228,8 @@ if (flag('jsfix-tool')) {
 const m = (s: Series, k: 'wall' | 'cpu'): number | undefined => (s[k].length > 0 ? median(s[k]) : undefined);
 console.log();
 const rows: [string, Series | null, Series | null][] = [
-  ['fix/ decode: bytes → checked, validated (FIX 4.4 dictionary), typed object', S.fixDecode, null],
+  ['fix/ decode: bytes → checked, validated (FIX 4.4 dictionary), typed object (decodeTyped)', S.fixDecode, null],
+  ['fix/ decode, two steps: decodeMessage + validateMessage + fromMessage', S.fixDecodeTwoStep, null],
   ['fix/ decode: bytes → FixMessage (checksum, body length; no dictionary)', S.fixView, null],
   ['fix/ encode: typed object → bytes (encodeTyped)', null, S.fixEncTyped],
   ['fix/ encode: typed object → Field[] → bytes (toFields + encodeMessage)', null, S.fixEncViaFields],
