@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's main job: a fresh dev PKI, a demo user directory and the Parley gateway (FIX 4.4 over mutual
 # TLS, enrollment endpoint, dealer desk), printing how to connect. Everything lives in .data/demo and is
-# recreated on every start; no secret is kept anywhere else.
+# recreated on every start; no secret is kept anywhere else. The demo relaxes the posture policy (no disk
+# encryption required, old patches accepted) in its own generated config only; the shipped defaults are strict.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
@@ -21,7 +22,8 @@ cat > "$demo/gateway.json" <<EOF
   "dataDir": ".",
   "listen": { "host": "127.0.0.1", "fixPort": ${PARLEY_FIX_PORT:-0}, "enrollPort": ${PARLEY_ENROLL_PORT:-0} },
   "pki": { "dir": "pki", "clientCertHours": 72 },
-  "policy": { "dir": null, "mode": "enforce" }
+  "policy": { "dir": null, "mode": "enforce" },
+  "posture": { "requireDiskEncryption": false, "maxDaysSinceLastPatch": 3650 }
 }
 EOF
 
@@ -45,6 +47,9 @@ Users (dev only; printed once):
          certificate   $demo/pki/RITA.ec.{crt,key}.pem
 Trust the CA $demo/pki/ca.crt.pem; connect with SenderCompID ALICE (or RITA), TargetCompID PARLEY.
 Admin: npm run gateway -- --config $demo/gateway.json <users|tokens|revoke|sessions|policy|audit> ... (--help)
+Demo posture policy: disk encryption NOT required, OS patches up to 3650 days old accepted, so a developer
+  machine can sign in and trade. Production defaults require disk encryption and patches no older than 30 days
+  (gateway/posture/policy.ts; set "posture" in the gateway config).
 EOF
 
 # ---- the client (main/): the desktop app where Electron can run, else the browser preview ----------------
