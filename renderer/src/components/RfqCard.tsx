@@ -108,8 +108,11 @@ export const RfqCard = memo(function RfqCard({ rfq, now, dealerName, canTrade = 
             return (
               // Keyed by position: a dealer's requote replaces its row in place instead of a new DOM row.
               <tr key={`${q.dealer}:${i}`} className={`${isBest ? 'best' : ''} quote-${q.status}${qLive ? '' : ' stale'}`}>
-                <td>{dealerName(q.dealer)}{isBest && <span className="best-tag" aria-label="best quote"> BEST</span>}</td>
-                <td className="num mono price">{formatPrice(q.price)}</td>
+                <td title={dealerName(q.dealer)}>{dealerName(q.dealer)}</td>
+                <td className="num mono price">
+                  {isBest && <span className="best-tag" role="img" aria-label="best quote" title="Best quote">★ </span>}
+                  {formatPrice(q.price)}
+                </td>
                 <td className="num mono small">{q.status !== 'live' ? q.status : live ? formatCountdown(remainingMs(Date.parse(q.validUntil), now)) : '—'}</td>
                 <td className="actions">
                   {qLive && live && !traded && (
