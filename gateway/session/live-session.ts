@@ -30,6 +30,8 @@ type Challenge = {
 };
 
 const ACR = { mfa: 'urn:parley:acr:mfa', phr: 'urn:parley:acr:phr', phrh: 'urn:parley:acr:phrh' } as const;
+/** fix/session's close reasons for a connection that went away without a Logout (the session may resume). */
+const CONNECTION_LOST = /^(connection closed|peer closed the connection|timed out waiting for the peer)/;
 /** Messages a challenged or downgraded session may still send. */
 const ALWAYS_ALLOWED = new Set<string>([MSG.StepUpResponse, MSG.Attestation]);
 
@@ -520,7 +522,9 @@ export class LiveSession {
     const endedHere = this.state === 'ended';
     if (!endedHere) this.endReason = reason;
     this.state = 'ended';
-    this.#dropped = !endedHere && !loggedOut;
+    // Only a lost connection leaves the session resumable; one the FIX layer ended (a Logout for an oversized
+    // message, a sequence problem, a daily reset) is over like any other end.
+    this.#dropped = !endedHere && !loggedOut && CONNECTION_LOST.test(reason);
     this.#ports.desk.off('rfq', this.#onRfq);
     if (!this.#dropped) {
       this.#ports.desk.endFixSession(this.ctx.compId);

@@ -18,7 +18,7 @@ const rfq = (id: string, qty = 1_000_000) =>
 beforeAll(async () => {
   t = await startTestGateway({
     desk: { dealers: [{ name: 'FAST', delayMs: 0, spreadBps: 5 }, { name: 'LATE', delayMs: 1_500, spreadBps: 5 }], quoteTtlMs: 60_000 },
-  }, { memoryStores: true, users: ['alice', 'bob'] });
+  }, { memoryStores: true, users: ['alice', 'bob', 'dave'] });
 });
 afterAll(async () => { await t?.close(); });
 
@@ -85,6 +85,18 @@ describe('resuming after a dropped connection', () => {
     expect(t.gw.desk.openRfqs().map((r) => r.quoteReqId)).toEqual(expect.arrayContaining(['RES-2', 'RES-3']));
     await c.close();
     await until(() => !t.gw.desk.openRfqs().some((r) => r.user === 'bob'), 'bob\'s RFQs cancelled');
+  });
+
+  it('a session the FIX layer ends (a message over the size limit) is not resumable: its RFQs are cancelled', async () => {
+    const c = await loggedIn(t, 'dave');
+    c.send('R', rfq('RES-4'));
+    await c.waitFor('S', (m) => m.get(131) === 'RES-4');
+    c.send('R', [{ tag: 131, value: 'HUGE' }, { tag: 146, value: '1' }, { tag: 55, value: 'X'.repeat(70_000) }, { tag: 38, value: '1' }]);
+    await c.closed();
+    await until(() => !t.gw.desk.openRfqs().some((r) => r.quoteReqId === 'RES-4'), 'RES-4 cancelled');
+    const again = await t.connect('dave');
+    expect(readStepUpChallenge(await again.waitFor(MSG.StepUpChallenge)).scope).toBe('logon');
+    await again.close();
   });
 });
 
