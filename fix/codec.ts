@@ -207,6 +207,8 @@ export { latin1 as latin1Slice };
 const INTERN_MAX = 16;
 const INTERN_SIZE = 4096;
 const internTable: (string | undefined)[] = new Array<string | undefined>(INTERN_SIZE).fill(undefined);
+/** Counts internLatin1 calls answered from the table (callers use it to stop interning values that never repeat). */
+export let internHits = 0;
 
 export function internLatin1(buf: Buffer, start: number, end: number): string {
   const n = end - start;
@@ -220,7 +222,10 @@ export function internLatin1(buf: Buffer, start: number, end: number): string {
     for (let i = 0; i < n; i++) {
       if (cand.charCodeAt(i) !== buf[start + i]) { same = false; break; }
     }
-    if (same) return cand;
+    if (same) {
+      internHits++;
+      return cand;
+    }
   }
   const s = latin1(buf, start, end);
   internTable[slot] = s;
@@ -261,7 +266,10 @@ function garbled(kind: ConstructorParameters<typeof GarbledMessageError>[0], why
 }
 
 export function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // A property check is cheaper than Buffer.isBuffer's instanceof, and all this module needs of a Buffer.
+  return typeof (bytes as Latin1Buffer).latin1Slice === 'function'
+    ? bytes as Buffer
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function describeBadTag(buf: Buffer, start: number, end: number): string {

@@ -5,11 +5,11 @@
 // enumerations, timestamps, dates) stays the FIX string.
 import {
   asBuffer, badStringError, encAbort, encBegin, encBuffer, encDecimalP, encEnd, encIntP, encMark, encPos, encRendered, encStringP, FixMessage,
-  internLatin1, latin1Slice, parseIntBytes, renderSince, renderTag, scanMessage, SCANNED, type DecodeOptions, type Field,
+  internHits, internLatin1, latin1Slice, parseIntBytes, renderSince, renderTag, scanMessage, SCANNED, type DecodeOptions, type Field,
   type Rendered,
 } from './codec.ts';
 import {
-  fix44Dictionary, SECTION_BODY, SECTION_HEADER, SECTION_TRAILER, TYPE_CHAR, TYPE_STRING, type Dictionary, type FieldDef, type SectionDef,
+  fix44Dictionary, SECTION_HEADER, SECTION_TRAILER, TYPE_CHAR, TYPE_STRING, type Dictionary, type FieldDef, type SectionDef,
 } from './dictionary/dictionary.ts';
 import { TypedMessageError } from './errors.ts';
 import { checkValue, validateMessage, type SessionRejection, type ValidateOptions } from './validate.ts';
@@ -463,6 +463,10 @@ interface CField {
   lastR: Rendered | null;
   hits: number;
   misses: number;
+  /** Decoding: intern this field's values (internLatin1) while they repeat often enough to pay for it. */
+  intern: boolean;
+  internHits: number;
+  internMisses: number;
 }
 interface CGroup {
   readonly isGroup: true;
@@ -495,11 +499,8 @@ interface CSpec {
   req: (o: Record<string, unknown>) => void;
   /** Generated: every required property is set. */
   has: (o: Record<string, unknown>) => boolean;
-  /**
-   * Generated, for readTyped: stores one field checked as validateMessage checks it; 1 when stored, 0 when
-   * the tag is not a field of this spec, -1 when the value or a repeat would make validation fail.
-   */
-  fset: (o: Record<string, unknown>, tag: number, b: Buffer, vs: number, ve: number) => number;
+  /** Generated, for readTyped: see makeReader. */
+  read: (o: Record<string, unknown>, b: Buffer, idx: readonly number[], i: number, end: number) => number;
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -536,6 +537,7 @@ function compile(name: string, decl: Decl, section: SectionDef, dict: Dictionary
         isGroup: false, key, tag: v, conv, def, checked, intValues, vcheck, pre: renderTag(v),
         // Only where a hit saves a check or a conversion: an unchecked string is as fast to copy as to look up.
         cache: checked || conv !== STR ? new Map() : null, lastV: undefined, lastR: null, hits: 0, misses: 0,
+        intern: true, internHits: 0, internMisses: 0,
       });
     } else {
       const g = section.groups.get(v.group);
@@ -560,10 +562,10 @@ function compile(name: string, decl: Decl, section: SectionDef, dict: Dictionary
   if (delimiter === 0 && section !== dict.header) keys.unshift('msgType', 'header');
   const spec: CSpec = {
     name, msgType: '', byTag, entries, required, section, delimiter, create: makeFactory(keys), set: () => 0, enc: () => undefined,
-    req: () => undefined, has: () => false, fset: () => -1,
+    req: () => undefined, has: () => false, read: () => -1,
   };
   spec.set = makeSetter(spec);
-  spec.fset = makeCheckedSetter(spec);
+  spec.read = makeReader(spec);
   spec.has = makeHasRequired(spec);
   spec.enc = makeEncoder(spec);
   spec.req = makeRequiredCheck(spec);
@@ -584,15 +586,28 @@ function makeSetter(spec: CSpec): CSpec['set'] {
   return new Function('E', 'SP', 'dStr', 'dInt', 'dDec', 'dBool', 'dDup', src)(spec.entries, spec, dStr, dInt, dDec, dBool, dDup) as CSpec['set'];
 }
 
-function makeCheckedSetter(spec: CSpec): CSpec['fset'] {
+// Generated per spec, for readTyped: reads the fields of one level (the header, a body, one group instance)
+// from idx[i] on — a switch with a named store per field, as makeSetter — and returns where the first tag
+// this level does not take stands (a group instance also stops at its delimiter's second occurrence), or -1
+// when validateMessage would refuse what it read (the caller then takes the two-step path).
+function makeReader(spec: CSpec): CSpec['read'] {
   const cases: string[] = [];
+  const groups: CSpec[] = [];
   spec.entries.forEach((e, i) => {
-    if (e.isGroup) return;
+    const again = spec.delimiter !== 0 && e.tag === spec.delimiter ? 'return i;' : 'return -1;';
+    if (e.isGroup) {
+      groups.push(e.spec);
+      cases.push(`case ${e.tag}: { if (o.${e.key} !== undefined) return -1; const n = readCount(b, vs, ve); if (n < 0) return -1; ` +
+        `const arr = []; o.${e.key} = arr; i = readGroup(G[${groups.length - 1}], arr, b, idx, i + 3, end, n); if (i < 0) return -1; i -= 3; break; }`);
+      return;
+    }
     const conv = e.conv === INT ? 'cInt' : e.conv === DEC ? 'cDec' : e.conv === BOOL ? 'cBool' : 'cStr';
-    cases.push(`case ${e.tag}: if (o.${e.key} !== undefined) return -1; v = ${conv}(E[${i}], b, vs, ve); if (v === undefined) return -1; o.${e.key} = v; return 1;`);
+    cases.push(`case ${e.tag}: if (o.${e.key} !== undefined) ${again} v = ${conv}(E[${i}], b, vs, ve); if (v === undefined) return -1; o.${e.key} = v; break;`);
   });
-  const src = `return function fset(o, tag, b, vs, ve) { let v; switch (tag) { ${cases.join(' ')} default: return 0; } };`;
-  return new Function('E', 'cStr', 'cInt', 'cDec', 'cBool', src)(spec.entries, cStr, cInt, cDec, cBool) as CSpec['fset'];
+  const src = `return function read(o, b, idx, i, end) { let v; for (; i < end; i += 3) { const vs = idx[i + 1], ve = idx[i + 2]; ` +
+    `switch (idx[i]) { ${cases.join(' ')} default: return i; } } return i; };`;
+  return new Function('E', 'G', 'cStr', 'cInt', 'cDec', 'cBool', 'readCount', 'readGroup', src)(
+    spec.entries, groups, cStr, cInt, cDec, cBool, readCount, readGroup) as CSpec['read'];
 }
 
 function makeHasRequired(spec: CSpec): CSpec['has'] {
@@ -647,7 +662,12 @@ function dBool(sp: CSpec, e: CField, b: Buffer, vs: number, ve: number, _t: bool
 // in the enumeration), else what the d* converters give.
 function cStr(e: CField, b: Buffer, vs: number, ve: number): string | undefined {
   if (ve === vs || (e.vcheck && checkValue(e.def, b, vs, ve) !== 0)) return undefined;
-  return internLatin1(b, vs, ve);
+  if (!e.intern) return latin1Slice(b, vs, ve);
+  const before = internHits;
+  const s = internLatin1(b, vs, ve);
+  if (internHits !== before) e.internHits++;
+  else if (++e.internMisses >= CACHE_TRIAL && e.internMisses > e.internHits) e.intern = false;
+  return s;
 }
 function cInt(e: CField, b: Buffer, vs: number, ve: number): number | undefined {
   const v = parseIntBytes(b, vs, ve);
@@ -1007,14 +1027,6 @@ export function isTyped(r: TypedMessage | SessionRejection): r is TypedMessage {
   return (r as { msgType?: unknown }).msgType !== undefined;
 }
 
-interface ReadFrame {
-  spec: CSpec;
-  obj: Record<string, unknown>;
-  arr: Record<string, unknown>[];
-  expected: number;
-  seen: boolean;
-}
-
 /**
  * One pass: the typed message if validateMessage (FIX 4.4 dictionary, default options) would accept the
  * message and fromMessage would give this object for it; null when it cannot tell (the caller takes the
@@ -1030,73 +1042,49 @@ function readTyped(c: Compiled, buf: Buffer, idx: readonly number[], n: number):
   const code = me - ms === 1 ? buf[ms]! : me - ms === 2 ? buf[ms]! | (buf[ms + 1]! << 8) : -1;
   const spec = c.byCode.get(code);
   if (spec === undefined) return null;
-  const mt = spec.msgType;
-  const sections = c.dict.sectionTable;
+  const end = n - 3;
   const hs = c.header;
   const header = hs.create();
-  const end = n - 3;
-  let i = 9;
-  for (; i < end; i += 3) {
-    const r = hs.fset(header, idx[i]!, buf, idx[i + 1]!, idx[i + 2]!);
-    if (r === 0) break;
-    if (r < 0) return null;
-  }
-  if (!hs.has(header)) return null;
+  // Header fields until the first tag the header does not model; then the body must take every field up to
+  // CheckSum (a header field after the body, a trailer field, an unmodelled tag: the two-step path).
+  const i = hs.read(header, buf, idx, 9, end);
+  if (i < 0 || !hs.has(header)) return null;
   const body = spec.create();
-  body.msgType = mt;
+  body.msgType = spec.msgType;
   body.header = header;
-  let top: ReadFrame | null = null;
-  const stack: ReadFrame[] = [];
-  let s = spec;
-  let obj = body;
-  for (; i < end; i += 3) {
-    const tag = idx[i]!;
-    // Header fields after the body, trailer fields before CheckSum, tags beyond the dictionary: not here.
-    if (tag < 0 || tag >= sections.length || sections[tag] !== SECTION_BODY) return null;
-    while (top !== null) {
-      const gs: CSpec = top.spec;
-      if (tag === gs.delimiter) {
-        if (top.seen && !gs.has(top.obj)) return null;
-        top.obj = gs.create();
-        top.arr.push(top.obj);
-        top.seen = true;
-        break;
-      }
-      if (gs.byTag[tag] !== undefined) {
-        if (!top.seen) return null;
-        break;
-      }
-      // A member of the dictionary's group that the typed group leaves out belongs to the group, not above.
-      if (gs.section.fields.has(tag)) return null;
-      if ((top.seen && !gs.has(top.obj)) || top.arr.length !== top.expected) return null;
-      top = stack.pop() ?? null;
-    }
-    if (top !== null) { s = top.spec; obj = top.obj; } else { s = spec; obj = body; }
-    const vs = idx[i + 1]!, ve = idx[i + 2]!;
-    const r = s.fset(obj, tag, buf, vs, ve);
-    if (r === 1) continue;
-    if (r < 0) return null;
-    const e: CEntry | undefined = tag < s.byTag.length ? s.byTag[tag] : undefined;
-    if (e === undefined || !e.isGroup || obj[e.key] !== undefined) return null;
-    // validateMessage's NumInGroup: 1 to 6 digits.
-    if (ve === vs || ve - vs > 6) return null;
-    let count = 0;
-    for (let k = vs; k < ve; k++) {
-      const d = buf[k]! - 0x30;
-      if (d < 0 || d > 9) return null;
-      count = count * 10 + d;
-    }
-    const arr: Record<string, unknown>[] = [];
-    obj[e.key] = arr;
-    if (top !== null) stack.push(top);
-    top = { spec: e.spec, obj: {}, arr, expected: count, seen: false };
-  }
-  while (top !== null) {
-    if ((top.seen && !top.spec.has(top.obj)) || top.arr.length !== top.expected) return null;
-    top = stack.pop() ?? null;
-  }
-  if (!spec.has(body)) return null;
+  if (spec.read(body, buf, idx, i, end) !== end || !spec.has(body)) return null;
   return body as unknown as TypedMessage;
+}
+
+/**
+ * The instances of a group whose NumInGroup said `expected`, starting at idx[i]: each must start with the
+ * delimiter; the group ends at the first tag that is not one. Returns where it ended, -1 to give up.
+ */
+function readGroup(
+  gs: CSpec, arr: Record<string, unknown>[], b: Buffer, idx: readonly number[], i: number, end: number, expected: number,
+): number {
+  while (i < end && idx[i] === gs.delimiter) {
+    const inst = gs.create();
+    arr.push(inst);
+    i = gs.read(inst, b, idx, i, end);
+    if (i < 0 || !gs.has(inst)) return -1;
+  }
+  if (arr.length !== expected) return -1;
+  // A member of the dictionary's group that the typed group leaves out (or one before the delimiter).
+  if (i < end && gs.section.fields.has(idx[i]!)) return -1;
+  return i;
+}
+
+/** validateMessage's NumInGroup: 1 to 6 digits; -1 otherwise. */
+function readCount(b: Buffer, vs: number, ve: number): number {
+  if (ve === vs || ve - vs > 6) return -1;
+  let n = 0;
+  for (let k = vs; k < ve; k++) {
+    const d = b[k]! - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
 }
 
 // ---------------------------------------------------------------------------------------------------------
