@@ -24,7 +24,7 @@ describe.runIf(!electronInstalled)('npm start without Electron', () => {
       const url = await new Promise<string>((resolve, reject) => {
         const t = setTimeout(() => reject(new Error(`no preview URL within 90 s:\n${out}`)), 90_000);
         const check = () => {
-          const m = /http:\/\/127\.0\.0\.1:\d+\/auth\?k=[A-Za-z0-9_-]+/.exec(out);
+          const m = /http:\/\/localhost:\d+\/auth\?k=[A-Za-z0-9_-]+/.exec(out);
           if (m) {
             clearTimeout(t);
             resolve(m[0]);

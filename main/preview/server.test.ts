@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
@@ -80,6 +81,22 @@ describe('browser preview', () => {
     expect(foreign.status).toBe(403);
     expect(JSON.parse(foreign.body)).toMatchObject({ ok: false, error: { code: 'forbidden-sender' } });
     expect((await http(preview, '/', { headers: { cookie, host: 'evil.example' } })).status).toBe(421);
+    expect((await call(JSON.stringify({ call: 'getState', request: {} }), 'http://127.0.0.1:1')).status).toBe(403);
+    expect((await call(JSON.stringify({ call: 'getState', request: {} }), 'null')).status).toBe(403);
+    // DNS rebinding: a hostile name resolving to 127.0.0.1 still carries that name as Host.
+    for (const host of ['evil.example', `evil.example:${preview.port}`, `localhost.evil.example:${preview.port}`, `127.0.0.1.nip.io:${preview.port}`, `localhost:${preview.port + 1}`, 'localhost', '127.0.0.1', `[::1]:${preview.port}`, `0.0.0.0:${preview.port}`, 'x'.repeat(5_000)]) {
+      expect((await http(preview, '/', { headers: { cookie, host } })).status, host.slice(0, 40)).toBe(421);
+      expect((await http(preview, '/__parley/call', { method: 'POST', headers: { cookie, host, origin: preview.origin, 'content-type': 'application/json' }, body: '{"call":"getState","request":{}}' })).status).toBe(421);
+    }
+    // No Host at all (HTTP/1.0): refused too.
+    const bare = await new Promise<string>((resolve, reject) => {
+      const sock = connect(preview.port, '127.0.0.1', () => sock.end(`GET / HTTP/1.0\r\ncookie: ${cookie}\r\n\r\n`));
+      let got = '';
+      sock.on('data', (d: Buffer) => (got += d.toString()));
+      sock.on('end', () => resolve(got));
+      sock.on('error', reject);
+    });
+    expect(bare).toMatch(/^HTTP\/1\.[01] (421|400)/);
     expect((await http(preview, '/../secret.txt', { headers: { cookie } })).body).not.toContain('outside');
     expect((await http(preview, '/%2e%2e/secret.txt', { headers: { cookie } })).status).toBe(404);
     for (const g of ['', 'null', '{', '[]', '{"call":"nope","request":{}}', JSON.stringify({ call: 'enroll', request: { token: 'x'.repeat(300_000) } })]) {
@@ -89,6 +106,21 @@ describe('browser preview', () => {
     expect((await http(preview, '/__parley/call', { method: 'POST', headers: { cookie, origin: preview.origin, 'content-type': 'text/plain' }, body: '{}' })).status).toBe(415);
     const good = await call(JSON.stringify({ call: 'getState', request: {} }));
     expect(JSON.parse(good.body)).toMatchObject({ ok: true, value: { host: 'preview' } });
+  });
+
+  it('answers as localhost (for WebAuthn) and as 127.0.0.1, and prints the localhost URL', async () => {
+    expect(preview.url).toMatch(new RegExp(`^http://localhost:${preview.port}/auth\\?k=[A-Za-z0-9_-]{43}$`));
+    expect(preview.origin).toBe(`http://localhost:${preview.port}`);
+    expect([...preview.origins].sort()).toEqual([`http://127.0.0.1:${preview.port}`, `http://localhost:${preview.port}`]);
+    for (const o of preview.origins) {
+      const host = new URL(o).host;
+      expect((await http(preview, '/', { headers: { cookie, host } })).status, host).toBe(200);
+      const r = await http(preview, '/__parley/call', { method: 'POST', headers: { cookie, host, origin: o, 'content-type': 'application/json' }, body: '{"call":"getState","request":{}}' });
+      expect(JSON.parse(r.body), o).toMatchObject({ ok: true });
+    }
+    // Still the per-run secret on either name.
+    expect((await http(preview, '/', { headers: { host: `localhost:${preview.port}` } })).status).toBe(403);
+    expect((await http(preview, '/auth?k=guess', { headers: { host: `localhost:${preview.port}` } })).status).toBe(403);
   });
 
   describe.runIf(existsSync(CHROMIUM))('in Debian Chromium', () => {

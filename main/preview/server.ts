@@ -1,6 +1,7 @@
 /**
  * The browser preview (a development and test tool; never part of a packaged build): serves the built
- * renderer on 127.0.0.1 with a per-run secret and bridges the IPC contract over HTTP (calls) and
+ * renderer on 127.0.0.1 (reachable as http://localhost:<port> too, because WebAuthn refuses IP-address
+ * origins) with a per-run secret and bridges the IPC contract over HTTP (calls) and
  * Server-Sent Events (events) to the same ClientCore services the Electron shell uses.
  *
  * Access: the printed URL carries the secret once (/auth?k=…); it is exchanged for an HttpOnly, SameSite=
@@ -42,13 +43,17 @@ export interface PreviewOptions {
 }
 
 export interface Preview {
+  /** http://localhost:<port>/auth?k=<secret>: the name WebAuthn accepts as a relying party. */
   url: string;
+  /** http://localhost:<port> */
   origin: string;
+  /** Every origin (and so Host) the preview answers to: localhost and 127.0.0.1 on its port. */
+  origins: readonly string[];
   port: number;
   close(): Promise<void>;
 }
 
-function securityHeaders(origin: string): Record<string, string> {
+function securityHeaders(): Record<string, string> {
   return {
     'content-security-policy': [
       "default-src 'none'",
@@ -56,7 +61,7 @@ function securityHeaders(origin: string): Record<string, string> {
       "style-src 'self'",
       "img-src 'self' data:",
       "font-src 'self'",
-      `connect-src 'self' ${origin}`,
+      "connect-src 'self'",
       "base-uri 'none'",
       "form-action 'none'",
       "frame-ancestors 'none'",
@@ -107,12 +112,12 @@ export async function startPreview(o: PreviewOptions): Promise<Preview> {
   const secret = randomBytes(32).toString('base64url');
   const log = o.log ?? console;
   const distDir = path.resolve(o.distDir);
-  let origin = '';
+  let hosts: readonly string[] = [];
   let handle: ReturnType<typeof createCallHandler>;
   const sse = new Set<ServerResponse>();
 
   const send = (res: ServerResponse, status: number, body: string | Buffer, type = 'text/plain; charset=utf-8', extra: Record<string, string> = {}) => {
-    res.writeHead(status, { ...securityHeaders(origin), 'content-type': type, 'content-length': Buffer.byteLength(body), ...extra });
+    res.writeHead(status, { ...securityHeaders(), 'content-type': type, 'content-length': Buffer.byteLength(body), ...extra });
     res.end(body);
   };
 
@@ -143,9 +148,15 @@ export async function startPreview(o: PreviewOptions): Promise<Preview> {
 
   const server: Server = createServer((req, res) => {
     void (async () => {
-      const url = new URL(req.url ?? '/', origin || 'http://127.0.0.1');
-      // Only our own Host: defeats DNS rebinding.
-      if (req.headers.host !== new URL(origin).host) return send(res, 421, 'wrong host');
+      // Only our own names: a rebinding DNS name pointed at 127.0.0.1 carries its own Host and is refused.
+      const host = req.headers.host;
+      if (host === undefined || !hosts.includes(host)) return send(res, 421, 'wrong host');
+      let url: URL;
+      try {
+        url = new URL(req.url ?? '/', `http://${host}`);
+      } catch {
+        return send(res, 400, 'bad request');
+      }
       if (url.pathname === '/auth') {
         if (!same(url.searchParams.get('k') ?? undefined, secret)) return send(res, 403, 'wrong or missing preview secret');
         return send(res, 302, '', 'text/plain', {
@@ -158,7 +169,7 @@ export async function startPreview(o: PreviewOptions): Promise<Preview> {
       if (url.pathname === '/__parley/bridge.js') return send(res, 200, o.bridgeJs, 'text/javascript; charset=utf-8');
       if (url.pathname === '/__parley/events') {
         if (sse.size >= MAX_SSE_CLIENTS) return send(res, 429, 'too many event streams');
-        res.writeHead(200, { ...securityHeaders(origin), 'content-type': 'text/event-stream', connection: 'keep-alive' });
+        res.writeHead(200, { ...securityHeaders(), 'content-type': 'text/event-stream', connection: 'keep-alive' });
         res.write(': parley\n\n');
         sse.add(res);
         req.on('close', () => sse.delete(res));
@@ -204,11 +215,14 @@ export async function startPreview(o: PreviewOptions): Promise<Preview> {
     server.listen(o.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  origin = `http://127.0.0.1:${port}`;
-  handle = createCallHandler({ services: o.services, allowedOrigins: [origin], log });
+  const origin = `http://localhost:${port}`;
+  const origins = [origin, `http://127.0.0.1:${port}`];
+  hosts = origins.map((x) => new URL(x).host);
+  handle = createCallHandler({ services: o.services, allowedOrigins: origins, log });
   return {
     url: `${origin}/auth?k=${secret}`,
     origin,
+    origins,
     port,
     close: () =>
       new Promise<void>((resolve) => {

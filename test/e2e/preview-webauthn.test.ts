@@ -5,8 +5,8 @@
  * loaded into the virtual authenticator; the renderer calls navigator.credentials.get through
  * @simplewebauthn/browser with the gateway's options, and the gateway verifies the assertion.
  *
- * WebAuthn refuses IP-address origins, so the page is opened as http://localhost through a test-only front
- * (localhost-front.ts) that forwards to the preview on 127.0.0.1.
+ * WebAuthn refuses IP-address origins; the preview answers as http://localhost:<port> (its printed URL), which
+ * is the relying party's origin the gateway checks.
  */
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,6 @@ import { bundleBridge } from '../../main/preview/bundle.ts';
 import { startPreview, type Preview } from '../../main/preview/server.ts';
 import { haveChromium, launchChromium, shootBoth, SKIP_REASON, watchPage } from './browser.ts';
 import { buildRenderer } from './build-renderer.ts';
-import { startLocalhostFront } from './localhost-front.ts';
 
 const hasKeyring = process.platform !== 'linux' || !!process.env.DBUS_SESSION_BUS_ADDRESS;
 if (!haveChromium) console.warn(`skipping the WebAuthn end-to-end test: ${SKIP_REASON}`);
@@ -32,7 +31,6 @@ if (!hasKeyring) console.warn('skipping the WebAuthn end-to-end test: no D-Bus s
 
 describe.runIf(haveChromium && hasKeyring)('WebAuthn step-up end to end: virtual authenticator → renderer → client core → gateway', () => {
   let t: TestGateway;
-  let front: Awaited<ReturnType<typeof startLocalhostFront>>;
   let core: ClientCore;
   let preview: Preview;
   let browser: Browser;
@@ -43,27 +41,9 @@ describe.runIf(haveChromium && hasKeyring)('WebAuthn step-up end to end: virtual
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
   beforeAll(async () => {
-    front = await startLocalhostFront();
-    [dist, t] = await Promise.all([
-      buildRenderer(),
-      startTestGateway(
-        { posture: { requireDiskEncryption: false, maxDaysSinceLastPatch: 3650 }, stepUp: { rpId: 'localhost', origin: front.origin } },
-        { users: ['bob'] },
-      ),
-    ]);
-    // Register the security key for bob, as an admin would after a registration ceremony.
-    const jwk = publicKey.export({ format: 'jwk' });
-    const cose = isoCBOR.encode(new Map<number, number | Uint8Array>([[1, 2], [3, -7], [-1, 1], [-2, Buffer.from(jwk.x!, 'base64url')], [-3, Buffer.from(jwk.y!, 'base64url')]]));
-    const bob = t.gw.users.get('bob')!;
-    t.gw.users.upsert({ ...bob, webauthnCredentials: [{ id: credentialId.toString('base64url'), publicKey: Buffer.from(cose).toString('base64url'), counter: 0 }] });
-
+    // The relying party's origin is the preview's own http://localhost:<port>, so the preview starts first
+    // (its client core reads the policy only at start) and the gateway is told that origin.
     work = mkdtempSync(path.join(tmpdir(), 'parley-e2e-wa-'));
-    writeFileSync(path.join(work, 'ca.pem'), t.pki.caCertPem);
-    writeFileSync(path.join(work, 'policy.json'), JSON.stringify({
-      gateway: { host: '127.0.0.1', port: t.gw.fixPort, compId: t.gw.cfg.fix.compId },
-      caBundle: path.join(work, 'ca.pem'),
-      enrollmentUrl: `https://localhost:${t.gw.enrollPort}`,
-    }));
     core = new ClientCore({
       dataDir: path.join(work, 'client'),
       policyPath: path.join(work, 'policy.json'),
@@ -72,11 +52,29 @@ describe.runIf(haveChromium && hasKeyring)('WebAuthn step-up end to end: virtual
       secretStore: new KeytarStore(),
       keychainProfile: profile,
     });
+    const [built, bridgeJs] = await Promise.all([buildRenderer(), bundleBridge()]);
+    dist = built;
+    preview = await startPreview({ services: core.services, events: core.events, distDir: dist, bridgeJs, log: { warn: () => {}, error: () => {} } });
+    expect(preview.origin).toMatch(/^http:\/\/localhost:\d+$/);
+    t = await startTestGateway(
+      { posture: { requireDiskEncryption: false, maxDaysSinceLastPatch: 3650 }, stepUp: { rpId: 'localhost', origin: preview.origin } },
+      { users: ['bob'] },
+    );
+    // Register the security key for bob, as an admin would after a registration ceremony.
+    const jwk = publicKey.export({ format: 'jwk' });
+    const cose = isoCBOR.encode(new Map<number, number | Uint8Array>([[1, 2], [3, -7], [-1, 1], [-2, Buffer.from(jwk.x!, 'base64url')], [-3, Buffer.from(jwk.y!, 'base64url')]]));
+    const bob = t.gw.users.get('bob')!;
+    t.gw.users.upsert({ ...bob, webauthnCredentials: [{ id: credentialId.toString('base64url'), publicKey: Buffer.from(cose).toString('base64url'), counter: 0 }] });
+
+    writeFileSync(path.join(work, 'ca.pem'), t.pki.caCertPem);
+    writeFileSync(path.join(work, 'policy.json'), JSON.stringify({
+      gateway: { host: '127.0.0.1', port: t.gw.fixPort, compId: t.gw.cfg.fix.compId },
+      caBundle: path.join(work, 'ca.pem'),
+      enrollmentUrl: `https://localhost:${t.gw.enrollPort}`,
+    }));
     await core.start();
     const { token } = t.gw.tokens.issue({ user: 'bob', compId: 'BOB', ttlMs: 600_000 });
     await core.services.enroll({ token });
-    preview = await startPreview({ services: core.services, events: core.events, distDir: dist, bridgeJs: await bundleBridge(), log: { warn: () => {}, error: () => {} } });
-    front.setUpstream(preview.port);
     browser = await launchChromium();
   }, 240_000);
 
@@ -86,7 +84,6 @@ describe.runIf(haveChromium && hasKeyring)('WebAuthn step-up end to end: virtual
     await core?.services.signOut().catch(() => {});
     await core?.stop();
     await new DeviceKeychain(new KeytarStore(), profile).clear().catch(() => {});
-    await front?.close();
     await t?.close();
     if (dist) rmSync(dist, { recursive: true, force: true });
     if (work) rmSync(work, { recursive: true, force: true });
@@ -111,8 +108,8 @@ describe.runIf(haveChromium && hasKeyring)('WebAuthn step-up end to end: virtual
       },
     });
 
-    const secretPath = new URL(preview.url);
-    await page.goto(`${front.origin}${secretPath.pathname}${secretPath.search}`);
+    // Straight to the URL the preview prints: http://localhost:<port>, a name WebAuthn accepts.
+    await page.goto(preview.url);
     await page.getByRole('heading', { name: 'Sign in to Parley' }).waitFor({ timeout: 30_000 });
     await page.getByLabel('Username').fill('bob');
     await page.getByLabel('Password').fill(t.users.bob!.password);
