@@ -1,9 +1,10 @@
 /**
- * `npm start`'s client half on a machine without the Electron binary (like this one): it says so plainly and
- * serves the browser preview, printing the URL with its per-run secret.
+ * `npm start`'s client half on a machine without the Electron binary (like this one): it says so plainly,
+ * builds the renderer when there is none (here: an empty dist folder, never the developer's renderer/dist),
+ * and serves the browser preview, printing the URL with its per-run secret.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,9 +12,11 @@ import { describe, expect, it } from 'vitest';
 const electronInstalled = existsSync('node_modules/electron/path.txt');
 
 describe.runIf(!electronInstalled)('npm start without Electron', () => {
-  it('explains the preview and serves it', async () => {
+  it('builds the renderer into an empty dist folder, explains the preview and serves the app', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'parley-start-'));
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'main/start-client.ts', '--policy', path.join(dir, 'no-policy.json'), '--data', path.join(dir, 'client')], {
+    const dist = path.join(dir, 'dist');
+    mkdirSync(dist);
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'main/start-client.ts', '--policy', path.join(dir, 'no-policy.json'), '--data', path.join(dir, 'client'), '--dist', dist], {
       env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS ?? 'unix:path=/nonexistent' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -22,7 +25,7 @@ describe.runIf(!electronInstalled)('npm start without Electron', () => {
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     try {
       const url = await new Promise<string>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no preview URL within 90 s:\n${out}`)), 90_000);
+        const t = setTimeout(() => reject(new Error(`no preview URL within 150 s:\n${out}`)), 150_000);
         const check = () => {
           const m = /http:\/\/localhost:\d+\/auth\?k=[A-Za-z0-9_-]+/.exec(out);
           if (m) {
@@ -35,11 +38,21 @@ describe.runIf(!electronInstalled)('npm start without Electron', () => {
       });
       expect(out).toMatch(/Electron binary is not installed/);
       expect(out).toMatch(/browser preview/);
+      expect(out).toMatch(/building the renderer into .*first run/);
+      expect(out).not.toMatch(/no built renderer/);
+      expect(existsSync(path.join(dist, 'index.html'))).toBe(true);
       const res = await fetch(url, { redirect: 'manual' });
       expect(res.status).toBe(302);
+      const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+      const page = await fetch(new URL('/', url), { headers: { cookie } });
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('/__parley/bridge.js');
+      expect(html).toMatch(/<script type="module"[^>]*src="\.\/assets\/[^"]+\.js"/);
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 180_000);
 });

@@ -2,7 +2,9 @@
  * `npm start`'s client half: launches the Electron app where the Electron binary exists; otherwise (as on the
  * build machines, which cannot download it) says so and runs the browser preview with the same client core.
  *
- *   bash scripts/node.sh main/start-client.ts --policy <file> --data <dir>
+ *   bash scripts/node.sh main/start-client.ts --policy <file> --data <dir> [--dist <dir>]
+ *
+ * The renderer is built first when renderer/dist (or --dist) is missing or older than renderer/ sources.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,11 +13,14 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ensureRendererBuilt } from './preview/renderer-build.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const { values: args } = parseArgs({ options: { policy: { type: 'string' }, data: { type: 'string' } }, strict: true });
+const { values: args } = parseArgs({ options: { policy: { type: 'string' }, data: { type: 'string' }, dist: { type: 'string' } }, strict: true });
 const policy = path.resolve(args.policy ?? path.join(ROOT, '.data', 'demo', 'client-policy.json'));
 const dataDir = path.resolve(args.data ?? path.join(ROOT, '.data', 'demo', 'client'));
+// The desktop app always loads renderer/dist; another folder is for the preview (and tests).
+const distDir = path.resolve(args.dist ?? path.join(ROOT, 'renderer', 'dist'));
 const node = process.execPath;
 const nodeArgs = ['--disable-warning=ExperimentalWarning'];
 
@@ -41,10 +46,11 @@ function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env):
   });
 }
 
-if (!existsSync(path.join(ROOT, 'renderer', 'dist', 'index.html'))) {
-  console.log('parley: building the renderer (renderer/dist) …');
-  const r = spawnSync(node, [...nodeArgs, 'node_modules/vite/bin/vite.js', 'build', '-c', 'renderer/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit', cwd: ROOT });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+try {
+  await ensureRendererBuilt(distDir);
+} catch (e) {
+  console.error(`parley: ${(e as Error).message}`);
+  process.exit(1);
 }
 mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 
@@ -61,12 +67,13 @@ console.log(
     '',
     "parley: the Electron binary is not installed on this machine (it cannot be downloaded here), so the desktop",
     '        window cannot open. Running the browser preview instead: the same client core under Node, with the',
-    '        renderer served on 127.0.0.1. Open the URL printed below in a browser on this machine (it carries a',
-    '        per-run secret). On a machine with Electron, `npm start` opens the desktop app.',
+    '        renderer served on this machine only (http://localhost:<port>). Open the URL printed below in a browser',
+    '        on this machine (it carries a per-run secret). On a machine with Electron, `npm start` opens the',
+    '        desktop app.',
     '',
   ].join('\n'),
 );
-const preview = ['main/preview/cli.ts', '--policy', policy, '--data', dataDir];
+const preview = ['main/preview/cli.ts', '--policy', policy, '--data', dataDir, '--dist', distDir];
 if (process.platform === 'linux' && !process.env.DBUS_SESSION_BUS_ADDRESS) {
   // A headless box has no Secret Service: run a private one for this run (its own keyring folder beside the
   // data folder, locked by a random password that is never stored) so the device key still lives only in a

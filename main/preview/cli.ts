@@ -1,5 +1,5 @@
 /**
- * `npm run preview`: the client core under plain Node with the renderer in a browser on 127.0.0.1 (a
+ * `npm run preview`: the client core under plain Node with the renderer in a browser on loopback (a
  * development and test tool for machines without the Electron binary; a packaged build never contains it).
  *
  *   npm run preview -- [--data <dir>] [--policy <file>] [--dist <dir>] [--port <n>]
@@ -11,17 +11,20 @@ import { PostureAgent } from '../../agent/collect.ts';
 import { defaultPolicyPath } from '../config/policy.ts';
 import { ClientCore } from '../core.ts';
 import { bundleBridge } from './bundle.ts';
+import { ensureRendererBuilt } from './renderer-build.ts';
 import { startPreview } from './server.ts';
 
 const HELP = `usage: npm run preview -- [options]
 
-Runs Parley's client core under Node and serves the renderer to a browser on 127.0.0.1.
-Open the printed URL (it carries a per-run secret) in a browser on this machine.
+Runs Parley's client core under Node and serves the renderer to a browser on this machine (listening on
+127.0.0.1; the printed URL says localhost, which security keys (WebAuthn) need). Open the printed URL: it
+carries a per-run secret.
 
   --data <dir>     client data folder (default .data/client)
   --policy <file>  managed policy file (default ${defaultPolicyPath()} or $PARLEY_POLICY)
-  --dist <dir>     built renderer (default renderer/dist)
-  --port <n>       port on 127.0.0.1 (default: any free port)
+  --dist <dir>     built renderer (default renderer/dist; built there first when missing or older than
+                   renderer/ sources)
+  --port <n>       port on 127.0.0.1 / localhost (default: any free port)
   -h, --help       this help
 `;
 
@@ -59,8 +62,10 @@ async function main(): Promise<number> {
     console.error(`parley preview: --port must be 0..65535, got ${args.port}`);
     return 2;
   }
-  if (!existsSync(path.join(distDir, 'index.html'))) {
-    console.error(`parley preview: no built renderer in ${distDir}; build it first: npm run build:renderer`);
+  try {
+    await ensureRendererBuilt(distDir);
+  } catch (e) {
+    console.error(`parley preview: ${(e as Error).message}`);
     return 1;
   }
   const posture = new PostureAgent();
