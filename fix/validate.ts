@@ -398,8 +398,22 @@ function isTimeAt(buf: Uint8Array, i: number, ve: number): boolean {
   return true;
 }
 
+/** YYYYMMDD-HH:MM:SS with optional .fraction (1 to 9 digits): isDate and isTimeAt in one, without calls. */
 export function isTimestamp(buf: Uint8Array, vs: number, ve: number): boolean {
-  return ve - vs >= 17 && isDate(buf, vs) && buf[vs + 8] === 0x2d && isTimeAt(buf, vs + 9, ve);
+  const len = ve - vs;
+  if (len < 17 || buf[vs + 8] !== 0x2d || buf[vs + 11] !== 0x3a || buf[vs + 14] !== 0x3a) return false;
+  // Digit values; a non-digit shows as > 9 (the subtraction is taken unsigned).
+  const y0 = (buf[vs]! - 0x30) >>> 0, y1 = (buf[vs + 1]! - 0x30) >>> 0, y2 = (buf[vs + 2]! - 0x30) >>> 0, y3 = (buf[vs + 3]! - 0x30) >>> 0;
+  const m0 = (buf[vs + 4]! - 0x30) >>> 0, m1 = (buf[vs + 5]! - 0x30) >>> 0, d0 = (buf[vs + 6]! - 0x30) >>> 0, d1 = (buf[vs + 7]! - 0x30) >>> 0;
+  const h0 = (buf[vs + 9]! - 0x30) >>> 0, h1 = (buf[vs + 10]! - 0x30) >>> 0, n0 = (buf[vs + 12]! - 0x30) >>> 0, n1 = (buf[vs + 13]! - 0x30) >>> 0;
+  const s0 = (buf[vs + 15]! - 0x30) >>> 0, s1 = (buf[vs + 16]! - 0x30) >>> 0;
+  if (y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || m0 > 9 || m1 > 9 || d0 > 9 || d1 > 9 || h0 > 9 || h1 > 9 || n0 > 9 || n1 > 9 || s0 > 9 || s1 > 9) return false;
+  const m = m0 * 10 + m1, d = d0 * 10 + d1;
+  if (m < 1 || m > 12 || d < 1 || d > 31 || h0 * 10 + h1 > 23 || n0 * 10 + n1 > 59 || s0 * 10 + s1 > 60) return false;
+  if (len === 17) return true;
+  if (buf[vs + 17] !== 0x2e || len < 19 || len > 27) return false;
+  for (let k = vs + 18; k < ve; k++) if (((buf[k]! - 0x30) >>> 0) > 9) return false;
+  return true;
 }
 
 function isTimeOnly(buf: Uint8Array, vs: number, ve: number): boolean {
