@@ -926,8 +926,12 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
     return p;
   }
 
+  // Before the logon is complete (second factor included) there is no list to give: an empty one would read as
+  // "the gateway offers nothing", so say 'not-connected' and let the UI retry once connected. A list already
+  // received stays served.
   async listInstruments(): Promise<Instrument[]> {
-    if (!this.#instruments.length && this.#loggedOn) {
+    if (!this.#instruments.length) {
+      if (!this.#loggedOn || this.#state.state !== 'connected') throw this.#noReferenceData('instruments');
       this.#active().send('x', securityListRequestFields(this.#nextId('SL')));
       await this.#until(() => this.#instruments.length > 0, 5_000);
     }
@@ -935,11 +939,16 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
   }
 
   async listDealers(): Promise<Dealer[]> {
-    if (!this.#dealers.length && this.#loggedOn) {
+    if (!this.#dealers.length) {
+      if (!this.#loggedOn || this.#state.state !== 'connected') throw this.#noReferenceData('dealers');
       this.#active().send(MSG.DealerListRequest, [{ tag: TAG.RequestID, value: this.#nextId('DL') }]);
       await this.#until(() => this.#dealers.length > 0, 5_000);
     }
     return this.#dealers;
+  }
+
+  #noReferenceData(what: string): ParleyError {
+    return new ParleyError('not-connected', `no ${what} yet: the logon to the gateway is not complete (${this.#state.state})`);
   }
 
   async #until(cond: () => boolean, ms: number): Promise<void> {
