@@ -169,7 +169,7 @@ describe.runIf(haveChromium && hasKeyring)('trader UI end to end: browser previe
 
     await page.keyboard.press('Alt+h');
     await page.getByRole('button', { name: 'Search' }).click();
-    await page.getByText(/^1 trades$/).waitFor({ timeout: 30_000 });
+    await page.getByText(/^1 trade$/).waitFor({ timeout: 30_000 });
     await page.locator('.history .vbody [role=row]', { hasText: symbol }).waitFor();
     await shootBoth(page, 'e2e-07-history');
 
@@ -184,9 +184,15 @@ describe.runIf(haveChromium && hasKeyring)('trader UI end to end: browser previe
   }, 300_000);
 
   it('a cut connection shows "reconnecting" and recovers (answering a renewed step-up if the gateway asks)', async () => {
+    // Hold the network down (nothing comes back from the gateway) so the screenshot shows the reconnecting
+    // state rather than the quick recovery; then let it through and drop the stalled attempts.
+    proxy.state.blackhole = true;
     proxy.cut();
     await page.locator('.conn-banner').getByText(/reconnecting/i).waitFor({ timeout: 60_000 });
+    await page.locator('.conn-pill', { hasText: /reconnecting/i }).waitFor({ timeout: 60_000 });
     await shootBoth(page, 'e2e-09-reconnecting');
+    proxy.state.blackhole = false;
+    proxy.cut();
     // Zero trust: the new connection is scored afresh; the gateway may ask for the second factor again
     // (it does unless a recent step-up still counts). Either way the session must come back.
     const dialog = page.getByRole('alertdialog');

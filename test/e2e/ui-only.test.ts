@@ -108,7 +108,7 @@ describe.skipIf(!haveChromium)('renderer in Chromium (UI-only, fake client core)
 
     await page.keyboard.press('Alt+h');
     await page.getByRole('button', { name: 'Search' }).click();
-    await page.getByText('1 trades').waitFor();
+    await page.getByText('1 trade', { exact: true }).waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
     expect(download.suggestedFilename()).toMatch(/^parley-trades-.*\.csv$/);
     await shootBoth(page, '08-history');

@@ -38,7 +38,7 @@ export function Blotter() {
     <div className="blotter">
       <div className="toolbar">
         <label className="check small"><input type="checkbox" checked={tradesOnly} onChange={(e) => setTradesOnly(e.target.checked)} /> Trades only</label>
-        <span className="muted small" aria-live="off">{count.toLocaleString('en-US')} rows</span>
+        <span className="muted small" aria-live="off">{count.toLocaleString('en-US')} {count === 1 ? 'row' : 'rows'}</span>
       </div>
       <VirtualTable
         label="Blotter"

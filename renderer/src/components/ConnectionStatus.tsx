@@ -41,7 +41,7 @@ export function ConnectionBanner({ connection }: { connection: ConnectionEvent }
   const now = useNow(500);
   if (connection.state === 'connected') return null;
   let text: string;
-  if (connection.state === 'reconnecting') text = `Connection lost — ${connectionLabel(connection, now)}. Quotes and trades resume when the session is back; nothing is lost.`;
+  if (connection.state === 'reconnecting') text = `Connection lost — ${connectionLabel(connection, now).replace(/…$/, '')}. Quotes and trades resume when the session is back; nothing is lost.`;
   else if (connection.state === 'challenged') text = 'The gateway asks you to confirm it is you (step-up). Trading is paused until you answer.';
   else if (connection.state === 'offline') text = `Offline${connection.reason ? `: ${connection.reason}` : ''}. Parley reconnects when the network is back.`;
   else if (connection.state === 'connecting') text = 'Connecting to the gateway…';

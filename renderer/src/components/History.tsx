@@ -96,7 +96,7 @@ export function History({ instruments, dealerName = (id) => id }: { instruments:
         >
           Export CSV
         </button>
-        {rows && <span className="muted small">{rows.length.toLocaleString('en-US')} trades</span>}
+        {rows && <span className="muted small">{rows.length.toLocaleString('en-US')} {rows.length === 1 ? 'trade' : 'trades'}</span>}
       </form>
       <InlineError error={error} />
       <VirtualTable

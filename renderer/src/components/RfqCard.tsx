@@ -17,6 +17,11 @@ function quoteIsLive(q: Quote, now: number): boolean {
   return q.status === 'live' && Date.parse(q.validUntil) > now;
 }
 
+/** A taken offer is lifted, a taken bid is hit: the card says what the trader did. */
+function quoteStatusLabel(status: Quote['status'], side: Rfq['side']): string {
+  return status === 'hit' && side === 'buy' ? 'lifted' : status;
+}
+
 export const RfqCard = memo(function RfqCard({ rfq, now, dealerName, canTrade = true }: { rfq: Rfq; now: number; dealerName: (id: string) => string; canTrade?: boolean }) {
   const store = useStore();
   const [error, setError] = useState<Explained | null>(null);
@@ -113,7 +118,7 @@ export const RfqCard = memo(function RfqCard({ rfq, now, dealerName, canTrade = 
                   {isBest && <span className="best-tag" role="img" aria-label="best quote" title="Best quote">★ </span>}
                   {formatPrice(q.price)}
                 </td>
-                <td className="num mono small">{q.status !== 'live' ? q.status : live ? formatCountdown(remainingMs(Date.parse(q.validUntil), now)) : '—'}</td>
+                <td className="num mono small">{q.status !== 'live' ? quoteStatusLabel(q.status, rfq.side) : live ? formatCountdown(remainingMs(Date.parse(q.validUntil), now)) : '—'}</td>
                 <td className="actions">
                   {qLive && live && !traded && (
                     <>

@@ -139,7 +139,7 @@ export function RfqTicket({ instruments, dealers, loadError, onReload, canTrade 
       <div className="row2">
         <div>
           <label htmlFor="ticket-quantity">Quantity</label>
-          <input id="ticket-quantity" className={`mono${errors.quantity ? ' invalid' : ''}`} inputMode="decimal" autoComplete="off" placeholder="e.g. 5m, 250k" value={draft.quantity} maxLength={32} onChange={(e) => update('quantity', e.target.value)} {...aria('quantity')} />
+          <input id="ticket-quantity" className={`mono${errors.quantity ? ' invalid' : ''}`} inputMode="decimal" autoComplete="off" placeholder="5m or 250k" value={draft.quantity} maxLength={32} onChange={(e) => update('quantity', e.target.value)} {...aria('quantity')} />
           <p className="hint muted small" aria-live="polite">{qty?.ok ? `= ${qty.value.toLocaleString('en-US')}` : '\u00a0'}</p>
         </div>
         <div>

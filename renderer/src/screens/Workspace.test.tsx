@@ -80,6 +80,10 @@ describe('RFQ card', () => {
     fireEvent.keyDown(window, { key: '2', code: 'Digit2', altKey: true });
     await waitFor(() => expect(screen.getByRole('tab', { name: /Done/ }).getAttribute('aria-selected')).toBe('true'));
     expect(screen.getByText('2 rows')).toBeTruthy();
+    // A bought offer reads as lifted on the done card, not "hit".
+    const done = await screen.findByRole('article', { name: /RFQ buy 5m/ });
+    await waitFor(() => expect(within(done).getByText('lifted')).toBeTruthy());
+    expect(within(done).queryByText('hit')).toBeNull();
     expect(tradeGuard.isDone(`hit:${[...control.rfqs.keys()][0]}`)).toBe(true);
   });
 
@@ -153,7 +157,7 @@ describe('history', () => {
     await screen.findByRole('form', { name: 'History filters' });
     fireEvent.change(screen.getByLabelText('Side'), { target: { value: 'sell' } });
     fireEvent.click(screen.getByRole('button', { name: 'Search' }));
-    expect(await screen.findByText('1 trades')).toBeTruthy();
+    expect(await screen.findByText('1 trade')).toBeTruthy();
     expect(control.calls.find((c) => c.name === 'queryHistory')?.request).toMatchObject({ side: 'sell' });
   });
 
