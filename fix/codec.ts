@@ -663,6 +663,9 @@ function putDecimalDigits(neg: boolean, m: number, k: number): void {
 /** Bytes rendered once and copied four at a time, with their byte sum (for the checksum). */
 export interface Rendered {
   readonly words: Int32Array;
+  /** words[0] and words[1] (0 past the end): most prefixes and cached fields fit in these. */
+  readonly w0: number;
+  readonly w1: number;
   readonly len: number;
   readonly sum: number;
 }
@@ -684,7 +687,7 @@ function renderBytes(b: Uint8Array, start: number, end: number): Rendered {
     const dv = new DataView(words.buffer);
     for (let k = 0; k < words.length; k++) words[k] = dv.getInt32(k * 4, true);
   }
-  return { words, len, sum };
+  return { words, w0: words[0] ?? 0, w1: words[1] ?? 0, len, sum };
 }
 
 /** "tag=" for a tag (same range as the encoder accepts). */
@@ -723,11 +726,18 @@ export function encRendered(r: Rendered): void {
 }
 
 function putRendered(r: Rendered): void {
-  const w = r.words;
   const v = sview;
-  let p = ePos;
-  for (let k = 0; k < w.length; k++, p += 4) v.setInt32(p, w[k]!, true);
-  ePos += r.len;
+  const p = ePos;
+  const n = r.len;
+  v.setInt32(p, r.w0, true);
+  if (n > 4) {
+    v.setInt32(p + 4, r.w1, true);
+    if (n > 8) {
+      const w = r.words;
+      for (let k = 2, q = p + 8; k < w.length; k++, q += 4) v.setInt32(q, w[k]!, true);
+    }
+  }
+  ePos = p + n;
   eSum += r.sum;
 }
 
