@@ -214,6 +214,26 @@ describe('decodeTyped / typedOrRejection one-pass reader', () => {
     expect(errors).toBeGreaterThan(10);
   });
 
+  it('agrees on garbage, truncated and oversized input, and on bytes given as a plain Uint8Array', () => {
+    const g = generator(77);
+    const r = rng(78);
+    for (let i = 0; i < 2000; i++) {
+      const good = encodeTyped('FIX.4.4', g.message(), g.header());
+      let bytes: Buffer;
+      switch (i % 4) {
+        case 0: bytes = good.subarray(0, Math.floor(r() * good.length)); break;
+        case 1: bytes = Buffer.from(Array.from({ length: 1 + Math.floor(r() * 300) }, () => Math.floor(r() * 256))); break;
+        case 2: { bytes = Buffer.from(good); bytes[Math.floor(r() * bytes.length)] = Math.floor(r() * 256); break; }
+        default: bytes = Buffer.concat([good, good.subarray(0, Math.floor(r() * 40))]);
+      }
+      const want = reference(bytes);
+      expect(viaFast(() => decodeTyped(bytes, dict))).toEqual(want);
+      expect(viaFast(() => decodeTyped(new Uint8Array(bytes), dict))).toEqual(want);
+    }
+    const big = encodeTyped('FIX.4.4', { msgType: '5', text: 'z'.repeat(200_000) }, { senderCompID: 'A', targetCompID: 'B', msgSeqNum: 1, sendingTime: '20261121-10:00:00' });
+    expect(viaFast(() => decodeTyped(big, dict))).toEqual(reference(big));
+  });
+
   it('falls back for options and other dictionaries, and throws framing errors as decodeMessage does', () => {
     const bytes = encodeTyped('FIX.4.4', { msgType: '0', testReqID: 'T' }, { senderCompID: 'A', targetCompID: 'B', msgSeqNum: 1, sendingTime: '20261121-10:00:00' });
     const r = decodeTyped(bytes, dict, { validate: { checkFieldsHaveValues: false } });
