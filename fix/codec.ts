@@ -334,12 +334,25 @@ export function scanMessage(buf: Buffer, opts?: DecodeOptions): number {
     if (c === MINUS) { neg = true; sum += c; p++; }
     const ds = p;
     let tag = 0;
-    while (p < len) {
-      c = buf[p]!;
-      if (c < D0 || c > D0 + 9) break;
-      tag = tag * 10 + (c - D0);
-      sum += c;
-      p++;
+    // Two- and three-digit tags (most of them) without the digit loop.
+    const d0 = (c - D0) >>> 0, d1 = (buf[p + 1]! - D0) >>> 0;
+    let quick = false;
+    if (d0 <= 9 && d1 <= 9 && p + 3 < len) {
+      const e = buf[p + 2]!;
+      if (e === EQ) {
+        tag = d0 * 10 + d1; sum += d0 + d1 + 2 * D0; p += 2; c = EQ; quick = true;
+      } else if (((e - D0) >>> 0) <= 9 && buf[p + 3] === EQ) {
+        tag = d0 * 100 + d1 * 10 + (e - D0); sum += d0 + d1 + e + 2 * D0; p += 3; c = EQ; quick = true;
+      }
+    }
+    if (!quick) {
+      while (p < len) {
+        c = buf[p]!;
+        if (c < D0 || c > D0 + 9) break;
+        tag = tag * 10 + (c - D0);
+        sum += c;
+        p++;
+      }
     }
     if (p >= len || c !== EQ || p === ds || p - ds > 9) {
       if (n === 0) garbled('begin-string', 'message does not start with BeginString(8)');

@@ -9,10 +9,10 @@ import {
   type Rendered,
 } from './codec.ts';
 import {
-  fix44Dictionary, SECTION_HEADER, SECTION_TRAILER, TYPE_CHAR, TYPE_STRING, type Dictionary, type FieldDef, type SectionDef,
+  fix44Dictionary, SECTION_HEADER, SECTION_TRAILER, TYPE_CHAR, TYPE_STRING, TYPE_TIMESTAMP, type Dictionary, type FieldDef, type SectionDef,
 } from './dictionary/dictionary.ts';
 import { TypedMessageError } from './errors.ts';
-import { checkValue, validateMessage, type SessionRejection, type ValidateOptions } from './validate.ts';
+import { checkValue, isTimestamp, validateMessage, type SessionRejection, type ValidateOptions } from './validate.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Types
@@ -601,13 +601,16 @@ function makeReader(spec: CSpec): CSpec['read'] {
         `const arr = []; o.${e.key} = arr; i = readGroup(G[${groups.length - 1}], arr, b, idx, i + 3, end, n); if (i < 0) return -1; i -= 3; break; }`);
       return;
     }
-    const conv = e.conv === INT ? 'cInt' : e.conv === DEC ? 'cDec' : e.conv === BOOL ? 'cBool' : 'cStr';
+    const d = e.def;
+    const conv = e.conv === INT ? 'cInt' : e.conv === DEC ? 'cDec' : e.conv === BOOL ? 'cBool'
+      : d.typeCode === TYPE_TIMESTAMP && d.values === null ? 'cTs'
+      : d.typeCode === TYPE_CHAR && d.values !== null && !d.multiValue ? 'cChar' : 'cStr';
     cases.push(`case ${e.tag}: if (o.${e.key} !== undefined) ${again} v = ${conv}(E[${i}], b, vs, ve); if (v === undefined) return -1; o.${e.key} = v; break;`);
   });
   const src = `return function read(o, b, idx, i, end) { let v; for (; i < end; i += 3) { const vs = idx[i + 1], ve = idx[i + 2]; ` +
     `switch (idx[i]) { ${cases.join(' ')} default: return i; } } return i; };`;
-  return new Function('E', 'G', 'cStr', 'cInt', 'cDec', 'cBool', 'readCount', 'readGroup', src)(
-    spec.entries, groups, cStr, cInt, cDec, cBool, readCount, readGroup) as CSpec['read'];
+  return new Function('E', 'G', 'cStr', 'cInt', 'cDec', 'cBool', 'cTs', 'cChar', 'readCount', 'readGroup', src)(
+    spec.entries, groups, cStr, cInt, cDec, cBool, cTs, cChar, readCount, readGroup) as CSpec['read'];
 }
 
 function makeHasRequired(spec: CSpec): CSpec['has'] {
@@ -668,6 +671,14 @@ function cStr(e: CField, b: Buffer, vs: number, ve: number): string | undefined 
   if (internHits !== before) e.internHits++;
   else if (++e.internMisses >= CACHE_TRIAL && e.internMisses > e.internHits) e.intern = false;
   return s;
+}
+// Specialised cStr for the commonest checked kinds: a timestamp, a one-character enumeration.
+function cTs(_e: CField, b: Buffer, vs: number, ve: number): string | undefined {
+  return isTimestamp(b, vs, ve) ? latin1Slice(b, vs, ve) : undefined;
+}
+function cChar(e: CField, b: Buffer, vs: number, ve: number): string | undefined {
+  if (ve - vs !== 1 || e.def.charValues![b[vs]!] !== 1) return undefined;
+  return String.fromCharCode(b[vs]!);
 }
 function cInt(e: CField, b: Buffer, vs: number, ve: number): number | undefined {
   const v = parseIntBytes(b, vs, ve);
