@@ -835,6 +835,19 @@ const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
  * exact doubles, so one division gives the correctly rounded result (the same as parseFloat).
  */
 function parseDecimal(buf: Buffer, vs: number, ve: number): number | undefined {
+  const len = ve - vs;
+  if (len > 1 && len <= 9 && buf[vs] !== 0x2d) {
+    // Prices and quantities: at most 9 characters, so the digits fit int32 arithmetic; same result as below.
+    let m = 0;
+    let dotAt = -1;
+    for (let k = vs; k < ve; k++) {
+      const d = (buf[k]! - 0x30) >>> 0;
+      if (d <= 9) m = m * 10 + d;
+      else if (d === 0xfffffffe && dotAt < 0) dotAt = k; // '.'
+      else return undefined;
+    }
+    return dotAt < 0 ? m : m / POW10[ve - dotAt - 1]!;
+  }
   let i = vs;
   let neg = false;
   if (buf[i] === 0x2d) { neg = true; i++; }
