@@ -46,6 +46,16 @@ describe('first run', () => {
   });
 });
 
+describe('first run with a spent managed token', () => {
+  it('does not claim IT is enrolling; asks for a new token', async () => {
+    renderApp({ enrolled: false, silentEnrollment: true });
+    await screen.findByRole('heading', { name: 'Enroll this device' });
+    expect(screen.queryByText(/IT is enrolling this device/)).toBeNull();
+    expect(screen.getByText(/did not enroll this device/).textContent).toMatch(/Paste a new one-time token from IT/);
+    expect((screen.getByLabelText('Enrollment token') as HTMLInputElement).disabled).toBe(false);
+  });
+});
+
 describe('denial', () => {
   it('names the reason and what to do', async () => {
     renderApp({ denyReason: 'Disk encryption is off on this device.' });

@@ -63,7 +63,8 @@ export function Enrollment({ app, onEnrolled }: { app: AppState; onEnrolled: (r:
           <p className="notice warning" role="status">{app.connection.reason}</p>
         )}
         {app.silentEnrollment ? (
-          <p role="status">IT is enrolling this device from the managed configuration. This takes a few seconds.</p>
+          // The core tries IT's token before this screen can appear: being here means it did not enroll.
+          <p>IT's managed configuration has an enrollment token, but it did not enroll this device (a token works once and expires). Paste a new one-time token from IT; the key Parley creates never leaves the keychain.</p>
         ) : (
           <p>Paste the one-time enrollment token IT sent you. Parley creates a key on this computer and the gateway certifies it; the key never leaves the keychain.</p>
         )}

@@ -37,6 +37,8 @@ export interface FakeOptions {
   /** Pre-loaded executions for the history. */
   history?: Execution[];
   webauthnRpId?: string;
+  /** IT's managed config carries an enrollment token (the core tried it before the UI appeared). */
+  silentEnrollment?: boolean;
   /** Calls that reject, with the error code and message to reject with. */
   failCalls?: Record<string, { code: string; message: string }>;
 }
@@ -121,7 +123,7 @@ export function createFakeParley(options: FakeOptions = {}): { api: ParleyApi; c
     contractVersion: 1,
     connection: { state: options.signedIn ? 'connected' : options.enrolled === false ? 'enrollment-needed' : 'signed-out', at: new Date().toISOString() },
     enrolled: options.enrolled ?? true,
-    silentEnrollment: false,
+    silentEnrollment: options.silentEnrollment ?? false,
     user: options.signedIn ? { username: 'alice', role: options.role ?? 'trader' } : null,
     pendingStepUp: null,
     host: 'preview',
