@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { SoftAuthenticator } from '../../gateway/testing/soft-authenticator.ts';
 import type { ConnectionEvent, Execution, Rfq, Security, StepUpChallenge, StepUpResult, HitResult } from '../../main/ipc/contract.ts';
 import { createPair, netnsUnavailable, removeStale, type Pair } from './netns.ts';
@@ -74,7 +74,7 @@ describe.skipIf(!!skip)(`a real address change under a live session${skip ? ` (s
     const g = await gw.call<{ fixPort: number; enrollPort: number; caPem: string; compId: string; password: string }>('start', {
       addr: GW, dir: path.join(work, 'gateway'), corporate: ['198.18.0.0/28'], geo: GEO, quoteTtlMs: 90_000,
       // One dealer answers at once; the others answer while the address is being changed and after.
-      dealers: [{ name: 'DLR1', delayMs: 0, spreadBps: 8 }, { name: 'DLR2', delayMs: 3_000, spreadBps: 12 }, { name: 'DLR3', delayMs: 6_000, spreadBps: 20 }],
+      dealers: [{ name: 'DLR1', delayMs: 0, spreadBps: 8 }, { name: 'DLR2', delayMs: 3_000, spreadBps: 12 }, { name: 'DLR3', delayMs: 8_000, spreadBps: 20 }],
     }, 90_000);
 
     const caFile = path.join(work, 'ca.pem');
@@ -93,6 +93,8 @@ describe.skipIf(!!skip)(`a real address change under a live session${skip ? ` (s
     delete env.GNOME_KEYRING_CONTROL;
     cl = startChild('client', 'ip', ['netns', 'exec', pair.cl, 'dbus-run-session', '--', 'bash', 'scripts/with-keyring.sh', ...node, path.join(import.meta.dirname, 'client-driver.ts')], { cwd: repo, env });
     // A short heartbeat: the gateway learns of the dead connection on the old address within a few seconds.
+    // Until then it refuses a second logon of a session it believes live (closing the connection), so with the
+    // default 30 s the resume waits for its ~60 s heartbeat timeout plus the client's grown backoff.
     const first = await cl.call<ConnectionEvent>('start', { dataDir: path.join(work, 'client'), policyPath, profile: `netns-${randomUUID()}`, heartBtIntSec: 2 }, 60_000);
     expect(first.state).toBe('enrollment-needed');
     const { token } = await gw.call<{ token: string }>('issueToken', { user: 'alice', compId: 'ALICE' });
@@ -136,6 +138,15 @@ describe.skipIf(!!skip)(`a real address change under a live session${skip ? ` (s
     const logsBefore = cl.of<string>('log').length;
 
     const changedAt = Date.now();
+    const timeline = () => {
+      const line = (at: number, what: string) => `${String(at - changedAt).padStart(7)} ms  ${what}`;
+      return [
+        ...gw.of<{ quoteReqId: string; quoteId: string; sentAt: number }>('quote').filter((q) => q.quoteReqId === req.clientRfqId).map((q) => line(q.sentAt, `gateway sent ${q.quoteId}`)),
+        ...cl.events.filter((e) => e.at >= changedAt - 2_000 && ['connection', 'log', 'rfq'].includes(e.event))
+          .map((e) => line(e.at, `${e.event} ${JSON.stringify(e.payload).slice(0, 200)}`)),
+      ].sort((a, b) => parseInt(a) - parseInt(b)).join('\n');
+    };
+    onTestFailed(() => console.log(`timeline around the address change:\n${timeline()}`));
     pair.setClientAddress(CORPORATE, HOME);
     expect(await cl.call<string[]>('addresses')).toEqual([HOME]);
 
@@ -182,14 +193,7 @@ describe.skipIf(!!skip)(`a real address change under a live session${skip ? ` (s
     await cl.until(() => cl.of<Execution>('execution').some((e) => e.clientRfqId === req.clientRfqId), 'the execution');
     expect(cl.of<Execution>('execution').filter((e) => e.clientRfqId === req.clientRfqId)).toHaveLength(1);
     expect(await gw.call<unknown[]>('trades', { quoteReqId: req.clientRfqId })).toHaveLength(1);
-    if (process.env.PARLEY_DEBUG) {
-      const line = (at: number, what: string) => `${String(at - changedAt).padStart(6)} ms  ${what}`;
-      console.log([
-        ...quotes.map((q) => line(q.sentAt, `gateway sent ${q.quoteId}`)),
-        ...cl.events.filter((e) => e.at >= changedAt - 2_000 && ['connection', 'log', 'rfq'].includes(e.event))
-          .map((e) => line(e.at, `${e.event} ${JSON.stringify(e.payload).slice(0, 200)}`)),
-      ].sort((a, b) => parseInt(a) - parseInt(b)).join('\n'));
-    }
+    if (process.env.PARLEY_DEBUG) console.log(timeline());
   });
 
   it('an address the GeoIP database places in an unexpected country: the resumed logon is denied with the geography factor', async () => {

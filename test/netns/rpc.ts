@@ -11,7 +11,8 @@
  *     child.until(pred, what, timeoutMs?)               polls the events until pred returns something
  *     child.stop(graceMs?)                              asks the driver to shut down, then SIGKILLs the group
  *     child.output()                                    stderr and stray stdout, for diagnostics
- *   serve(handlers) → emit(event, payload)             the driver side: reads stdin, dispatches, answers
+ *   serve(handlers) → emit(event, payload)             the driver side: reads stdin, dispatches, answers; when
+ *                                                       stdin closes (the test died) runs handlers.shutdown and exits
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -118,7 +119,8 @@ export function startChild(name: string, cmd: string, args: string[], o: { env?:
 /** The driver side. Handlers may be async; a thrown error becomes the call's error. */
 export function serve(handlers: Record<string, (args: Record<string, unknown>) => unknown>): (event: string, payload: unknown) => void {
   const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
-  createInterface({ input: process.stdin }).on('line', (line) => {
+  const rl = createInterface({ input: process.stdin });
+  rl.on('line', (line) => {
     let msg: { id?: unknown; call?: unknown; args?: unknown } | null;
     try { msg = JSON.parse(line) as typeof msg; } catch { return; }
     if (typeof msg !== 'object' || msg === null || typeof msg.id !== 'number' || typeof msg.call !== 'string') return;
@@ -129,6 +131,12 @@ export function serve(handlers: Record<string, (args: Record<string, unknown>) =
     Promise.resolve()
       .then(() => h(args))
       .then((result) => out({ id, ok: true, result: result ?? null }), (e: unknown) => out({ id, ok: false, error: (e as Error)?.message ?? String(e) }));
+  });
+  // The test that started us is gone (its end of stdin closed): shut down rather than linger in a namespace.
+  rl.on('close', () => {
+    const stop = handlers.shutdown;
+    setTimeout(() => process.exit(0), 5_000).unref();
+    Promise.resolve().then(() => stop?.({})).finally(() => process.exit(0));
   });
   return (event, payload) => out({ event, payload });
 }
