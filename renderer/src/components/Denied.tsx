@@ -4,13 +4,20 @@
  */
 export function adviceFor(reason: string | undefined): string {
   const r = (reason ?? '').toLowerCase();
-  if (/encrypt|firewall|patch|update|os version|antivirus|screen ?lock|posture|attest/.test(r)) {
+  // Most specific first: a risk denial names "password only" as a factor, a lockout mentions passwords,
+  // and neither is a wrong password.
+  if (/locked/.test(r)) {
+    return /\bfor \d+ ?s\b/.test(r)
+      ? 'Your account is locked for a short while after repeated wrong passwords. Wait, then sign in again; if you forgot the password, ask the service desk.'
+      : 'Your account is locked after too many attempts. Ask the service desk to unlock it.';
+  }
+  if (/revoked|certificate/.test(r)) return 'This device\'s certificate is no longer valid. Ask IT for a new enrollment token and enroll again.';
+  if (/username or password|wrong password|credential/.test(r)) return 'Check your username and password and try again. After repeated failures, ask the service desk to reset your password.';
+  if (/disabled/.test(r)) return 'Your account is disabled. Ask the service desk.';
+  if (/encrypt|firewall|patch|update|os version|antivirus|screen ?lock|posture|attest|device/.test(r)) {
     return 'Fix the device setting named above (the security panel, F2, shows each check and its evidence), then sign in again.';
   }
-  if (/revoked|certificate|expired cert/.test(r)) return 'This device\'s certificate is no longer valid. Ask IT for a new enrollment token and enroll again.';
-  if (/password|credential|username/.test(r)) return 'Check your username and password and try again. After repeated failures, ask the service desk to reset your password.';
-  if (/locked|too many/.test(r)) return 'Your account is locked after too many attempts. Ask the service desk to unlock it.';
-  if (/country|geo|location|travel|network|ip/.test(r)) return 'Access from this network or location is not allowed. Connect from an approved network (office or corporate VPN), or ask the service desk.';
+  if (/country|geo|location|travel|network|\bip\b/.test(r)) return 'Access from this network or location is not allowed. Connect from an approved network (office or corporate VPN), or ask the service desk.';
   if (/hours|time of day|schedule/.test(r)) return 'Access is not allowed at this time. Try again during your desk\'s trading hours.';
   return 'If you think this is wrong, contact the service desk and quote the reason and time shown here.';
 }
