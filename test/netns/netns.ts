@@ -15,7 +15,7 @@
 import { spawnSync } from 'node:child_process';
 
 export const PREFIX = 24;
-const OURS = /^parley-(?:gw|cl)-(\d+)$/;
+const OURS = /^parley-(?:gw|cl|probe)-(\d+)$/;
 
 function ip(args: string[]): { ok: boolean; out: string; err: string } {
   const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 10_000 });
