@@ -1,6 +1,6 @@
 // FIX tag=value codec on bytes. Decoding records where each field's tag and value sit in the buffer and
-// turns a value into a string only when someone asks for it; encoding writes bytes straight into a
-// reusable scratch buffer and copies the finished message out once.
+// turns a value into a string only when someone asks for it; encoding writes bytes straight into a slab
+// and returns the finished message as a view of it (see SLAB_SIZE).
 import { EncodeError, GarbledMessageError, UnexpectedBeginStringError } from './errors.ts';
 
 export const SOH = 0x01;

@@ -1161,12 +1161,13 @@ function invalidString(e: CField, s: string, spec: CSpec, mt: string): never {
   fail(spec, mt, e.tag, `${e.key}=${JSON.stringify(s)} is not a valid ${e.def.type}${e.def.values ? ` (allowed: ${[...e.def.values].join(', ')})` : ''}`);
 }
 
-/**
- * Encodes a typed message straight to bytes — the fast path, same output as
- * encodeMessage(beginString, toFields(msg, header)) without building the Field[] in between.
- */
 const MSGTYPE_PRE = renderTag(35);
 
+/**
+ * Encodes a typed message straight to bytes — the fast path, same output as
+ * encodeMessage(beginString, toFields(msg, header)) without building the Field[] in between. The Buffer is a
+ * view of the encoder's slab (codec.ts, SLAB_SIZE): never overwritten, but it keeps the slab alive.
+ */
 export function encodeTyped(beginString: string, msg: TypedMessage, header?: StandardHeader): Buffer {
   const c = specs();
   const mt = (msg as { msgType?: unknown }).msgType;
