@@ -9,12 +9,13 @@ describe('denial advice', () => {
     ['the user is locked out after too many wrong step-up answers', /Ask the service desk to unlock it/],
     ['the user is disabled', /account is disabled/],
     ['the client certificate is revoked', /Ask IT for a new enrollment token/],
-    ['the client certificate was issued to another user', /Ask IT for a new enrollment token/],
+    ['the client certificate was issued to another user', /enrolled for another user/],
     ['attestation refused (stale): attestation is older than 300 s', /Fix the device setting/],
     ['Device posture: disk encryption is off.', /Fix the device setting/],
     ['risk score 70 (authentication: password only +30, geography: anomalous country RU +40)', /approved network/],
     ['risk score 45 (authentication: password only +30, device: not compliant +15)', /Fix the device setting/],
-    ['SenderCompID ALICE does not belong to user rita', /contact the service desk/],
+    ['logon denied: SenderCompID ALICE does not belong to user rita', /enrolled for another user/],
+    ['some reason the client has never heard of', /contact the service desk/],
     ['', /contact the service desk/],
   ];
   for (const [reason, advice] of cases) {

@@ -11,6 +11,9 @@ export function adviceFor(reason: string | undefined): string {
       ? 'Your account is locked for a short while after repeated wrong passwords. Wait, then sign in again; if you forgot the password, ask the service desk.'
       : 'Your account is locked after too many attempts. Ask the service desk to unlock it.';
   }
+  if (/does not belong to user|issued to another user/.test(r)) {
+    return 'This device is enrolled for another user. Sign in as that user, or use a device enrolled for you (IT issues the enrollment token).';
+  }
   if (/revoked|certificate/.test(r)) return 'This device\'s certificate is no longer valid. Ask IT for a new enrollment token and enroll again.';
   if (/username or password|wrong password|credential/.test(r)) return 'Check your username and password and try again. After repeated failures, ask the service desk to reset your password.';
   if (/disabled/.test(r)) return 'Your account is disabled. Ask the service desk.';
