@@ -207,8 +207,6 @@ export { latin1 as latin1Slice };
 const INTERN_MAX = 16;
 const INTERN_SIZE = 4096;
 const internTable: (string | undefined)[] = new Array<string | undefined>(INTERN_SIZE).fill(undefined);
-/** Counts internLatin1 calls answered from the table (callers use it to stop interning values that never repeat). */
-export let internHits = 0;
 
 export function internLatin1(buf: Buffer, start: number, end: number): string {
   const n = end - start;
@@ -222,10 +220,7 @@ export function internLatin1(buf: Buffer, start: number, end: number): string {
     for (let i = 0; i < n; i++) {
       if (cand.charCodeAt(i) !== buf[start + i]) { same = false; break; }
     }
-    if (same) {
-      internHits++;
-      return cand;
-    }
+    if (same) return cand;
   }
   const s = latin1(buf, start, end);
   internTable[slot] = s;

@@ -5,7 +5,7 @@
 // enumerations, timestamps, dates) stays the FIX string.
 import {
   asBuffer, badStringError, encAbort, encBegin, encBuffer, encDecimalP, encEnd, encIntP, encMark, encPos, encRendered, encStringP, FixMessage,
-  internHits, internLatin1, latin1Slice, parseIntBytes, renderSince, renderTag, scanMessage, SCANNED, type DecodeOptions, type Field,
+  internLatin1, latin1Slice, parseIntBytes, renderSince, renderTag, scanMessage, SCANNED, type DecodeOptions, type Field,
   type Rendered,
 } from './codec.ts';
 import {
@@ -463,10 +463,6 @@ interface CField {
   lastR: Rendered | null;
   hits: number;
   misses: number;
-  /** Decoding: intern this field's values (internLatin1) while they repeat often enough to pay for it. */
-  intern: boolean;
-  internHits: number;
-  internMisses: number;
 }
 interface CGroup {
   readonly isGroup: true;
@@ -537,7 +533,6 @@ function compile(name: string, decl: Decl, section: SectionDef, dict: Dictionary
         isGroup: false, key, tag: v, conv, def, checked, intValues, vcheck, pre: renderTag(v),
         // Only where a hit saves a check or a conversion: an unchecked string is as fast to copy as to look up.
         cache: checked || conv !== STR ? new Map() : null, lastV: undefined, lastR: null, hits: 0, misses: 0,
-        intern: true, internHits: 0, internMisses: 0,
       });
     } else {
       const g = section.groups.get(v.group);
@@ -665,12 +660,9 @@ function dBool(sp: CSpec, e: CField, b: Buffer, vs: number, ve: number, _t: bool
 // in the enumeration), else what the d* converters give.
 function cStr(e: CField, b: Buffer, vs: number, ve: number): string | undefined {
   if (ve === vs || (e.vcheck && checkValue(e.def, b, vs, ve) !== 0)) return undefined;
-  if (!e.intern) return latin1Slice(b, vs, ve);
-  const before = internHits;
-  const s = internLatin1(b, vs, ve);
-  if (internHits !== before) e.internHits++;
-  else if (++e.internMisses >= CACHE_TRIAL && e.internMisses > e.internHits) e.intern = false;
-  return s;
+  // A new string, not internLatin1's shared one: hashing every value to find repeats cost more (~6 %) than
+  // it saved in this reader.
+  return latin1Slice(b, vs, ve);
 }
 // Specialised cStr for the commonest checked kinds: a timestamp, a one-character enumeration.
 function cTs(_e: CField, b: Buffer, vs: number, ve: number): string | undefined {
