@@ -73,10 +73,15 @@ describe('gateway config', () => {
     expect(errorOf(() => parseConfig({ fix: { heartBtIntSec: 30 } }, 'x.json')).issues[0]?.field).toBe('fix.heartBtIntSec');
   });
 
-  it('refuses a non-loopback listen address', () => {
-    const e = errorOf(() => parseConfig({ listen: { host: '0.0.0.0' } }, 'x.json'));
-    expect(e.issues[0]?.field).toBe('listen.host');
-    expect(e.issues[0]?.message).toMatch(/loopback/);
+  it('listens on any IP address or host name (default loopback), and refuses anything else naming the field', () => {
+    for (const host of ['0.0.0.0', '10.1.2.3', '198.18.0.1', '::', '::1', 'fd00::1', 'localhost', 'gw-1.corp.example.com']) {
+      expect(parseConfig({ listen: { host } }, 'x.json').listen.host).toBe(host);
+    }
+    for (const host of ['', ' ', '10.0.0.1/8', 'http://gw', 'gw..example', '-gw', 'a'.repeat(300), 'gw\u0000x', '1.2.3.4 ; rm', 42]) {
+      const e = errorOf(() => parseConfig({ listen: { host } }, 'x.json'));
+      expect(e.issues[0]?.field, String(host)).toBe('listen.host');
+    }
+    expect(errorOf(() => parseConfig({ listen: { host: 'gw..example' } }, 'x.json')).issues[0]?.message).toMatch(/IP address .* or a host name/);
   });
 
   it('refuses garbage, truncated, hostile and oversized files', () => {

@@ -4,6 +4,7 @@
  * resolve against the config file's folder, and runtime state lives under `dataDir`.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -13,8 +14,11 @@ import { parsePosturePolicy, type PosturePolicy } from './posture/policy.ts';
 import { parseRiskConfig, type RiskConfig } from './risk/score.ts';
 
 const port = z.number().int().min(0).max(65535);
-const loopback = z.string().refine((h) => h === '127.0.0.1' || h === '::1' || h === 'localhost', {
-  message: 'the gateway listens on loopback only (127.0.0.1, ::1 or localhost)',
+/** RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens, at most 253 characters. */
+const HOSTNAME = /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+// A deployment listens on its interface's address (or 0.0.0.0 / ::); the default stays loopback for dev.
+const listenHost = z.string().max(253).refine((h) => isIP(h) !== 0 || HOSTNAME.test(h), {
+  message: 'must be an IP address (e.g. 127.0.0.1, 10.1.2.3, 0.0.0.0, ::) or a host name',
 });
 const cidr = z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'expected a CIDR like 10.0.0.0/8');
 
@@ -41,7 +45,7 @@ const DEFAULT_INSTRUMENTS = [
 export const configSchema = z.object({
   dataDir: z.string().min(1).default('.data/gateway'),
   listen: z.object({
-    host: loopback.default('127.0.0.1'),
+    host: listenHost.default('127.0.0.1'),
     fixPort: port.default(0),
     enrollPort: port.default(0),
   }).strict().prefault({}),

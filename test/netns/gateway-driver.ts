@@ -78,12 +78,11 @@ const emit = serve({
       // themselves come from the real agent, as in main/core.test.ts.
       posture: { requireDiskEncryption: false, maxDaysSinceLastPatch: 3650 },
       desk: { dealers: a.dealers as { name: string; delayMs: number; spreadBps: number }[], quoteTtlMs: Number(a.quoteTtlMs) },
+      // The gateway's loopback is its own namespace's, which the client cannot reach: it listens on its veth
+      // address (198.18.0.0/15, never routed anywhere), as a deployment listens on its interface.
+      listen: { host: addr },
     }, join(dir, 'gateway.json'));
-    // The config schema keeps a real gateway on loopback. Here the gateway's loopback is its own namespace's,
-    // which the client cannot reach; the namespace is the isolation, so the gateway listens on its veth
-    // address (198.18.0.0/15, never routed anywhere).
-    const listen = { ...cfg.listen, host: addr } as unknown as typeof cfg.listen;
-    gw = await Gateway.start({ ...cfg, listen }, { log: (l) => process.stderr.write(`${l}\n`) });
+    gw = await Gateway.start(cfg, { log: (l) => process.stderr.write(`${l}\n`) });
     const ttl = Number(a.quoteTtlMs);
     gw.desk.on('rfq', (v: { quoteReqId: string; quotes: { quoteId: string; dealer: string; validUntil: string }[] }) => {
       for (const q of v.quotes) seen(v.quoteReqId, q.quoteId, q.dealer, Date.parse(q.validUntil) - ttl);
