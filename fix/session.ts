@@ -24,13 +24,19 @@
  *     disconnect(reason)                           drops the connection now, without a Logout
  *     state   'connecting' | 'logon-sent' | 'active' | 'logout-sent' | 'closed'
  *     connection, config (undefined on an acceptor until the Logon named the session)
- *   acceptSession(conn, { lookup, authorizeLogon?, logonTimeoutMs?, registry?, maxMessageSize? }) → FixSession
+ *   acceptSession(conn, { lookup, authorizeLogon?, logonTimeoutMs?, registry?, maxMessageSize?, takeOverSameCertificate? }) → FixSession
  *     lookup(senderCompId, targetCompId) gets the *incoming Logon's* 49 and 56 (the peer, then us) and
  *     returns our SessionConfig (senderCompId = us) or undefined to refuse. Before answering the Logon the
  *     acceptor checks, in order: the certificate→CompID binding (conn.allowedCompIds must contain the Logon's
  *     SenderCompID; a refusal is a Logout with Text), that the session is not already logged on (QuickFIX
  *     disconnects the second), the dictionary, SendingTime, and then `authorizeLogon` (extra fields go on
  *     our Logon reply; { ok: false, text, extraFields? } is answered with a Logout carrying that text and those fields).
+ *     takeOverSameCertificate (opt-in; off is QuickFIX's behaviour): a Logon for a session already logged on,
+ *     over a connection whose client certificate has the same public key as the live one's, passes every check
+ *     above and then TAKES OVER the session: the live connection is dropped (closed reason "taken over by a new
+ *     connection from <addr>") and the newcomer continues the same session — same store, sequence numbers and
+ *     resend, no reset. For a client whose address changed while the old TCP connection still looks alive.
+ *     Another certificate is refused as before.
  *   initiateSession(conn, cfg & { logonFields? }) → FixSession   sends the Logon at once.
  *   new SessionRegistry()   which sessions are logged on; sessions sharing one refuse duplicate logons.
  */
@@ -83,6 +89,24 @@ export interface AcceptOptions {
   /** size limit of the stream before the Logon names the session (default 64 KiB); a session's own
    *  SessionConfig.maxMessageSize can only lower it */
   maxMessageSize?: number;
+  /** See the API notes: a Logon with the same certificate key takes over a session already logged on. */
+  takeOverSameCertificate?: boolean;
+}
+
+/** The reason a session's connection is closed when a newer connection took the session over. */
+export const TAKEN_OVER = 'taken over by a new connection from';
+
+/** Both connections present a client certificate with the same public key (proved in each TLS handshake). */
+export function sameCertificateKey(a: FixConnection | undefined, b: FixConnection | undefined): boolean {
+  const x = a?.peerCertificate;
+  const y = b?.peerCertificate;
+  if (!x || !y) return false;
+  if (x.fingerprint256 === y.fingerprint256) return true;
+  try {
+    return x.publicKey.export({ type: 'spki', format: 'der' }).equals(y.publicKey.export({ type: 'spki', format: 'der' }));
+  } catch {
+    return false;
+  }
 }
 
 export class SessionRegistry {
@@ -92,6 +116,10 @@ export class SessionRegistry {
     if (cur && cur !== s && cur.state !== 'closed') return false;
     this.#active.set(key, s);
     return true;
+  }
+  /** Makes `s` the session for `key` whatever holds it now (the caller has ended the previous holder). */
+  takeOver(key: string, s: FixSession): void {
+    this.#active.set(key, s);
   }
   release(key: string, s: FixSession): void {
     if (this.#active.get(key) === s) this.#active.delete(key);
@@ -393,11 +421,18 @@ export class FixSession extends EventEmitter {
       return this.#refuseLogon(`certificate is not authorised for SenderCompID ${peer}`);
     }
     const key = `${cfg.senderCompId}|${cfg.targetCompId}`;
+    // A takeover is only decided once this Logon has passed every check (authorizeLogon included): a Logon
+    // that fails them must not cost the live connection anything.
+    let takingOver = false;
     if (!this.#registry.claim(key, this)) {
-      this.config = undefined;
-      return this.disconnect(`session ${peer}->${us} is already logged on`);
+      if (!acc.takeOverSameCertificate || !sameCertificateKey(this.#registry.get(key)?.connection, this.connection)) {
+        this.config = undefined;
+        return this.disconnect(`session ${peer}->${us} is already logged on`);
+      }
+      takingOver = true;
+    } else {
+      this.#registryKey = key;
     }
-    this.#registryKey = key;
     const rej = validateMessage(msg, this.#dict, { checkFieldsHaveValues: cfg.checkFieldsHaveValues ?? true });
     if (rej) return this.disconnect(`invalid Logon: ${rej.text}`);
     const hb = msg.getInt(108);
@@ -410,7 +445,28 @@ export class FixSession extends EventEmitter {
       if (!d.ok) return this.#refuseLogon(d.text, d.extraFields);
       extra = d.extraFields ?? [];
     }
+    if (takingOver && !this.#takeOver(key, peer, us)) return;
     this.#nextLogon(msg, extra);
+  }
+
+  /** Drops the live connection of the session (if it still has one) and makes this one the session's. */
+  #takeOver(key: string, peer: string, us: string): boolean {
+    const live = this.#registry.get(key);
+    const from = (this.connection?.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+    if (live && live !== this && live.state !== 'closed') {
+      // Re-checked: while this Logon was being authorised another connection may have taken the session.
+      if (!sameCertificateKey(live.connection, this.connection)) {
+        this.config = undefined;
+        this.disconnect(`session ${peer}->${us} is already logged on`);
+        return false;
+      }
+      const was = (live.connection?.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+      live.disconnect(`${TAKEN_OVER} ${from}`);
+      this.#event(`session ${peer}->${us} taken over from the connection from ${was}`);
+    }
+    this.#registry.takeOver(key, this);
+    this.#registryKey = key;
+    return true;
   }
 
   #refuseLogon(text: string, extra: Field[] = []): void {
