@@ -8,7 +8,7 @@ import { TypedMessageError } from './errors.ts';
 import {
   decodeTyped, encodeTyped, fromMessage, isTyped, toFields, typedOrRejection, type StandardHeader, type TypedMessage,
 } from './messages.ts';
-import { isTimestamp, validateMessage } from './validate.ts';
+import { isTimestamp, validateMessage, type ValidateOptions } from './validate.ts';
 
 /** Deterministic PRNG (mulberry32), so a failure can be replayed. */
 function rng(seed: number): () => number {
@@ -151,10 +151,10 @@ describe('encodeTyped fast path', () => {
 describe('decodeTyped / typedOrRejection one-pass reader', () => {
   const dict = fix44Dictionary();
   type Outcome = { kind: 'typed'; value: unknown } | { kind: 'reject'; value: unknown } | { kind: 'error'; value: string };
-  const reference = (bytes: Buffer): Outcome => {
+  const reference = (bytes: Buffer, opts?: ValidateOptions): Outcome => {
     try {
       const m = decodeMessage(bytes);
-      const rej = validateMessage(m, dict);
+      const rej = validateMessage(m, dict, opts);
       if (rej !== null) return { kind: 'reject', value: rej };
       return { kind: 'typed', value: fromMessage(m, { validated: true }) };
     } catch (e) {
@@ -206,6 +206,10 @@ describe('decodeTyped / typedOrRejection one-pass reader', () => {
       expect(got, bytes.toString('latin1').replaceAll('\x01', '|')).toEqual(want);
       const got2 = viaFast(() => typedOrRejection(decodeMessage(bytes), dict));
       expect(got2).toEqual(want);
+      // Options equal to the defaults take the one-pass reader too; others the two-step path.
+      expect(viaFast(() => decodeTyped(bytes, dict, { validate: { checkFieldsHaveValues: true, checkRequiredFields: true } }))).toEqual(want);
+      const lax: ValidateOptions = i % 2 === 0 ? { checkFieldsHaveValues: false } : { allowUnknownMessageFields: true, checkFieldsOutOfOrder: false };
+      expect(viaFast(() => typedOrRejection(decodeMessage(bytes), dict, lax))).toEqual(reference(bytes, lax));
       if (want.kind === 'typed') typed++; else if (want.kind === 'reject') rejected++; else errors++;
     }
     // The corpus exercises all three outcomes.

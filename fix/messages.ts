@@ -1006,7 +1006,7 @@ export function fromMessageAs<T extends TypedMsgType>(msg: FixMessage, msgType: 
  * that does not match — takes the two-step path, which then gives the exact rejection.
  */
 export function typedOrRejection(msg: FixMessage, dict: Dictionary, opts?: ValidateOptions): TypedMessage | SessionRejection {
-  if (opts === undefined) {
+  if (defaultValidation(opts)) {
     const c = specs();
     if (dict === c.dict) {
       const { buf, idx } = msg.bytes();
@@ -1028,7 +1028,7 @@ export function decodeTyped(
 ): TypedMessage | SessionRejection {
   const buf = asBuffer(bytes);
   const n = scanMessage(buf, opts?.decode);
-  if (opts?.validate === undefined) {
+  if (defaultValidation(opts?.validate)) {
     const c = specs();
     if (dict === c.dict) {
       const t = readTyped(c, buf, SCANNED, n);
@@ -1036,6 +1036,13 @@ export function decodeTyped(
     }
   }
   return typedOrRejection(FixMessage.fromScan(buf, SCANNED.slice(0, n), buf), dict, opts?.validate);
+}
+
+/** Options that ask for exactly what validateMessage does by default (what readTyped checks). */
+function defaultValidation(o: ValidateOptions | undefined): boolean {
+  return o === undefined || (
+    (o.checkFieldsHaveValues ?? true) && (o.checkUserDefinedFields ?? true) && !(o.allowUnknownMessageFields ?? false) &&
+    (o.checkFieldsOutOfOrder ?? true) && (o.checkFieldValues ?? true) && (o.checkRequiredFields ?? true));
 }
 
 /** A typed result of typedOrRejection (the other kind is a SessionRejection). */
