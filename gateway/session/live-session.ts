@@ -9,7 +9,7 @@ import {
   MSG, TAG, attestationRequestFields, dealerListFields, decisionToWire, logoutDecisionFields, readStepUpResponse, safeText,
   securityStatusFields, stepUpChallengeFields, stepUpResultFields, type SecurityStatus, type StatusScope, type StepUpMethod,
 } from '../../fix/parley-protocol.ts';
-import type { FixSession } from '../../fix/session.ts';
+import { TAKEN_OVER, type FixSession } from '../../fix/session.ts';
 import type { FixsConnection } from '../../fix/transport.ts';
 import type { Owner, Quote } from '../desk/desk.ts';
 import type { AccessAction, AccessDecision, DeviceCompliance } from '../policy/engine.ts';
@@ -30,8 +30,9 @@ type Challenge = {
 };
 
 const ACR = { mfa: 'urn:parley:acr:mfa', phr: 'urn:parley:acr:phr', phrh: 'urn:parley:acr:phrh' } as const;
-/** fix/session's close reasons for a connection that went away without a Logout (the session may resume). */
-const CONNECTION_LOST = /^(connection closed|peer closed the connection|timed out waiting for the peer)/;
+/** fix/session's close reasons for a connection that went away without a Logout (the session may resume); a
+ *  takeover by the same certificate is the resume itself. */
+const CONNECTION_LOST = new RegExp(`^(connection closed|peer closed the connection|timed out waiting for the peer|${TAKEN_OVER})`);
 /** Messages a challenged or downgraded session may still send. */
 const ALWAYS_ALLOWED = new Set<string>([MSG.StepUpResponse, MSG.Attestation]);
 

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MSG, TAG, decisionToWire, readSecurityStatus, readStepUpChallenge, stepUpResponseFields } from '../../fix/parley-protocol.ts';
 import type { TestClient } from './test-client.ts';
+import { issueCertificate } from '../../fix/pki/devpki.ts';
 import { hashPassword, UserDirectory } from '../identity/directory.ts';
 import { freshTotp, loggedIn, startTestGateway, type TestGateway } from './test-gateway.ts';
 
@@ -18,7 +19,7 @@ const rfq = (id: string, qty = 1_000_000) =>
 beforeAll(async () => {
   t = await startTestGateway({
     desk: { dealers: [{ name: 'FAST', delayMs: 0, spreadBps: 5 }, { name: 'LATE', delayMs: 1_500, spreadBps: 5 }], quoteTtlMs: 60_000 },
-  }, { memoryStores: true, users: ['alice', 'bob', 'dave'] });
+  }, { memoryStores: true, users: ['alice', 'bob', 'dave', 'erin'] });
 });
 afterAll(async () => { await t?.close(); });
 
@@ -170,5 +171,41 @@ describe('verified-credential cache (scrypt once, then a keyed HMAC)', () => {
     await t.gw.manager.kill({ user: 'alice' }, 'test kill');
     await c.closed();
     expect(t.gw.credentials.matches('alice', t.gw.users.get('alice')!.passwordHash, t.users.alice!.password)).toBe(false);
+  });
+});
+
+describe('takeover of a session whose old connection still looks alive (a changed address: no FIN arrived)', () => {
+  it('the same certificate takes it over at once: the old connection is dropped with the reason, audited, the session resumed without a second factor, its RFQ hit once from the new connection', async () => {
+    const first = await loggedIn(t, 'erin');
+    first.send('R', rfq('TAKE-1'));
+    const q = await first.waitFor('S', (m) => m.get(131) === 'TAKE-1');
+    const old = t.gw.manager.list().find((s) => s.user === 'erin')!;
+    // The client's old address is gone: nothing more is read or sent on that connection, and no FIN is sent.
+    first.conn.socket.pause();
+    first.fix.removeAllListeners('message');
+    const c = await resumed('erin');
+    expect(await auditLine(new RegExp(`"type":"session.taken-over".*"session":"${old.id}".*"reason":"taken over by a new connection from 127.0.0.1"`))).toBeTruthy();
+    expect(await auditLine(new RegExp(`"type":"session.resumed".*"previous":"${old.id}"`))).toBeTruthy();
+    await until(() => t.gw.manager.list().filter((s) => s.user === 'erin').length === 1 && !t.gw.manager.get(old.id), 'only the new session live');
+    expect(t.gw.desk.openRfqs().map((r) => r.quoteReqId)).toContain('TAKE-1');
+    c.send('AJ', [{ tag: 693, value: 'TAKE-HIT-1' }, { tag: 117, value: q.get(117)! }, { tag: 694, value: '1' }]);
+    const exec = await c.waitFor('8');
+    expect([exec.get(150), exec.get(39)]).toEqual(['F', '2']);
+    expect(t.gw.desk.trades.query({ user: 'erin', limit: 100 }).filter((x) => x.quoteId === q.get(117))).toHaveLength(1);
+    first.conn.socket.destroy();
+    await c.close();
+  });
+
+  it('another certificate for the same CompID cannot take it over: refused, the live session goes on', async () => {
+    const live = await loggedIn(t, 'dave');
+    const other = await issueCertificate(t.pki.dir, { name: 'DAVE', alg: 'ec', kind: 'client', fileStem: 'dave-other' });
+    const intruder = await t.connect('dave', { cert: other.certPem, key: other.keyPem });
+    await intruder.closed();
+    expect(intruder.logonReply).toBeUndefined();
+    const id = 'TAKE-ALIVE';
+    live.send('x', [{ tag: 320, value: id }, { tag: 559, value: '4' }]);
+    await live.waitFor('y', (m) => m.get(320) === id);
+    expect(t.gw.manager.list().filter((s) => s.user === 'dave')).toHaveLength(1);
+    await live.close();
   });
 });
