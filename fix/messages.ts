@@ -531,8 +531,7 @@ function compile(name: string, decl: Decl, section: SectionDef, dict: Dictionary
       const vcheck = (def.typeCode !== TYPE_STRING || def.values !== null) && (conv === STR || def.values !== null);
       entries.push({
         isGroup: false, key, tag: v, conv, def, checked, intValues, vcheck, pre: renderTag(v),
-        // Only where a hit saves a check or a conversion: an unchecked string is as fast to copy as to look up.
-        cache: checked || conv !== STR ? new Map() : null, lastV: undefined, lastR: null, hits: 0, misses: 0,
+        cache: new Map(), lastV: undefined, lastR: null, hits: 0, misses: 0,
       });
     } else {
       const g = section.groups.get(v.group);
