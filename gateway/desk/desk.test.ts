@@ -108,4 +108,65 @@ describe('dealer desk', () => {
     expect(store.query({ user: 'bob' })).toHaveLength(0);
     expect(readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('{"tradeId"'))).toHaveLength(1);
   });
+
+  it('an RFQ keeps the settlement date it asked for (T+2 business days without one) on its quotes and its trade', async () => {
+    // 2026-01-01 is a Thursday: T+2 business days is Monday 2026-01-05.
+    const { desk, store } = makeDesk();
+    const [q] = await quotesFor(desk, alice, 'R1');
+    expect(q!.settlDate).toBe('2026-01-05');
+    const hit = desk.hit(alice, { quoteRespId: 'H1', quoteId: q!.quoteId });
+    expect(hit.ok && hit.trade.settlDate).toBe('2026-01-05');
+    const got: Quote[] = [];
+    const r = desk.submitRfq(alice, { quoteReqId: 'R2', symbol: 'XS1', side: 'sell', qty: 5, settlDate: '2026-01-09' }, (x) => got.push(x));
+    expect(r.ok && r.rfq.settlDate).toBe('2026-01-09');
+    expect(desk.openRfqs().find((v) => v.quoteReqId === 'R2')?.settlDate).toBe('2026-01-09');
+    await new Promise((res) => setTimeout(res, 50));
+    expect(got.map((x) => x.settlDate)).toEqual(['2026-01-09', '2026-01-09']);
+    expect(store.size).toBe(1);
+    desk.close();
+  });
+
+  it('refuses a past, weekend, distant or malformed settlement date with a clear reason and opens nothing', () => {
+    const { desk } = makeDesk();
+    const ask = (settlDate: string) => desk.submitRfq(alice, { quoteReqId: `S-${settlDate}`, symbol: 'XS1', qty: 1, settlDate }, () => {});
+    expect(ask('2025-12-29')).toEqual({ ok: false, reason: 'SettlDate(64) 20251229 is in the past' });
+    expect(ask('2026-01-03')).toEqual({ ok: false, reason: 'SettlDate(64) 20260103 falls on a weekend' });
+    expect(ask('2027-06-01')).toMatchObject({ ok: false, reason: expect.stringMatching(/more than 366 days away/) });
+    expect(ask('2026-02-30')).toMatchObject({ ok: false, reason: expect.stringMatching(/is not a date/) });
+    expect(ask('2026-01-01').ok).toBe(true);
+    expect(desk.openRfqs().map((r) => r.quoteReqId)).toEqual(['S-2026-01-01']);
+    desk.close();
+  });
+
+  it("the trader's ExpireTime closes the RFQ and bounds its quotes; a past or far one is refused", async () => {
+    const { desk, clock } = makeDesk();
+    const at = (ms: number) => new Date(clock.t + ms);
+    expect(desk.submitRfq(alice, { quoteReqId: 'E0', symbol: 'XS1', qty: 1, expireTime: at(-1) }, () => {})).toEqual({ ok: false, reason: 'ExpireTime(126) is in the past' });
+    expect(desk.submitRfq(alice, { quoteReqId: 'E0', symbol: 'XS1', qty: 1, expireTime: at(3_660_001) }, () => {})).toMatchObject({ ok: false, reason: expect.stringMatching(/ExpireTime\(126\) is more than 3660 s away/) });
+    const got: Quote[] = [];
+    const r = desk.submitRfq(alice, { quoteReqId: 'E1', symbol: 'XS1', qty: 1, expireTime: at(400) }, (q) => got.push(q));
+    expect(r.ok && r.rfq.expiresAt.toISOString()).toBe(at(400).toISOString());
+    expect(desk.openRfqs()[0]?.expiresAt).toBe(at(400).toISOString());
+    // The default RFQ (no ExpireTime) lives until the slowest dealer's quote lapses: 5 ms + 1000 ms.
+    const d = desk.submitRfq(alice, { quoteReqId: 'E2', symbol: 'XS1', qty: 1 }, () => {});
+    expect(d.ok && d.rfq.expiresAt.getTime() - clock.t).toBe(1005);
+    for (let i = 0; i < 200 && got.length < 2; i++) await new Promise((res) => setTimeout(res, 10));
+    // quoteTtlMs is 1000, but no quote outlives the RFQ's 400 ms.
+    expect(got.map((q) => q.validUntil.toISOString())).toEqual([at(400).toISOString(), at(400).toISOString()]);
+    desk.close();
+  });
+
+  it('old trade lines without a settlement date still load; a damaged one loses only the date', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'desk-')), 'trades.jsonl');
+    const base = { execId: 'E', quoteReqId: 'R', user: 'alice', compId: 'ALICE', dealer: 'D1', symbol: 'XS1', side: 'buy', qty: 1, price: 100, currency: 'EUR', time: '2025-06-02T10:00:00.000Z' };
+    appendFileSync(file, `${JSON.stringify({ ...base, tradeId: 'T1', quoteId: 'Q1', quoteRespId: 'H1' })}\n`);
+    appendFileSync(file, `${JSON.stringify({ ...base, tradeId: 'T2', quoteId: 'Q2', quoteRespId: 'H2', settlDate: '2025-06-04' })}\n`);
+    appendFileSync(file, `${JSON.stringify({ ...base, tradeId: 'T3', quoteId: 'Q3', quoteRespId: 'H3', settlDate: '=HYPERLINK("x")' })}\n`);
+    const bad: string[] = [];
+    const store = TradeStore.open(file, (line, reason) => bad.push(`${line}: ${reason}`));
+    expect(store.size).toBe(3);
+    expect(store.query().map((t) => t.settlDate)).toEqual([undefined, '2025-06-04', undefined]);
+    expect(bad).toEqual(['3: settlDate is not a date; ignored']);
+  });
 });
+

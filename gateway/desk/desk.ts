@@ -5,26 +5,31 @@
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { defaultSettlDate, settlDateProblem } from './settlement.ts';
 import type { Side, Trade, TradeStore } from './trade-store.ts';
 
 export type DealerSpec = { name: string; delayMs: number; spreadBps: number };
 export type Instrument = { symbol: string; description: string; currency: string; mid: number };
 export type Owner = { user: string; compId: string; sessionId: string };
 
-export type RfqRequest = { quoteReqId: string; symbol: string; side?: Side; qty: number };
+/**
+ * `settlDate` (YYYY-MM-DD) defaults to T+2 business days; `expireTime` is when the trader wants the RFQ closed
+ * (FIX ExpireTime(126)); without it the RFQ lives until the slowest dealer's quote has lapsed.
+ */
+export type RfqRequest = { quoteReqId: string; symbol: string; side?: Side; qty: number; settlDate?: string; expireTime?: Date };
 export type Quote = {
   quoteId: string; quoteReqId: string; dealer: string; symbol: string; currency: string;
-  bidPx: number; offerPx: number; qty: number; validUntil: Date; sentAt: Date;
+  bidPx: number; offerPx: number; qty: number; validUntil: Date; sentAt: Date; settlDate: string;
 };
 export type RfqStatus = 'open' | 'done' | 'cancelled' | 'expired';
 export type Rfq = {
   key: string; owner: Owner; request: RfqRequest; createdAt: Date; status: RfqStatus;
-  quotes: Quote[]; pendingDealers: number; expiresAt: Date;
+  quotes: Quote[]; pendingDealers: number; expiresAt: Date; settlDate: string;
 };
 /** What a risk officer sees: no handles, no timers. */
 export type RfqView = {
   quoteReqId: string; user: string; compId: string; symbol: string; side: Side | null; qty: number;
-  status: RfqStatus; createdAt: string; quotes: { quoteId: string; dealer: string; bidPx: number; offerPx: number; validUntil: string }[];
+  status: RfqStatus; createdAt: string; expiresAt: string; settlDate: string; quotes: { quoteId: string; dealer: string; bidPx: number; offerPx: number; validUntil: string }[];
 };
 
 export type HitRequest = { quoteRespId: string; quoteId: string; side?: Side; qty?: number; price?: number };
@@ -43,6 +48,8 @@ export type DeskOptions = {
   maxOpenRfqsPerUser?: number;
   /** How long closed RFQs and their quotes stay known, so a late hit reads "expired", not "unknown". */
   retainMs?: number;
+  /** The longest ExpireTime(126) an RFQ may ask for, from now (default: the ticket's hour plus a minute of clock skew). */
+  maxRfqTtlMs?: number;
 };
 
 type QuoteEntry = { quote: Quote; rfq: Rfq };
@@ -68,6 +75,7 @@ export class DealerDesk extends EventEmitter {
     this.#opts = {
       quoteTtlMs: o.quoteTtlMs, trades: o.trades, now: o.now ?? (() => new Date()),
       maxOpenRfqsPerUser: o.maxOpenRfqsPerUser ?? 200, retainMs: o.retainMs ?? 10 * 60_000,
+      maxRfqTtlMs: o.maxRfqTtlMs ?? 3_660_000,
     };
   }
 
@@ -93,10 +101,20 @@ export class DealerDesk extends EventEmitter {
     if (open >= this.#opts.maxOpenRfqsPerUser) return { ok: false, reason: `too many open RFQs (${open})` };
 
     const now = this.#opts.now();
+    const settlDate = req.settlDate ?? defaultSettlDate(now);
+    const settlProblem = settlDateProblem(settlDate, now);
+    if (settlProblem) return { ok: false, reason: settlProblem };
     const maxDelay = Math.max(...this.dealers.map((d) => d.delayMs));
+    let expiresAt = new Date(now.getTime() + maxDelay + this.#opts.quoteTtlMs);
+    if (req.expireTime) {
+      const ms = req.expireTime.getTime() - now.getTime();
+      if (!Number.isFinite(ms) || ms <= 0) return { ok: false, reason: 'ExpireTime(126) is in the past' };
+      if (ms > this.#opts.maxRfqTtlMs) return { ok: false, reason: `ExpireTime(126) is more than ${Math.round(this.#opts.maxRfqTtlMs / 1000)} s away` };
+      expiresAt = req.expireTime;
+    }
     const rfq: Rfq = {
       key, owner, request: req, createdAt: now, status: 'open', quotes: [], pendingDealers: this.dealers.length,
-      expiresAt: new Date(now.getTime() + maxDelay + this.#opts.quoteTtlMs),
+      expiresAt, settlDate,
     };
     this.#rfqs.set(key, rfq);
     this.#openByUser.set(owner.user, open + 1);
@@ -127,7 +145,7 @@ export class DealerDesk extends EventEmitter {
     const close = setTimeout(() => {
       timers.delete(cancelClose);
       if (rfq.status === 'open') this.#close(rfq, 'expired');
-    }, maxDelay + this.#opts.quoteTtlMs);
+    }, expiresAt.getTime() - now.getTime());
     close.unref();
     const cancelClose = () => clearTimeout(close);
     timers.add(cancelClose);
@@ -141,10 +159,12 @@ export class DealerDesk extends EventEmitter {
     const skew = (hash(`${d.name}${rfq.request.quoteReqId}`) % 11 - 5) / 10_000;
     const mid = inst.mid * (1 + skew);
     const half = (mid * d.spreadBps) / 20_000;
+    // A quote never outlives its RFQ: the trader's ExpireTime bounds how long it can be hit.
+    const validUntil = Math.min(now.getTime() + this.#opts.quoteTtlMs, rfq.expiresAt.getTime());
     return {
       quoteId: this.#id('Q'), quoteReqId: rfq.request.quoteReqId, dealer: d.name, symbol: inst.symbol,
       currency: inst.currency, bidPx: round(mid - half), offerPx: round(mid + half), qty: rfq.request.qty,
-      validUntil: new Date(now.getTime() + this.#opts.quoteTtlMs), sentAt: now,
+      validUntil: new Date(validUntil), sentAt: now, settlDate: rfq.settlDate,
     };
   }
 
@@ -181,7 +201,7 @@ export class DealerDesk extends EventEmitter {
     const trade: Trade = {
       tradeId: this.#id('T'), execId: this.#id('E'), quoteId: quote.quoteId, quoteReqId: rfq.request.quoteReqId,
       quoteRespId: h.quoteRespId, user: owner.user, compId: owner.compId, dealer: quote.dealer, symbol: quote.symbol,
-      side, qty: quote.qty, price, currency: quote.currency, time: now.toISOString(),
+      side, qty: quote.qty, price, currency: quote.currency, time: now.toISOString(), settlDate: rfq.settlDate,
     };
     store.record(trade);
     this.#close(rfq, 'done');
@@ -253,6 +273,7 @@ export class DealerDesk extends EventEmitter {
     return {
       quoteReqId: r.request.quoteReqId, user: r.owner.user, compId: r.owner.compId, symbol: r.request.symbol,
       side: r.request.side ?? null, qty: r.request.qty, status: r.status, createdAt: r.createdAt.toISOString(),
+      expiresAt: r.expiresAt.toISOString(), settlDate: r.settlDate,
       quotes: r.quotes.map((q) => ({ quoteId: q.quoteId, dealer: q.dealer, bidPx: q.bidPx, offerPx: q.offerPx, validUntil: q.validUntil.toISOString() })),
     };
   }

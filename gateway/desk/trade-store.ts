@@ -5,6 +5,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { isIsoDate } from './settlement.ts';
 
 export type Side = 'buy' | 'sell';
 export type Trade = {
@@ -23,6 +24,8 @@ export type Trade = {
   price: number;
   currency: string;
   time: string;
+  /** YYYY-MM-DD. Trades recorded before the desk kept it have none: nothing is invented for them. */
+  settlDate?: string;
 };
 
 export type TradeQuery = { user?: string; symbol?: string; from?: Date; to?: Date; tradeId?: string; limit?: number };
@@ -50,6 +53,11 @@ export class TradeStore {
         const t = JSON.parse(line) as Trade;
         if (typeof t.tradeId !== 'string' || typeof t.quoteId !== 'string' || typeof t.quoteRespId !== 'string') {
           throw new Error('missing ids');
+        }
+        // A damaged settlement date is dropped rather than sent on the wire; the trade itself still counts.
+        if (t.settlDate !== undefined && !isIsoDate(t.settlDate)) {
+          onCorrupt?.(i + 1, 'settlDate is not a date; ignored');
+          delete t.settlDate;
         }
         s.#index(t);
       } catch (e) {

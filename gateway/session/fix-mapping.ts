@@ -5,11 +5,13 @@
  * dictionary order so the peer's validator accepts them.
  */
 import type { Field, FixMessage } from '../../fix/codec.ts';
-import { readGroup, safeText, TAG, utcTimestamp } from '../../fix/parley-protocol.ts';
+import { parseUtcTimestamp, readGroup, safeText, TAG, utcTimestamp } from '../../fix/parley-protocol.ts';
 import type { Instrument, Quote, RfqView } from '../desk/desk.ts';
+import { fromFixDate, toFixDate } from '../desk/settlement.ts';
 import type { Side, Trade } from '../desk/trade-store.ts';
 
-export type ParsedRfq = { quoteReqId: string; symbol: string; side?: Side; qty: number };
+/** `settlDate` is YYYY-MM-DD (from SettlDate(64)); `expireTime` from ExpireTime(126). */
+export type ParsedRfq = { quoteReqId: string; symbol: string; side?: Side; qty: number; settlDate?: string; expireTime?: Date };
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 function side(v: string | undefined): Side | undefined {
@@ -31,7 +33,7 @@ function px(n: number): string {
 export function parseQuoteRequest(m: FixMessage): ParseResult<ParsedRfq> {
   const quoteReqId = m.get(131);
   if (!quoteReqId) return { ok: false, reason: 'QuoteReqID(131) missing' };
-  const legs = readGroup(m, 146, 55, [55, 54, 38]);
+  const legs = readGroup(m, 146, 55, [55, 54, 38, 64, 126]);
   if (legs.length !== 1) return { ok: false, reason: `exactly one NoRelatedSym(146) entry is supported, got ${legs.length}` };
   const leg = legs[0]!;
   const symbol = leg.get(55);
@@ -39,7 +41,22 @@ export function parseQuoteRequest(m: FixMessage): ParseResult<ParsedRfq> {
   const qty = num(leg.get(38));
   if (qty === undefined || qty <= 0) return { ok: false, reason: 'OrderQty(38) must be a positive number' };
   const s = side(leg.get(54));
-  return { ok: true, value: { quoteReqId, symbol, qty, ...(s ? { side: s } : {}) } };
+  const out: ParsedRfq = { quoteReqId, symbol, qty, ...(s ? { side: s } : {}) };
+  // Whether the date is past or a weekend is the desk's call (it owns the clock); here only its form.
+  const settl = leg.get(64);
+  if (settl !== undefined) {
+    const iso = fromFixDate(settl);
+    if (!iso) return { ok: false, reason: `SettlDate(64) ${JSON.stringify(settl.slice(0, 20))} is not a date (YYYYMMDD)` };
+    out.settlDate = iso;
+  }
+  const expire = leg.get(126);
+  if (expire !== undefined) {
+    const t = parseUtcTimestamp(expire);
+    // The shared parser lets 25:00:00 roll over into the next day; a time that does not read back is refused.
+    if (!t || utcTimestamp(t).slice(0, 17) !== expire.slice(0, 17)) return { ok: false, reason: 'ExpireTime(126) is not a UTC timestamp' };
+    out.expireTime = t;
+  }
+  return { ok: true, value: out };
 }
 
 export type ParsedHit = { quoteRespId: string; quoteId: string; side?: Side; qty?: number; price?: number; symbol?: string };
@@ -74,6 +91,7 @@ export function quoteFields(q: Quote): Field[] {
     { tag: 133, value: px(q.offerPx) },
     { tag: 134, value: String(q.qty) },
     { tag: 135, value: String(q.qty) },
+    { tag: 64, value: toFixDate(q.settlDate) },
     { tag: 62, value: utcTimestamp(q.validUntil) },
     { tag: 60, value: utcTimestamp(q.sentAt) },
     { tag: TAG.Dealer, value: q.dealer },
@@ -92,7 +110,7 @@ export function quoteRequestRejectFields(quoteReqId: string, symbol: string | un
 }
 
 export function executionFields(t: Trade): Field[] {
-  return [
+  const f: Field[] = [
     { tag: 37, value: t.tradeId },
     { tag: 11, value: t.quoteRespId },
     { tag: 693, value: t.quoteRespId },
@@ -109,8 +127,10 @@ export function executionFields(t: Trade): Field[] {
     { tag: 14, value: String(t.qty) },
     { tag: 6, value: px(t.price) },
     { tag: 60, value: utcTimestamp(new Date(t.time)) },
-    { tag: TAG.Dealer, value: t.dealer },
   ];
+  if (t.settlDate) f.push({ tag: 64, value: toFixDate(t.settlDate) });
+  f.push({ tag: TAG.Dealer, value: t.dealer });
+  return f;
 }
 
 let rejectSeq = 0;
@@ -135,10 +155,14 @@ export function executionRejectFields(h: { quoteRespId: string; quoteId: string;
   ];
 }
 
-/** QuoteStatus(297), FIX 4.4 values: 10 pending (no quote yet), 0 accepted (quoted / traded), 4 canceled, 7 expired. */
+/**
+ * QuoteStatus(297), FIX 4.4 values: 10 pending (no quote yet), 0 accepted (quoted), and for an RFQ that is over
+ * 4 canceled, 7 expired, 6 removed from market (it traded: its quotes are off the market). A traded RFQ used to
+ * read 0 like a quoted one, so the risk view kept it as open.
+ */
 function quoteStatus(r: RfqView): string {
   if (r.status === 'open') return r.quotes.length ? '0' : '10';
-  return r.status === 'cancelled' ? '4' : r.status === 'expired' ? '7' : '0';
+  return r.status === 'cancelled' ? '4' : r.status === 'expired' ? '7' : '6';
 }
 
 export function quoteStatusFields(r: RfqView, requestId?: string): Field[] {
@@ -153,6 +177,9 @@ export function quoteStatusFields(r: RfqView, requestId?: string): Field[] {
   if (best) {
     f.push({ tag: 132, value: px(best.bidPx) }, { tag: 133, value: px(best.offerPx) }, { tag: 62, value: utcTimestamp(new Date(best.validUntil)) });
   }
+  f.push({ tag: 64, value: toFixDate(r.settlDate) });
+  // ExpireTime(126): when the RFQ itself closes (the best quote's ValidUntilTime(62) may be sooner).
+  f.push({ tag: 126, value: utcTimestamp(new Date(r.expiresAt)) });
   f.push({ tag: 60, value: utcTimestamp(new Date(r.createdAt)) });
   f.push({ tag: 297, value: quoteStatus(r) });
   f.push({ tag: 58, value: `RFQ ${r.status}` });
@@ -173,7 +200,7 @@ export function tradeRequestAckFields(reqId: string, count: number, result = 0, 
 
 export function tradeCaptureFields(t: Trade, reqId: string, total: number, last: boolean): Field[] {
   const d = new Date(t.time);
-  return [
+  const f: Field[] = [
     { tag: 571, value: t.tradeId },
     { tag: 568, value: reqId },
     { tag: 748, value: String(total) },
@@ -185,13 +212,18 @@ export function tradeCaptureFields(t: Trade, reqId: string, total: number, last:
     { tag: 31, value: px(t.price) },
     { tag: 75, value: t.time.slice(0, 10).replace(/-/g, '') },
     { tag: 60, value: utcTimestamp(d) },
+  ];
+  // SettlDate(64) sits before the sides group, where the dictionary puts it.
+  if (t.settlDate) f.push({ tag: 64, value: toFixDate(t.settlDate) });
+  f.push(
     { tag: 552, value: '1' },
     { tag: 54, value: sideCode(t.side) },
     { tag: 37, value: t.tradeId },
     { tag: 11, value: t.quoteRespId },
     { tag: 15, value: t.currency },
     { tag: TAG.Dealer, value: t.dealer },
-  ];
+  );
+  return f;
 }
 
 export function securityListFields(reqId: string, instruments: readonly Instrument[]): Field[] {

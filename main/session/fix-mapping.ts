@@ -4,8 +4,8 @@
  * undefined for a message they cannot make sense of rather than inventing values.
  */
 import type { Field, FixMessage } from '../../fix/codec.ts';
-import { parseUtcTimestamp, readGroup, TAG } from '../../fix/parley-protocol.ts';
-import type { Execution, Instrument, Side } from '../ipc/contract.ts';
+import { parseUtcTimestamp, readGroup, TAG, utcTimestamp } from '../../fix/parley-protocol.ts';
+import type { Execution, Instrument, OpenRfq, Side } from '../ipc/contract.ts';
 import type { IncomingQuote } from './rfq-book.ts';
 
 const sideCode = (s: Side) => (s === 'buy' ? '1' : '2');
@@ -19,10 +19,20 @@ const ID = /^[A-Za-z0-9._:\-]{1,64}$/;
 const id = (v: string | undefined) => (v !== undefined && ID.test(v) ? v : undefined);
 /** YYYY-MM-DD ↔ FIX LocalMktDate YYYYMMDD */
 const toFixDate = (d: string) => d.replace(/-/g, '');
-const fromFixDate = (d: string | undefined) => (d && /^\d{8}$/.test(d) ? `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}` : undefined);
+/** Only a real calendar date: the contract refuses 2026-02-30, so the reader must not produce it. */
+function fromFixDate(d: string | undefined): string | undefined {
+  if (!d || !/^\d{8}$/.test(d)) return undefined;
+  const iso = `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
+  const t = Date.parse(`${iso}T00:00:00Z`);
+  return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === iso ? iso : undefined;
+}
 
-export function quoteRequestFields(r: { clientRfqId: string; instrument: string; side: Side; quantity: number; settlementDate: string }): Field[] {
-  return [
+/**
+ * The RFQ's expiry goes out as ExpireTime(126) so the desk closes it when the trader's card does (and a risk
+ * officer sees the same countdown); without it the desk uses its own quote lifetime.
+ */
+export function quoteRequestFields(r: { clientRfqId: string; instrument: string; side: Side; quantity: number; settlementDate: string; expiresAt?: string }): Field[] {
+  const f: Field[] = [
     { tag: 131, value: r.clientRfqId },
     { tag: 146, value: '1' },
     { tag: 55, value: r.instrument },
@@ -30,6 +40,9 @@ export function quoteRequestFields(r: { clientRfqId: string; instrument: string;
     { tag: 38, value: String(r.quantity) },
     { tag: 64, value: toFixDate(r.settlementDate) },
   ];
+  const expires = r.expiresAt ? new Date(r.expiresAt) : undefined;
+  if (expires && Number.isFinite(expires.getTime())) f.push({ tag: 126, value: utcTimestamp(expires) });
+  return f;
 }
 
 export function quoteResponseFields(h: { quoteRespId: string; quoteId: string; side: Side; instrument: string; quantity: number; price: number }): Field[] {
@@ -91,7 +104,7 @@ export function clientRfqIdFromResp(quoteRespId: string): string | undefined {
 }
 
 export type ExecReport =
-  | { kind: 'fill'; quoteRespId: string; execution: Omit<Execution, 'clientRfqId' | 'quoteId' | 'settlementDate'> & { tradeDate: string } }
+  | { kind: 'fill'; quoteRespId: string; execution: Omit<Execution, 'clientRfqId' | 'quoteId' | 'settlementDate'> & { tradeDate: string; settlementDate?: string } }
   | { kind: 'rejected'; quoteRespId: string; reason: string };
 
 export function readExecutionReport(m: FixMessage): ExecReport | undefined {
@@ -110,10 +123,15 @@ export function readExecutionReport(m: FixMessage): ExecReport | undefined {
   const instrument = id(m.get(55));
   const dealer = id(m.get(TAG.Dealer)) ?? 'UNKNOWN';
   if (!execId || !side || !qty || qty <= 0 || price === undefined || !transact || !instrument) return undefined;
+  // The desk's SettlDate(64) when it sent one; the trade date is only what a caller may fall back to.
+  const settlementDate = fromFixDate(m.get(64));
   return {
     kind: 'fill',
     quoteRespId,
-    execution: { execId, dealer, instrument, side, quantity: qty, price, transactTime: transact.toISOString(), tradeDate: transact.toISOString().slice(0, 10) },
+    execution: {
+      execId, dealer, instrument, side, quantity: qty, price, transactTime: transact.toISOString(), tradeDate: transact.toISOString().slice(0, 10),
+      ...(settlementDate ? { settlementDate } : {}),
+    },
   };
 }
 
@@ -155,4 +173,35 @@ export function readSecurityList(m: FixMessage): Instrument[] {
       return i;
     })
     .filter((i): i is Instrument => !!i);
+}
+
+/**
+ * A QuoteStatusReport(AI) of the risk officer's open-RFQs view (it carries ParleyRfqOwner). QuoteStatus(297):
+ * 10 pending, 0 quoted; 4 canceled, 6 removed from market (traded), 7 expired — those three (and FIX 5's 17
+ * canceled) close the row. ExpireTime(126) is when the RFQ closes. Undefined for a report it cannot trust.
+ */
+export function readOpenRfqStatus(m: FixMessage, now: Date = new Date()): { row: OpenRfq; closed: boolean } | undefined {
+  const owner = m.get(TAG.RfqOwner);
+  const rfqId = id(m.get(131));
+  const instrument = id(m.get(55));
+  const side = sideOf(m.get(54));
+  const qty = num(m.get(38));
+  if (owner === undefined || !rfqId || !instrument || !side || !qty || qty <= 0) return undefined;
+  const status = m.get(297);
+  const closed = status === '4' || status === '6' || status === '7' || status === '17';
+  const created = parseUtcTimestamp(m.get(60));
+  const expires = parseUtcTimestamp(m.get(126));
+  const quoted = m.has(117) && m.has(133);
+  const row: OpenRfq = {
+    rfqId,
+    owner: owner.slice(0, 200),
+    instrument,
+    side,
+    quantity: qty,
+    status: status === '4' || status === '17' ? 'cancelled' : status === '7' ? 'expired' : status === '6' ? 'executed' : quoted ? 'quoted' : 'pending',
+    quoteCount: quoted ? 1 : 0,
+    createdAt: (created ?? now).toISOString(),
+    ...(expires ? { expiresAt: expires.toISOString() } : {}),
+  };
+  return { row, closed };
 }
