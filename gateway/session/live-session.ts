@@ -240,15 +240,13 @@ export class LiveSession {
     this.#ports.recentAuth.remember(this.user.username, this.ctx.serial, { method: r.method, at: this.mfaAt });
     this.#audit('stepup.success', { challenge: ch.id, method: r.method, scope: ch.scope });
     this.#send(MSG.StepUpResult, stepUpResultFields({ challengeId: ch.id, result: 'success', attemptsLeft: ch.attemptsLeft }));
+    // A re-score at or above the deny threshold ends the session (rescore does it); anything below is allowed
+    // now that the step-up is satisfied — the 20–39 band means exactly "allowed once a step-up is satisfied".
     this.rescore(ch.scope === 'logon' ? 'logon' : 'action');
     if (this.isEnded()) return;
     if (ch.scope === 'logon') {
       if (this.risk.decision === 'allow') this.#activate('logon');
-      else if (this.risk.decision === 'step-up' && this.strongestAuth !== 'webauthn' && this.user.webauthnCredentials.length > 0) {
-        void this.#challengeFor('logon', { acr: 'phr' }, `still ${describeRisk(this.risk)}: a security key is needed`);
-      } else {
-        void this.end(`${describeRisk(this.risk)} after step-up`, 'logon');
-      }
+      else void this.end(`${describeRisk(this.risk)} after step-up`, 'logon');
     } else {
       ch.onSuccess?.();
     }
@@ -266,11 +264,13 @@ export class LiveSession {
   /** Recomputes the session's risk score from its current authentication and device state. */
   rescore(scope: StatusScope): RiskDecision {
     const prev = this.risk;
-    this.risk = this.#ports.decisions.score({
+    const r = this.#ports.decisions.score({
       user: this.user, strongestAuth: this.strongestAuth, deviceAttested: this.compliance !== 'unknown',
       deviceCompliant: this.compliance === 'compliant' || this.compliance === 'highly-compliant', ip: this.ctx.ip,
       ...(this.ctx.country ? { country: this.ctx.country } : {}),
     });
+    // In the step-up band a satisfied second factor is what the band asks for: allowed, not asked again.
+    this.risk = r.decision === 'step-up' && this.strongestAuth !== 'password' ? { ...r, decision: 'allow' } : r;
     this.#audit('risk.rescore', { scope, from: prev.score, score: this.risk.score, decision: this.risk.decision, factors: this.risk.factors });
     if (this.risk.decision === 'deny') {
       this.#ports.audit.alert('session.denied', { session: this.id, user: this.user.username, score: this.risk.score, factors: this.risk.factors });
