@@ -68,4 +68,33 @@ describe('RfqBook', () => {
     const h2 = b.hit('c-1', 'q2');
     expect(h1.send && h2.send && h1.quoteRespId !== h2.quoteRespId).toBe(true);
   });
+
+  it('a fill ends the RFQ: the hit quote reads hit, every other live quote is void, a late quote is ignored', () => {
+    const { b, now } = book();
+    b.create(req);
+    const validUntil = new Date(now().getTime() + 10_000);
+    b.addQuote({ quoteReqId: 'c-1', quoteId: 'q1', dealer: 'D1', bidPx: 99, offerPx: 101, validUntil });
+    b.addQuote({ quoteReqId: 'c-1', quoteId: 'q2', dealer: 'D2', bidPx: 99, offerPx: 102, validUntil });
+    b.addQuote({ quoteReqId: 'c-1', quoteId: 'q3', dealer: 'D3', bidPx: 99, offerPx: 103, validUntil });
+    b.pass('c-1', 'q3');
+    expect(b.hit('c-1', 'q1').send).toBe(true);
+    b.addExecution({ execId: 'E1', clientRfqId: 'c-1', quoteId: 'q1', dealer: 'D1', instrument: 'UST10Y', side: 'buy', quantity: 1_000_000, price: 101, settlementDate: '2026-11-24', transactTime: now().toISOString() });
+    const rfq = b.get('c-1')!;
+    expect(rfq.status).toBe('executed');
+    expect(rfq.quotes.map((q) => [q.quoteId, q.status])).toEqual([['q1', 'hit'], ['q2', 'cancelled'], ['q3', 'passed']]);
+    expect(b.hit('c-1', 'q2')).toMatchObject({ send: false, result: { status: 'rejected' } });
+    expect(b.addQuote({ quoteReqId: 'c-1', quoteId: 'q4', dealer: 'D4', bidPx: 99, offerPx: 100, validUntil })).toBeUndefined();
+    expect(b.get('c-1')!.quotes).toHaveLength(3);
+  });
+
+  it('a fill learned only from the ExecutionReport (the hit was sent before a restart) still voids the others', () => {
+    const { b, now } = book();
+    b.create(req);
+    const validUntil = new Date(now().getTime() + 10_000);
+    b.addQuote({ quoteReqId: 'c-1', quoteId: 'q1', dealer: 'D1', bidPx: 99, offerPx: 101, validUntil });
+    b.addQuote({ quoteReqId: 'c-1', quoteId: 'q2', dealer: 'D2', bidPx: 99, offerPx: 102, validUntil });
+    b.addExecution({ execId: 'E1', clientRfqId: 'c-1', quoteId: 'q2', dealer: 'D2', instrument: 'UST10Y', side: 'buy', quantity: 1_000_000, price: 102, settlementDate: '2026-11-24', transactTime: now().toISOString() });
+    expect(b.get('c-1')!.quotes.map((q) => q.status)).toEqual(['cancelled', 'hit']);
+  });
 });
+

@@ -137,14 +137,21 @@ export class RfqBook {
     return { send: true, quoteRespId, quote: { ...quote }, rfq: clone(rfq) };
   }
 
-  /** Returns the execution if it is new (a resent duplicate returns undefined). */
+  /**
+   * Returns the execution if it is new (a resent duplicate returns undefined). A fill ends the RFQ: one RFQ is
+   * one trade (docs/protocol.md), so the other dealers' quotes on it are void ('cancelled') from this moment,
+   * whatever their ValidUntilTime says; the desk refuses a hit on them.
+   */
   addExecution(e: Execution): Execution | undefined {
     if (this.#executions.has(e.execId)) return undefined;
     this.#executions.set(e.execId, e);
     const rfq = this.#rfqs.get(e.clientRfqId);
     if (rfq) {
       rfq.status = 'executed';
-      for (const q of rfq.quotes) if (q.quoteId === e.quoteId) q.status = 'hit';
+      for (const q of rfq.quotes) {
+        if (q.quoteId === e.quoteId) q.status = 'hit';
+        else if (q.status === 'live') q.status = 'cancelled';
+      }
       this.#hits.set(rfq.clientRfqId, e.quoteId);
       this.#onChange(clone(rfq));
     }

@@ -17,9 +17,14 @@ function quoteIsLive(q: Quote, now: number): boolean {
   return q.status === 'live' && Date.parse(q.validUntil) > now;
 }
 
-/** A taken offer is lifted, a taken bid is hit: the card says what the trader did. */
-function quoteStatusLabel(status: Quote['status'], side: Rfq['side']): string {
-  return status === 'hit' && side === 'buy' ? 'lifted' : status;
+/**
+ * A taken offer is lifted, a taken bid is hit: the card says what the trader did. Once the RFQ traded, the
+ * other dealers' quotes are void (the client core marks them cancelled on the fill): not hittable, not expired.
+ */
+function quoteStatusLabel(status: Quote['status'], rfq: Rfq): string {
+  if (status === 'hit' && rfq.side === 'buy') return 'lifted';
+  if (status === 'cancelled' && rfq.status === 'executed') return 'void';
+  return status;
 }
 
 export const RfqCard = memo(function RfqCard({ rfq, now, dealerName, canTrade = true }: { rfq: Rfq; now: number; dealerName: (id: string) => string; canTrade?: boolean }) {
@@ -118,7 +123,9 @@ export const RfqCard = memo(function RfqCard({ rfq, now, dealerName, canTrade = 
                   {isBest && <span className="best-tag" role="img" aria-label="best quote" title="Best quote">★ </span>}
                   {formatPrice(q.price)}
                 </td>
-                <td className="num mono small">{q.status !== 'live' ? quoteStatusLabel(q.status, rfq.side) : live ? formatCountdown(remainingMs(Date.parse(q.validUntil), now)) : '—'}</td>
+                <td className="num mono small" title={q.status === 'cancelled' && rfq.status === 'executed' ? 'The RFQ traded with another dealer: this quote can no longer be hit.' : undefined}>
+                  {q.status !== 'live' ? quoteStatusLabel(q.status, rfq) : live ? formatCountdown(remainingMs(Date.parse(q.validUntil), now)) : '—'}
+                </td>
                 <td className="actions">
                   {qLive && live && !traded && (
                     <>

@@ -84,6 +84,10 @@ describe('RFQ card', () => {
     const done = await screen.findByRole('article', { name: /RFQ buy 5m/ });
     await waitFor(() => expect(within(done).getByText('lifted')).toBeTruthy());
     expect(within(done).queryByText('hit')).toBeNull();
+    // The other dealers' quotes are over with the trade: each reads void, none can be lifted or passed.
+    expect(within(done).getAllByText('void')).toHaveLength(3);
+    expect(within(done).queryByRole('button', { name: /^(Lift|Pass on)/ })).toBeNull();
+    expect(done.querySelectorAll('tr.quote-cancelled.stale')).toHaveLength(3);
     expect(tradeGuard.isDone(`hit:${[...control.rfqs.keys()][0]}`)).toBe(true);
   });
 

@@ -342,7 +342,8 @@ export function createFakeParley(options: FakeOptions = {}): { api: ParleyApi; c
       };
       hitOnce.set(r.clientRfqId, x);
       q.status = 'hit';
-      for (const o of r.quotes) if (o !== q && o.status === 'live') o.status = 'expired';
+      // As the client core does on a fill: the other dealers' quotes are void.
+      for (const o of r.quotes) if (o !== q && o.status === 'live') o.status = 'cancelled';
       r.status = 'executed';
       executions.push(x);
       emit('rfq', r);
