@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { renderApp } from './testing/renderApp.tsx';
 import { App } from './App.tsx';
@@ -153,6 +153,26 @@ describe('risk officer', () => {
     expect(screen.getByText('read-only')).toBeTruthy();
     expect(await screen.findByText(/5 open/)).toBeTruthy();
     expect(screen.queryByRole('button', { name: /Lift|Hit|Send RFQ/ })).toBeNull();
+  });
+
+  it("counts down each RFQ's expiry from the gateway's ExpireTime (— only where none was sent)", async () => {
+    // jsdom has no layout: give scroll containers a size so the virtualizer has a window to fill.
+    Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: true, get() { return 400; } });
+    Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get() { return 900; } });
+    onTestFinished(() => {
+      delete (HTMLElement.prototype as { clientHeight?: number }).clientHeight;
+      delete (HTMLElement.prototype as { clientWidth?: number }).clientWidth;
+    });
+    const { control } = renderApp({ signedIn: true, role: 'risk-officer' });
+    const table = await screen.findByRole('table', { name: 'Open RFQs' });
+    await waitFor(() => expect(within(table).getByText('R-1000')).toBeTruthy());
+    // The fake's rows expire 60 s, 53 s, 46 s … after now.
+    const row = (id: string) => within(table).getByText(id).closest('[role="row"]') as HTMLElement;
+    await waitFor(() => expect(within(row('R-1000')).getByText(/^(1:00|0:5\d)$/)).toBeTruthy());
+    expect(within(row('R-1002')).getByText(/^0:4\d$/)).toBeTruthy();
+    expect(within(table).queryByText('—')).toBeNull();
+    control.emit('openRfqs', [{ rfqId: 'R-2000', owner: 'erin', instrument: 'DE0001102614', side: 'buy', quantity: 1_000_000, status: 'pending', quoteCount: 0, createdAt: new Date().toISOString() }]);
+    await waitFor(() => expect(within(row('R-2000')).getByText('—')).toBeTruthy());
   });
 });
 
