@@ -23,7 +23,7 @@ import { WebAuthnService } from './mfa/webauthn.ts';
 import { AccessPolicy } from './policy/engine.ts';
 import { classifyNetwork, compileNetworks } from './policy/network.ts';
 import { evaluatePosture } from './posture/policy.ts';
-import { scoreRisk } from './risk/score.ts';
+import { decideAchievable, scoreRisk } from './risk/score.ts';
 import { postureVerifier } from './session/adapters.ts';
 import { SessionManager } from './session/manager.ts';
 import { RecentAuth } from './session/recent-auth.ts';
@@ -133,6 +133,7 @@ export class Gateway {
         },
         forgetVerifiedPassword: (username) => credentials.forget(username),
         score: (ctx) => scoreRisk(ctx, cfg.riskConfig),
+        decideLogon: (ctx, enrolled) => decideAchievable(ctx, enrolled, cfg.riskConfig),
         authorize: (req) => this.policy.authorize(req),
         network: (ip) => classifyNetwork(ip, networks),
         country: (ip) => geo.country(ip),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { User } from '../identity/directory.ts';
 import { CidrSet, normalizeIp } from './cidr.ts';
-import { DEFAULT_RISK_CONFIG, parseRiskConfig, scoreRisk, type RiskContext } from './score.ts';
+import { decideAchievable, DEFAULT_RISK_CONFIG, parseRiskConfig, scoreRisk, type RiskContext } from './score.ts';
 
 const trader: User = {
   username: 'alice', role: 'Trader', privileged: false, passwordHash: 'x', webauthnCredentials: [],
@@ -69,6 +69,58 @@ describe('scoreRisk with the default table', () => {
       .toMatchObject({ score: 1 + 2 + 6 + 8 + 11, decision: 'step-up' });
     expect(scoreRisk(ctx({ strongestAuth: 'totp' }), cfg).factors[1]?.score).toBe(3);
     expect(DEFAULT_RISK_CONFIG.auth.password).toBe(30);
+  });
+});
+
+describe('decideAchievable: the logon decision on what the user can still present', () => {
+  const home = '203.0.113.9';
+  it('a remote password logon of a TOTP user is a step-up, not a denial: TOTP brings 45 to 20', () => {
+    const d = decideAchievable(ctx({ strongestAuth: 'password', ip: home }), ['totp']);
+    expect(d).toMatchObject({ score: 45, decision: 'step-up', stepUpMethods: ['totp'], options: [{ auth: 'password', score: 45 }, { auth: 'totp', score: 20 }] });
+    expect(d.summary).toBe('password only: 45; with TOTP: 20 - step-up required');
+    // The presented factors stay what was scored: the client shows why.
+    expect(d.factors).toEqual(scoreRisk(ctx({ strongestAuth: 'password', ip: home })).factors);
+  });
+
+  it('names every enrolled factor, strongest first, and offers each that brings it under the deny threshold', () => {
+    const d = decideAchievable(ctx({ strongestAuth: 'password', ip: home }), ['totp', 'webauthn']);
+    expect(d.summary).toBe('password only: 45; with a security key: 15; with TOTP: 20 - step-up required');
+    expect(d.stepUpMethods).toEqual(['webauthn', 'totp']);
+  });
+
+  it('offers only the security key when TOTP would still be at the deny threshold', () => {
+    // privileged +10, password +30, non-compliant +25 = 65; TOTP 40 (deny), security key 35 (step-up band)
+    const d = decideAchievable(ctx({ user: admin, strongestAuth: 'password', deviceCompliant: false }), ['totp', 'webauthn']);
+    expect(d).toMatchObject({ score: 65, decision: 'step-up', stepUpMethods: ['webauthn'] });
+    expect(d.summary).toBe('password only: 65; with a security key: 35; with TOTP: 40 - step-up required');
+  });
+
+  it('denies when no enrolled factor could bring it under: the geography case and a user without a second factor', () => {
+    const abroad = decideAchievable(ctx({ strongestAuth: 'password', country: 'KP' }), ['totp']);
+    expect(abroad).toMatchObject({ score: 70, decision: 'deny', stepUpMethods: [] });
+    expect(abroad.summary).toBe('password only: 70; with TOTP: 45 - denied: 40 or more even with a second factor');
+    expect(decideAchievable(ctx({ strongestAuth: 'password', country: 'KP' }), ['totp', 'webauthn']).decision).toBe('deny');
+    const none = decideAchievable(ctx({ strongestAuth: 'password', ip: home }), []);
+    expect(none).toMatchObject({ score: 45, decision: 'deny' });
+    expect(none.summary).toBe('password only: 45 - denied: 40 or more and no second factor enrolled could lower it');
+    // A remembered second factor that still leaves it at 40 or more: a stronger one may still help.
+    expect(decideAchievable(ctx({ strongestAuth: 'totp', ip: home, country: 'KP' }), ['totp', 'webauthn']).decision).toBe('deny');
+    expect(decideAchievable(ctx({ user: admin, strongestAuth: 'totp', deviceCompliant: false }), ['totp', 'webauthn']))
+      .toMatchObject({ score: 40, decision: 'step-up', stepUpMethods: ['webauthn'] });
+  });
+
+  it('the step-up band is allowed once a second factor is satisfied, and a step-up while only the password was presented', () => {
+    expect(decideAchievable(ctx({ strongestAuth: 'totp', ip: home }), ['totp'])).toMatchObject({ score: 20, decision: 'allow', summary: 'with TOTP: 20 - allowed: a second factor is satisfied' });
+    expect(decideAchievable(ctx({ strongestAuth: 'password' }), ['totp'])).toMatchObject({ score: 30, decision: 'step-up', stepUpMethods: ['totp'] });
+    expect(decideAchievable(ctx({ strongestAuth: 'webauthn', ip: home }), ['totp', 'webauthn'])).toMatchObject({ score: 15, decision: 'allow', options: [{ auth: 'webauthn', score: 15 }] });
+    // A password-only user in the band still gets a step-up (the session then says it cannot be asked).
+    expect(decideAchievable(ctx({ strongestAuth: 'password' }), [])).toMatchObject({ decision: 'step-up', stepUpMethods: [] });
+  });
+
+  it('uses the configured scores and thresholds', () => {
+    const cfg = parseRiskConfig({ auth: { totp: 12 }, thresholds: { stepUpAt: 20, denyAt: 30 } });
+    expect(decideAchievable(ctx({ strongestAuth: 'password', ip: home }), ['totp'], cfg)).toMatchObject({ score: 45, decision: 'step-up', options: [{ auth: 'password', score: 45 }, { auth: 'totp', score: 27 }] });
+    expect(decideAchievable(ctx({ strongestAuth: 'password', ip: home, deviceCompliant: false }), ['totp'], cfg).decision).toBe('deny');
   });
 });
 

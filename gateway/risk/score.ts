@@ -11,6 +11,17 @@
  *   scoreRisk(ctx, cfg = DEFAULT_RISK_CONFIG): RiskDecision { score; decision 'allow'|'step-up'|'deny'; factors[] }
  *     Every factor is listed (also those scoring 0) so the client can show the user why.
  *   decide(score, cfg) — just the threshold comparison.
+ *   decideAchievable(ctx, enrolled, cfg = DEFAULT_RISK_CONFIG): AchievableDecision — the logon decision: the
+ *     score with the presented authentication and, when that alone would not do, with each stronger second factor
+ *     the user has enrolled (`enrolled`, e.g. ['webauthn', 'totp']). A decision the user can still change is
+ *     never a denial:
+ *       presented < stepUpAt                          → allow
+ *       stepUpAt ≤ presented < denyAt                 → allow when a second factor is already satisfied (the
+ *                                                      presented auth is TOTP or a security key), else step-up
+ *       presented ≥ denyAt, some factor brings it < denyAt → step-up, naming those factors (stepUpMethods)
+ *       presented ≥ denyAt, none does                 → deny
+ *     `factors` and `score` are the presented ones; `options` lists every factor's score and `summary` says it in
+ *     words: "password only: 45; with a security key: 15; with TOTP: 20 - step-up required".
  *
  * Geography: a located country in the user's expectedCountries scores `expected`, any other located country
  * `anomalous`; an address GeoIP cannot place (private ranges, no database) scores `geo.unknown` (default 0),
@@ -141,4 +152,61 @@ export function parseRiskConfig(input: unknown, where = 'risk'): RiskConfig {
     throw new Error(`${where}.thresholds: stepUpAt (${out.thresholds.stepUpAt}) must not be above denyAt (${out.thresholds.denyAt})`);
   }
   return out;
+}
+
+export type SecondFactor = 'totp' | 'webauthn';
+export type AuthStrength = RiskContext['strongestAuth'];
+
+export interface AchievableDecision extends RiskDecision {
+  /** The presented authentication's score first, then each stronger enrolled second factor's (strongest first). */
+  options: { auth: AuthStrength; score: number }[];
+  /** For a step-up: the second factors whose score is below denyAt (what the challenge may offer). */
+  stepUpMethods: SecondFactor[];
+  /** The options and the verdict in words, for the user and the audit log. */
+  summary: string;
+}
+
+const AUTH_LABEL: Record<AuthStrength, string> = { password: 'password only', totp: 'with TOTP', webauthn: 'with a security key' };
+
+function authScore(a: AuthStrength, cfg: RiskConfig): number {
+  return a === 'webauthn' ? cfg.auth.webauthn : a === 'totp' ? cfg.auth.totp : cfg.auth.password;
+}
+
+/**
+ * Decides on what the user can still present, as the gateway's Cedar step-up rules do: a score the user's own
+ * second factor would bring under the deny threshold is a step-up, not a denial — otherwise a remote logon
+ * (password +30, network +15) could never reach the challenge that would let it in.
+ */
+export function decideAchievable(ctx: RiskContext, enrolled: readonly SecondFactor[], cfg: RiskConfig = DEFAULT_RISK_CONFIG): AchievableDecision {
+  const presented = scoreRisk(ctx, cfg);
+  const base = presented.score - authScore(ctx.strongestAuth, cfg);
+  const stronger = (['webauthn', 'totp'] as const)
+    .filter((m) => enrolled.includes(m) && m !== ctx.strongestAuth && authScore(m, cfg) < authScore(ctx.strongestAuth, cfg))
+    .map((m) => ({ auth: m as AuthStrength, score: base + authScore(m, cfg) }))
+    .sort((a, b) => a.score - b.score);
+  const options = [{ auth: ctx.strongestAuth, score: presented.score }, ...stronger];
+  const { stepUpAt, denyAt } = cfg.thresholds;
+  const helps = stronger.filter((o) => o.score < denyAt).map((o) => o.auth as SecondFactor);
+  let decision: RiskDecision['decision'];
+  let verdict: string;
+  if (presented.score < stepUpAt) {
+    decision = 'allow';
+    verdict = 'allowed';
+  } else if (presented.score < denyAt && ctx.strongestAuth !== 'password') {
+    // The 20–39 band means "allowed once a step-up is satisfied", and this authentication is that step-up.
+    decision = 'allow';
+    verdict = 'allowed: a second factor is satisfied';
+  } else if (presented.score < denyAt) {
+    decision = 'step-up';
+    verdict = 'step-up required';
+  } else if (helps.length > 0) {
+    decision = 'step-up';
+    verdict = 'step-up required';
+  } else {
+    decision = 'deny';
+    verdict = stronger.length > 0 ? `denied: ${denyAt} or more even with a second factor` : `denied: ${denyAt} or more and no second factor enrolled could lower it`;
+  }
+  // ASCII only: the summary travels in FIX STRING fields (Latin-1).
+  const summary = `${options.map((o) => `${AUTH_LABEL[o.auth]}: ${o.score}`).join('; ')} - ${verdict}`;
+  return { ...presented, decision, options, stepUpMethods: decision === 'step-up' ? helps : [], summary };
 }

@@ -1,15 +1,17 @@
 /**
  * The other logon factors end to end over mutual TLS: a WebAuthn security key answering the step-up (scoring
- * 0 for authentication), and GeoIP placing the client in an unexpected country (anomalous +40 → deny).
+ * 0 for authentication), GeoIP placing the client in an unexpected country (anomalous +40 → deny even with
+ * TOTP), and a remote logon (unknown network +15): password only 45, but TOTP brings it to 20, so it is a
+ * step-up — answered, the session continues in the step-up band, and a dropped connection resumes unasked.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MSG, readLogoutDecision, readSecurityStatus, readStepUpChallenge, readStepUpResult, stepUpResponseFields } from '../../fix/parley-protocol.ts';
+import { MSG, TAG, decisionToWire, readLogoutDecision, readSecurityStatus, readStepUpChallenge, readStepUpResult, stepUpResponseFields } from '../../fix/parley-protocol.ts';
 import { UserDirectory } from '../identity/directory.ts';
 import { WebAuthnService } from '../mfa/webauthn.ts';
 import { buildMmdb } from '../testing/mmdb.ts';
 import { SoftAuthenticator } from '../testing/soft-authenticator.ts';
-import { startTestGateway, type TestGateway } from './test-gateway.ts';
+import { freshTotp, startTestGateway, type TestGateway } from './test-gateway.ts';
 
 describe('WebAuthn step-up', () => {
   let t: TestGateway;
@@ -62,6 +64,8 @@ describe('GeoIP', () => {
     const c = await t.connect('alice');
     await c.closed();
     expect(c.logoutText).toMatch(/logon denied: risk score 70 \(authentication: password only \+30, geography: anomalous country RU \+40\)/);
+    // Her TOTP would still leave 45: no second factor could help, so it is a denial, and it says so.
+    expect(c.logoutText).toMatch(/password only: 70; with TOTP: 45 - denied: 40 or more even with a second factor/);
     // The same decision as fields on the Logout.
     const d = readLogoutDecision(c.logoutMessage!);
     expect(d).toMatchObject({ decision: 'deny', scope: 'logon', score: 70 });
@@ -92,5 +96,67 @@ describe('policy log-only mode', () => {
     }
     expect(audit).toMatch(re);
     await rita.close();
+  });
+});
+
+describe('remote logon (an address outside the corporate CIDRs)', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    // Loopback is not corporate here: every test connection scores network +15, as from home.
+    t = await startTestGateway({ network: { corporate: ['10.0.0.0/8'] } }, { memoryStores: true, users: ['alice', 'bob'] });
+  });
+  afterAll(async () => { await t?.close(); });
+
+  async function auditLine(re: RegExp): Promise<string> {
+    const { readFileSync } = await import('node:fs');
+    for (let i = 0; i < 400; i++) {
+      const hit = readFileSync(t.gw.cfg.paths.audit, 'utf8').split('\n').find((l) => re.test(l));
+      if (hit) return hit;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no audit line ${re}`);
+  }
+
+  it('password + TOTP user: challenged (not denied) with the reason, allowed after TOTP at 20, and a dropped connection resumes without being asked again', async () => {
+    const c = await t.connect('alice');
+    const logon = await c.waitFor('A');
+    expect([logon.get(TAG.Decision), logon.get(TAG.RiskScore)]).toEqual([decisionToWire('step-up'), '45']);
+    const ch = readStepUpChallenge(await c.waitFor(MSG.StepUpChallenge));
+    expect(ch.methods).toEqual(['totp']);
+    expect(ch.factors.find((f) => f.name === 'network')).toMatchObject({ condition: 'unknown or dynamic address', score: 15 });
+    expect(ch.text).toMatch(/password only: 45; with TOTP: 20 - step-up required/);
+    expect(await auditLine(/"type":"logon.decision".*"decision":"step-up","score":45.*"stepUpMethods":\["totp"\]/)).toBeTruthy();
+
+    c.send(MSG.StepUpResponse, stepUpResponseFields({ challengeId: ch.challengeId, method: 'totp', code: freshTotp(t.users.alice!) }));
+    expect(readStepUpResult(await c.waitFor(MSG.StepUpResult))).toMatchObject({ result: 'success' });
+    // 20 is the step-up band, and the step-up is satisfied: allowed, the session goes on.
+    const st = readSecurityStatus(await c.waitFor(MSG.SecurityStatus));
+    expect(st).toMatchObject({ decision: 'allow', scope: 'logon', score: 20 });
+    c.send('x', [{ tag: 320, value: 'REMOTE-1' }, { tag: 559, value: '4' }]);
+    await c.waitFor('y', (m) => m.get(320) === 'REMOTE-1');
+    expect(c.closedReason).toBeUndefined();
+
+    // The address changes (the connection drops without a Logout): the automatic reconnect is scored with the
+    // TOTP proved within the max age — 20, allowed — not password-only (45).
+    c.conn.socket.destroy();
+    await c.closed();
+    const again = await t.connect('alice');
+    const relog = await again.waitFor('A');
+    expect([relog.get(TAG.Decision), relog.get(TAG.RiskScore)]).toEqual([decisionToWire('allow'), '20']);
+    expect(readSecurityStatus(await again.waitFor(MSG.SecurityStatus))).toMatchObject({ decision: 'allow', score: 20 });
+    expect(again.received.some((m) => m.msgType === MSG.StepUpChallenge)).toBe(false);
+    await again.close();
+  });
+
+  it('a remote user with no second factor enrolled is denied, and the reason says no factor could lower it', async () => {
+    const dir = await UserDirectory.load(t.gw.cfg.paths.users);
+    const { totpSecret: _drop, ...bob } = dir.get('bob')!;
+    dir.upsert(bob);
+    await dir.save();
+    await t.gw.reloadUsers('test');
+    const c = await t.connect('bob');
+    await c.closed();
+    expect(c.logoutText).toMatch(/logon denied: risk score 45 .*password only: 45 - denied: 40 or more and no second factor enrolled could lower it/);
+    expect(readLogoutDecision(c.logoutMessage!)).toMatchObject({ decision: 'deny', scope: 'logon', score: 45 });
   });
 });

@@ -121,7 +121,11 @@ export class LiveSession {
   start(): void {
     if (this.risk.decision === 'step-up') {
       this.state = 'challenged';
-      void this.#challengeFor('logon', { acr: 'mfa' }, `logon needs a second factor: ${describeRisk(this.risk)}`);
+      // Offer only the second factors that bring the score under the deny threshold (risk/score.ts): when a
+      // security key is the only one, the challenge asks for phishing-resistant authentication.
+      const helps = this.ctx.risk.stepUpMethods;
+      const acr = helps.length > 0 && !helps.includes('totp') ? 'phr' : 'mfa';
+      void this.#challengeFor('logon', { acr }, `logon needs a second factor: ${describeRisk(this.risk)}; ${this.ctx.risk.summary}`);
     } else {
       this.#activate('logon');
     }

@@ -9,7 +9,7 @@ import type { FixsConnection } from '../../fix/transport.ts';
 import type { User } from '../identity/directory.ts';
 import type { DeviceCompliance } from '../policy/engine.ts';
 import type { NetworkLabel } from '../policy/network.ts';
-import type { RiskDecision } from '../risk/score.ts';
+import type { AchievableDecision, RiskDecision, SecondFactor } from '../risk/score.ts';
 import type { Ports } from './ports.ts';
 import type { RecalledAuth } from './recent-auth.ts';
 
@@ -23,7 +23,8 @@ export type LogonContext = {
   compliance: DeviceCompliance;
   attested: boolean;
   postureReasons: string[];
-  risk: RiskDecision;
+  /** The presented score and factors, the decision on what the user can still present, and the options. */
+  risk: AchievableDecision;
   /** A second factor this user proved with this certificate within the max age, before the connection dropped. */
   priorAuth?: RecalledAuth;
 };
@@ -57,6 +58,14 @@ export class Lockouts {
   clear(user: string): void {
     this.#failures.delete(user);
   }
+}
+
+/** The second factors the user has enrolled that the gateway may ask for (stepUp.methods). */
+export function enrolledSecondFactors(user: User, allowed: readonly SecondFactor[]): SecondFactor[] {
+  const out: SecondFactor[] = [];
+  if (user.webauthnCredentials.length > 0 && allowed.includes('webauthn')) out.push('webauthn');
+  if (user.totpSecret && allowed.includes('totp')) out.push('totp');
+  return out;
 }
 
 export function riskFactors(r: RiskDecision): Factor[] {
@@ -140,17 +149,20 @@ export async function authorizeLogon(ports: Ports, lockouts: Lockouts, logon: Fi
   // Within the max age of a second factor proved with this certificate, the user is not asked again; the
   // network, geography and device are scored afresh all the same.
   const prior = ports.recentAuth.recall(user.username, serial, ports.settings.stepUp.maxAuthAgeSec);
-  const risk = d.score({
+  // The presented authentication is the password (or the remembered second factor); the decision also weighs
+  // the second factors this user could still present, so a remote logon reaches the challenge that lets it in.
+  const risk = d.decideLogon({
     user, strongestAuth: prior?.method ?? 'password', deviceAttested: attested,
     deviceCompliant: compliance === 'compliant' || compliance === 'highly-compliant', ip, ...(country ? { country } : {}),
-  });
+  }, enrolledSecondFactors(user, ports.settings.stepUp.methods));
   // One line carries the whole logon decision, the posture result included (a logon costs few audit writes).
-  audit.event('logon.decision', { ...base, username, decision: risk.decision, score: risk.score, factors: risk.factors, network, country: country ?? null, posture: { attested, compliance, reasons: postureReasons }, resumedAuth: prior ? { method: prior.method, ageSec: Math.floor((Date.now() - prior.at) / 1000) } : null });
+  audit.event('logon.decision', { ...base, username, decision: risk.decision, score: risk.score, factors: risk.factors, options: risk.options, stepUpMethods: risk.stepUpMethods, summary: risk.summary, network, country: country ?? null, posture: { attested, compliance, reasons: postureReasons }, resumedAuth: prior ? { method: prior.method, ageSec: Math.floor((Date.now() - prior.at) / 1000) } : null });
   if (risk.decision === 'deny') {
-    audit.alert('logon.denied', { ...base, username, score: risk.score, factors: risk.factors });
+    audit.alert('logon.denied', { ...base, username, score: risk.score, factors: risk.factors, summary: risk.summary });
+    const reason = `${describeRisk(risk)}; ${risk.summary}`;
     return {
-      ok: false, text: safeText(`logon denied: ${describeRisk(risk)}`),
-      extraFields: logoutDecisionFields({ decision: 'deny', scope: 'logon', score: risk.score, factors: riskFactors(risk), reason: describeRisk(risk) }),
+      ok: false, text: safeText(`logon denied: ${reason}`),
+      extraFields: logoutDecisionFields({ decision: 'deny', scope: 'logon', score: risk.score, factors: riskFactors(risk), reason }),
     };
   }
   const ctx: LogonContext = { user, compId, serial, ip, country, network, compliance, attested, postureReasons, risk, ...(prior ? { priorAuth: prior } : {}) };

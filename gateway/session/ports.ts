@@ -9,7 +9,7 @@ import type { User } from '../identity/directory.ts';
 import type { StepUpManager } from '../mfa/stepup.ts';
 import type { AccessDecision, AccessRequest, DeviceCompliance } from '../policy/engine.ts';
 import type { NetworkLabel } from '../policy/network.ts';
-import type { RiskContext, RiskDecision } from '../risk/score.ts';
+import type { AchievableDecision, RiskContext, RiskDecision, SecondFactor } from '../risk/score.ts';
 import type { RecentAuth } from './recent-auth.ts';
 
 export type PostureOutcome =
@@ -29,6 +29,8 @@ export interface Decisions {
   /** Drops the user's verified-credential cache entry (lockout, disable, kill): the next logon pays scrypt. */
   forgetVerifiedPassword(username: string): void;
   score(ctx: RiskContext): RiskDecision;
+  /** The logon decision on what the user can still present (risk/score.ts decideAchievable). */
+  decideLogon(ctx: RiskContext, enrolled: SecondFactor[]): AchievableDecision;
   authorize(req: AccessRequest): AccessDecision;
   network(ip: string): NetworkLabel;
   country(ip: string): string | undefined;

@@ -100,10 +100,15 @@ describe('logon refusals', () => {
     await garbage.closed();
     expect(garbage.logoutText).toMatch(/attestation refused \(malformed\)/);
 
-    // No attestation at all: an unattested device scores +25, with password-only +30 → 55 → deny, factors named.
+    // No attestation at all: an unattested device scores +25; with password only +30 that is 55, but dave's TOTP
+    // would bring it to 30 (under the deny threshold): challenged, not denied, with every factor named.
     const none = await t.connect('dave', { attestation: false });
-    await none.closed();
-    expect(none.logoutText).toMatch(/risk score 55 .*authentication: password only \+30.*device: unmanaged or unattested \+25/);
+    const ch = readStepUpChallenge(await none.waitFor(MSG.StepUpChallenge));
+    expect(ch.methods).toEqual(['totp']);
+    expect(ch.score).toBe(55);
+    expect(ch.text).toMatch(/risk score 55 .*authentication: password only \+30.*device: unmanaged or unattested \+25/);
+    expect(ch.text).toMatch(/password only: 55; with TOTP: 30 - step-up required/);
+    await none.close();
   });
 
   it('refuses a stale attestation', async () => {

@@ -5,7 +5,7 @@
  * Against a real gateway over mutual TLS, with a risk table where TOTP alone leaves a logon in the band.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MSG, readSecurityStatus, readStepUpChallenge, readStepUpResult, stepUpResponseFields } from '../../fix/parley-protocol.ts';
+import { MSG, TAG, decisionToWire, readSecurityStatus, readStepUpChallenge, readStepUpResult, stepUpResponseFields } from '../../fix/parley-protocol.ts';
 import { freshTotp, startTestGateway, type TestGateway } from './test-gateway.ts';
 
 describe('a satisfied step-up in the step-up band', () => {
@@ -16,7 +16,7 @@ describe('a satisfied step-up in the step-up band', () => {
   });
   afterAll(async () => { await t?.close(); });
 
-  it('continues the session after TOTP (re-score 20 < denyAt)', async () => {
+  it('continues the session after TOTP (re-score 20 < denyAt), and the reconnect within the max age is allowed unasked', async () => {
     const c = await t.connect('alice');
     const ch = readStepUpChallenge(await c.waitFor(MSG.StepUpChallenge));
     c.send(MSG.StepUpResponse, stepUpResponseFields({ challengeId: ch.challengeId, method: 'totp', code: freshTotp(t.users.alice!) }));
@@ -25,6 +25,13 @@ describe('a satisfied step-up in the step-up band', () => {
     c.send('x', [{ tag: 320, value: 'BAND-1' }, { tag: 559, value: '4' }]);
     await c.waitFor('y', (m) => m.get(320) === 'BAND-1');
 
-    await c.close();
+    // The connection drops: the second factor was remembered, so the new logon is not password-only.
+    c.conn.socket.destroy();
+    await c.closed();
+    const again = await t.connect('alice');
+    const relog = await again.waitFor('A');
+    expect([relog.get(TAG.Decision), relog.get(TAG.RiskScore)]).toEqual([decisionToWire('allow'), '20']);
+    expect(again.received.some((m) => m.msgType === MSG.StepUpChallenge)).toBe(false);
+    await again.close();
   });
 });
