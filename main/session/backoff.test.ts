@@ -17,4 +17,19 @@ describe('Backoff', () => {
     b.reset();
     expect(b.attempt).toBe(0);
   });
+  it('soon(): a small jitter now, and the next failure backs off from the base again', () => {
+    let r = 1;
+    const b = new Backoff({ baseMs: 1_000, maxMs: 30_000, random: () => r, soonJitterMs: 250 });
+    for (let i = 0; i < 6; i++) b.next();
+    expect(b.attempt).toBe(6);
+    expect(b.soon()).toBe(250);
+    r = 0;
+    expect(b.soon()).toBe(0);
+    expect(b.attempt).toBe(0);
+    r = 1;
+    expect([b.next(), b.next(), b.next()]).toEqual([1_000, 2_000, 4_000]);
+    // Default jitter: at most 250 ms.
+    const d = new Backoff({ random: () => 1 });
+    expect(d.soon()).toBe(250);
+  });
 });

@@ -3,8 +3,9 @@
  * username/password and a posture attestation bound to this TLS channel, periodic re-attestation, the
  * step-up relay, and the trading flows as typed calls and events.
  *
- * It keeps the user connected across a dynamic IP: on a dropped connection, a network change or a resume
- * from sleep it reconnects with exponential backoff and jitter and resumes the *same* FIX session from the
+ * It keeps the user connected across a dynamic IP: on a dropped connection it reconnects with exponential
+ * backoff and jitter; on a network change or a resume from sleep it starts the backoff over and reconnects at
+ * once (a small jitter only). Either way it resumes the *same* FIX session from the
  * persistent store, so the gateway resends what was missed (quotes, executions) and nothing is duplicated
  * (executions are also de-duplicated by ExecID in the RfqBook).
  */
@@ -170,6 +171,8 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
   #sweepTimer: NodeJS.Timeout | undefined;
   #stores = new Map<string, FileStore>();
   #resetNext = false;
+  /** A network change or wake-up was seen: the next reconnect goes at once (small jitter), backoff started over. */
+  #reconnectSoon = false;
 
   #role: string | undefined;
   #risk: RiskState | null = null;
@@ -416,7 +419,10 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
   #scheduleReconnect(reason: string): void {
     if (!this.#creds || this.#denied) return;
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
-    const delay = this.#backoff.next();
+    // After a network change the backoff grown on the old network says nothing about the new one: start over
+    // at once. Failures after that back off exponentially again from the base delay.
+    const delay = this.#reconnectSoon ? this.#backoff.soon() : this.#backoff.next();
+    this.#reconnectSoon = false;
     this.#setState('reconnecting', { reason, retryInSec: Math.ceil(delay / 1_000) });
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
@@ -426,18 +432,16 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
 
   #networkChanged(why: string): void {
     if (!this.#creds || this.#denied) return;
-    this.#o.log?.info(`session: ${why}; reconnecting`);
+    this.#o.log?.info(`session: ${why}; reconnecting at once`);
+    // Consumed by the next #scheduleReconnect: the one after this drop, after a pending retry, or after an
+    // attempt already under way fails.
+    this.#reconnectSoon = true;
     // The old TCP connection may be silently dead (new address); don't wait for heartbeats to notice.
     if (this.#session && this.#session.state !== 'closed') {
       this.#session.disconnect(why);
       return;
     }
-    if (this.#retryTimer) {
-      clearTimeout(this.#retryTimer);
-      this.#retryTimer = undefined;
-      this.#backoff.reset();
-      this.#connect().catch((e: unknown) => this.#scheduleReconnect(`connection failed: ${(e as Error).message}`));
-    }
+    if (this.#retryTimer) this.#scheduleReconnect(why);
   }
 
   #certificateRefused(reason: string): void {
@@ -510,6 +514,7 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
     if (this.#session !== session) return;
     this.#loggedOn = true;
     this.#backoff.reset();
+    this.#reconnectSoon = false;
     const decision = decisionFromWire(m.get(TAG.Decision)) ?? 'allow';
     const role = m.get(TAG.SessionRole);
     if (role) this.#role = role.slice(0, 100);
