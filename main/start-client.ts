@@ -2,8 +2,10 @@
  * `npm start`'s client half: launches the Electron app where the Electron binary exists; otherwise (as on the
  * build machines, which cannot download it) says so and runs the browser preview with the same client core.
  *
- *   bash scripts/node.sh main/start-client.ts --policy <file> --data <dir> [--dist <dir>]
+ *   bash scripts/node.sh main/start-client.ts --policy <file> --data <dir> [--dist <dir>] [--port <n>]
  *
+ * --port fixes the browser preview's port (the demo does, so its gateway's WebAuthn origin can name it); the
+ * desktop app ignores it.
  * The renderer is built first when renderer/dist (or --dist) is missing or older than renderer/ sources.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -16,7 +18,11 @@ import { parseArgs } from 'node:util';
 import { ensureRendererBuilt } from './preview/renderer-build.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const { values: args } = parseArgs({ options: { policy: { type: 'string' }, data: { type: 'string' }, dist: { type: 'string' } }, strict: true });
+const { values: args } = parseArgs({ options: { policy: { type: 'string' }, data: { type: 'string' }, dist: { type: 'string' }, port: { type: 'string' } }, strict: true });
+if (args.port !== undefined && !/^\d{1,5}$/.test(args.port)) {
+  console.error(`parley: --port must be a port number, got ${JSON.stringify(args.port.slice(0, 20))}`);
+  process.exit(2);
+}
 const policy = path.resolve(args.policy ?? path.join(ROOT, '.data', 'demo', 'client-policy.json'));
 const dataDir = path.resolve(args.data ?? path.join(ROOT, '.data', 'demo', 'client'));
 // The desktop app always loads renderer/dist; another folder is for the preview (and tests).
@@ -73,7 +79,7 @@ console.log(
     '',
   ].join('\n'),
 );
-const preview = ['main/preview/cli.ts', '--policy', policy, '--data', dataDir, '--dist', distDir];
+const preview = ['main/preview/cli.ts', '--policy', policy, '--data', dataDir, '--dist', distDir, ...(args.port !== undefined ? ['--port', args.port] : [])];
 if (process.platform === 'linux' && !process.env.DBUS_SESSION_BUS_ADDRESS) {
   // A headless box has no Secret Service: run a private one for this run (its own keyring folder beside the
   // data folder, locked by a random password that is never stored) so the device key still lives only in a

@@ -11,6 +11,21 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 node_ts() { node --disable-warning=ExperimentalWarning "$@"; }
 
+# The browser preview listens on a fixed port in the demo, so the gateway's WebAuthn step-up can name its origin
+# (http://localhost:<port>; a security key signs the origin, and the gateway's default https://localhost would
+# never match). Checked before anything starts, so a taken port is said plainly instead of a failed step-up later.
+preview_port="${PARLEY_PREVIEW_PORT:-47800}"
+if ! [[ "$preview_port" =~ ^[0-9]{1,5}$ ]] || [ "$preview_port" -lt 1024 ] || [ "$preview_port" -gt 65535 ]; then
+  echo "parley: PARLEY_PREVIEW_PORT must be a port number from 1024 to 65535, got '$preview_port'" >&2
+  exit 2
+fi
+if ! node -e 'const s=require("net").createServer();s.once("error",(e)=>{console.error(e.code);process.exit(1)});s.listen(Number(process.argv[1]),"127.0.0.1",()=>s.close())' "$preview_port" 2>/dev/null; then
+  echo "parley: port $preview_port on 127.0.0.1 is already in use, and the demo's browser preview needs it: the gateway's" >&2
+  echo "        WebAuthn step-up accepts the origin http://localhost:$preview_port only. Stop whatever holds it (an earlier" >&2
+  echo "        'npm start'?), or pick another free port: PARLEY_PREVIEW_PORT=<port> npm start" >&2
+  exit 1
+fi
+
 demo=.data/demo
 rm -rf "$demo"
 mkdir -p "$demo"
@@ -23,7 +38,8 @@ cat > "$demo/gateway.json" <<EOF
   "listen": { "host": "127.0.0.1", "fixPort": ${PARLEY_FIX_PORT:-0}, "enrollPort": ${PARLEY_ENROLL_PORT:-0} },
   "pki": { "dir": "pki", "clientCertHours": 72 },
   "policy": { "dir": null, "mode": "enforce" },
-  "posture": { "requireDiskEncryption": false, "maxDaysSinceLastPatch": 3650 }
+  "posture": { "requireDiskEncryption": false, "maxDaysSinceLastPatch": 3650 },
+  "stepUp": { "origin": "http://localhost:$preview_port" }
 }
 EOF
 
@@ -47,6 +63,8 @@ Users (dev only; printed once):
          certificate   $demo/pki/RITA.ec.{crt,key}.pem
 Trust the CA $demo/pki/ca.crt.pem; connect with SenderCompID ALICE (or RITA), TargetCompID PARLEY.
 Admin: npm run gateway -- --config $demo/gateway.json <users|tokens|revoke|sessions|policy|audit> ... (--help)
+Security-key step-up: the gateway accepts the origin http://localhost:$preview_port, the browser preview's fixed port
+  (PARLEY_PREVIEW_PORT); the desktop app's own origin is not configured in this demo.
 Demo posture policy: disk encryption NOT required, OS patches up to 3650 days old accepted, so a developer
   machine can sign in and trade. Production defaults require disk encryption and patches no older than 30 days
   (gateway/posture/policy.ts; set "posture" in the gateway config).
@@ -84,4 +102,4 @@ cat <<EOF
 == Parley client: enrolls this device silently (alice's token above) and keeps its key in the OS keychain.
    Sign in as alice with her password, then answer the step-up with her TOTP code.
 EOF
-node --disable-warning=ExperimentalWarning main/start-client.ts --policy "$demo/client-policy.json" --data "$demo/client"
+node --disable-warning=ExperimentalWarning main/start-client.ts --policy "$demo/client-policy.json" --data "$demo/client" --port "$preview_port"

@@ -71,7 +71,18 @@ async function main(): Promise<number> {
   const posture = new PostureAgent();
   const core = new ClientCore({ dataDir, policyPath, host: 'preview', posture, log: { info: () => {}, warn: (m) => console.error(`parley: ${m}`), error: (m) => console.error(`parley: ${m}`) } });
   const state = await core.start();
-  const preview = await startPreview({ services: core.services, events: core.events, distDir, bridgeJs: await bundleBridge(), port });
+  let preview;
+  try {
+    preview = await startPreview({ services: core.services, events: core.events, distDir, bridgeJs: await bundleBridge(), port });
+  } catch (e) {
+    await core.stop();
+    const code = (e as NodeJS.ErrnoException).code;
+    // A fixed port is chosen for a reason (the demo's WebAuthn origin names it): say so rather than pick another.
+    if (code === 'EADDRINUSE') console.error(`parley preview: port ${port} on 127.0.0.1 is already in use (another preview or program holds it); stop that or pass another --port`);
+    else if (code === 'EACCES') console.error(`parley preview: not allowed to listen on port ${port} (ports below 1024 need privileges); pass another --port`);
+    else console.error(`parley preview: could not listen on 127.0.0.1:${port}: ${(e as Error).message}`);
+    return 1;
+  }
   console.log(`Parley preview (client state: ${state.state}${state.reason ? ` — ${state.reason}` : ''})`);
   console.log(`  policy: ${policyPath}${existsSync(policyPath) ? '' : ' (not found: no managed configuration)'}`);
   console.log(`  data:   ${dataDir}`);
