@@ -18,7 +18,6 @@ import { PostureAgent } from '../../agent/collect.ts';
 import { ClientCore } from '../../main/core.ts';
 import { DeviceKeychain } from '../../main/keychain/device-identity.ts';
 import { KeytarStore } from '../../main/keychain/secret-store.ts';
-import { Backoff } from '../../main/session/backoff.ts';
 import { serve } from './rpc.ts';
 
 let core: ClientCore | undefined;
@@ -34,7 +33,6 @@ const emit = serve({
       posture: new PostureAgent({ commandTimeoutMs: 10_000 }),
       secretStore: new KeytarStore(),
       keychainProfile: profile,
-      backoff: new Backoff({ baseMs: 200, maxMs: 1_000 }),
       heartBtIntSec: Number(a.heartBtIntSec),
       log: {
         // The FIX session's own account (ResendRequest, SequenceReset, disconnect) is part of what the test checks.

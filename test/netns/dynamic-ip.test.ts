@@ -1,19 +1,23 @@
 /**
  * "Remote users on dynamic IPs reconnect and resume without losing a quote or a trade", across a REAL change
  * of the client's address: the gateway and the client core run in two network namespaces joined by a veth
- * pair (198.18.0.0/15, the benchmarking range, only). The real gateway listens on 198.18.0.1; the real client
- * core (real posture agent, real gnome-keyring inside its namespace) logs on from 198.18.0.2, inside the
- * corporate CIDR 198.18.0.0/28, passes the step-up with a security key and opens an RFQ. While dealers are
- * still answering, its address is moved to 198.18.0.20 (outside the corporate CIDR): the core notices, resumes
- * the same FIX session, is re-scored (network +15) and fills the same RFQ once, with every quote the gateway
- * sent and none twice. Then the address moves into a range the GeoIP database places in an unexpected country,
- * and the resumed logon is denied with the geography factor.
+ * pair (198.18.0.0/15, the benchmarking range, only). The real gateway listens on 198.18.0.1 (its listen.host);
+ * the real client core (real posture agent, real gnome-keyring inside its namespace, production backoff, a 30 s
+ * heartbeat) is used as a trader would, with password + TOTP:
+ *   1. from home (198.18.0.20, outside the corporate CIDR 198.18.0.0/28) a logon scores password only 45, but
+ *      TOTP would make it 20: challenged, not denied, and allowed after the TOTP answer;
+ *   2. from the office (198.18.0.2) a logon scores 30: challenged, TOTP, allowed at 5; an RFQ is opened;
+ *   3. while dealers are still answering, the office address goes away and, a moment later, the home address
+ *      comes up (Wi-Fi gone, tethering up). The gateway still believes the old connection alive (no FIN could
+ *      reach it, heartbeats every 30 s), yet the core resumes at once: it reconnects as soon as it sees the new
+ *      address, and the gateway lets the same certificate take the session over. The same FIX session goes on
+ *      (ResendRequest, no reset), re-scored at 20 (TOTP proved within the max age, network +15 — the step-up
+ *      band, satisfied), and the RFQ fills once with every quote the gateway sent, one of them sent into the gap;
+ *   4. an address the GeoIP database places in an unexpected country: the resumed logon is denied (60: even the
+ *      TOTP leaves it at 40 or more) with the geography factor.
  *
- * Under the shipped risk table this path exists only for a user whose second factor was a security key proved
- * within the step-up max age: the resumed logon scores network +15 (allow), whereas TOTP +5 with network +15 is
- * 20 (step-up, and still 20 after the TOTP answer, so the gateway ends the session) and a password-only logon
- * from a remote address is 45 (deny). The shipped access policy lets traders hit quotes from the corporate LAN
- * only, so this gateway carries a firm's remote-trading rule (gateway-driver.ts, REMOTE_TRADING).
+ * The shipped access policy lets traders hit quotes from the corporate LAN only, so this gateway carries a
+ * firm's remote-trading rule (gateway-driver.ts, REMOTE_TRADING).
  *
  * Needs root and `ip netns`; skips with the reason otherwise. Run:
  *   dbus-run-session -- bash scripts/with-keyring.sh node node_modules/vitest/vitest.mjs run test/netns
@@ -23,7 +27,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { SoftAuthenticator } from '../../gateway/testing/soft-authenticator.ts';
+import { totpCode } from '../../gateway/session/test-client.ts';
 import type { ConnectionEvent, Execution, Rfq, Security, StepUpChallenge, StepUpResult, HitResult } from '../../main/ipc/contract.ts';
 import { createPair, netnsUnavailable, removeStale, type Pair } from './netns.ts';
 import { startChild, type Child } from './rpc.ts';
@@ -45,7 +49,8 @@ describe.skipIf(!!skip)(`a real address change under a live session${skip ? ` (s
   let gw: Child;
   let cl: Child;
   let password = '';
-  const key = new SoftAuthenticator({ origin: 'https://localhost' });
+  let totpSecret = '';
+  let lastStep = -Infinity;
   const svc = <T>(name: string, request: unknown = {}) => cl.call<T>('service', { name, request });
   const conn = () => cl.of<ConnectionEvent>('connection');
   const rfqOf = (id: string) => cl.of<Rfq>('rfq').filter((r) => r.clientRfqId === id).at(-1);
@@ -62,22 +67,24 @@ describe.skipIf(!!skip)(`a real address change under a live session${skip ? ` (s
     throw new Error(`no logon decision for ${ip} in the gateway's audit log`);
   }
 
-  /** The challenge the core holds, answered with the user's security key. */
-  async function answerWithKey(): Promise<StepUpResult> {
-    const c = await cl.until(() => cl.of<StepUpChallenge>('stepUpChallenge').at(-1), 'a step-up challenge');
-    expect(c.methods).toContain('webauthn');
-    const credential = key.authenticate({ challenge: c.webauthnOptions!.challenge, rpId: c.webauthnOptions!.rpId ?? 'localhost' });
-    return svc<StepUpResult>('answerStepUp', { challengeId: c.challengeId, method: 'webauthn', credential });
+  /** The challenge the core holds, answered with a code from the user's authenticator app. */
+  async function answerWithTotp(seenBefore: number): Promise<StepUpResult> {
+    const c = await cl.until(() => cl.of<StepUpChallenge>('stepUpChallenge').slice(seenBefore).at(-1), 'a step-up challenge');
+    expect(c.methods).toContain('totp');
+    // A TOTP step is accepted once: successive answers take successive steps inside the gateway's ±1 window.
+    const step = Math.max(Math.floor(Date.now() / 30_000) - 1, lastStep + 1);
+    lastStep = step;
+    return svc<StepUpResult>('answerStepUp', { challengeId: c.challengeId, method: 'totp', code: totpCode(totpSecret, step * 30_000 + 1_000) });
   }
 
   beforeAll(async () => {
     const stale = removeStale();
     if (stale.length) console.warn(`test/netns: removed stale namespaces ${stale.join(', ')}`);
-    pair = createPair({ gwAddr: GW, clientAddr: CORPORATE });
+    pair = createPair({ gwAddr: GW, clientAddr: HOME });
     work = mkdtempSync(path.join(tmpdir(), 'parley-netns-'));
 
     gw = startChild('gateway', 'ip', ['netns', 'exec', pair.gw, ...node, path.join(import.meta.dirname, 'gateway-driver.ts')], { cwd: repo });
-    const g = await gw.call<{ fixPort: number; enrollPort: number; caPem: string; compId: string; password: string }>('start', {
+    const g = await gw.call<{ fixPort: number; enrollPort: number; caPem: string; compId: string; password: string; totpSecret: string }>('start', {
       addr: GW, dir: path.join(work, 'gateway'), corporate: ['198.18.0.0/28'], geo: GEO, quoteTtlMs: 90_000,
       // One dealer answers at once; the others answer while the address is being changed and after.
       dealers: [{ name: 'DLR1', delayMs: 0, spreadBps: 8 }, { name: 'DLR2', delayMs: 3_000, spreadBps: 12 }, { name: 'DLR3', delayMs: 8_000, spreadBps: 20 }],
@@ -98,18 +105,14 @@ describe.skipIf(!!skip)(`a real address change under a live session${skip ? ` (s
     delete env.DBUS_SESSION_BUS_ADDRESS;
     delete env.GNOME_KEYRING_CONTROL;
     cl = startChild('client', 'ip', ['netns', 'exec', pair.cl, 'dbus-run-session', '--', 'bash', 'scripts/with-keyring.sh', ...node, path.join(import.meta.dirname, 'client-driver.ts')], { cwd: repo, env });
-    // A short heartbeat: the gateway learns of the dead connection on the old address within a few seconds.
-    // Until then it refuses a second logon of a session it believes live (closing the connection), so with the
-    // default 30 s the resume waits for its ~60 s heartbeat timeout plus the client's grown backoff.
-    const first = await cl.call<ConnectionEvent>('start', { dataDir: path.join(work, 'client'), policyPath, profile: `netns-${randomUUID()}`, heartBtIntSec: 2 }, 60_000);
+    // The usual 30 s heartbeat: the gateway would take ~72 s to notice a dead connection on its own; the resume
+    // must not wait for that (the same certificate takes the session over).
+    const first = await cl.call<ConnectionEvent>('start', { dataDir: path.join(work, 'client'), policyPath, profile: `netns-${randomUUID()}`, heartBtIntSec: 30 }, 60_000);
     expect(first.state).toBe('enrollment-needed');
     const { token } = await gw.call<{ token: string }>('issueToken', { user: 'alice', compId: 'ALICE' });
     await svc('enroll', { token });
-
-    // Alice's security key, registered as an admin would after a registration ceremony.
-    const opts = await gw.call<{ challenge: string; rp: { id?: string } }>('webauthnOptions', { user: 'alice' });
-    await gw.call('webauthnRegister', { user: 'alice', response: key.register(opts), challenge: opts.challenge });
     password = g.password;
+    totpSecret = g.totpSecret;
   }, 120_000);
 
   afterAll(async () => {
@@ -122,15 +125,37 @@ describe.skipIf(!!skip)(`a real address change under a live session${skip ? ` (s
     }
   }, 60_000);
 
-  it('logs on from the corporate address and passes the step-up with a security key', async () => {
-    expect(await cl.call<string[]>('addresses')).toEqual([CORPORATE]);
+  it('a remote logon (password + TOTP, unknown address) is challenged, not denied, and allowed after TOTP', async () => {
+    expect(await cl.call<string[]>('addresses')).toEqual([HOME]);
+    const challenges = cl.of<StepUpChallenge>('stepUpChallenge').length;
     const r = await svc<ConnectionEvent>('signIn', { username: 'alice', password });
     expect(r.state, JSON.stringify(r)).toBe('challenged');
-    expect((await answerWithKey()).outcome).toBe('accepted');
+    // The reason the UI shows names what the user can do about it.
+    const challenged = await cl.until(() => conn().filter((e) => e.state === 'challenged').find((e) => /with TOTP/.test(e.reason ?? '')), 'the challenge reason');
+    expect(challenged.reason).toMatch(/network: unknown or dynamic address \+15/);
+    expect(challenged.reason).toMatch(/password only: 45; with TOTP: 20 - step-up required/);
+    expect(await logonFrom(HOME)).toMatchObject({ network: 'remote', country: 'GB', decision: 'step-up', score: 45 });
+    expect((await answerWithTotp(challenges)).outcome).toBe('accepted');
+    await cl.until(() => conn().at(-1)?.state === 'connected', 'connected');
+    const sec = await svc<Security>('getSecurity');
+    expect(sec.risk).toMatchObject({ decision: 'allow', score: 20 });
+    expect(sec.risk!.factors).toContainEqual({ name: 'authentication', score: 5, detail: 'software token (TOTP)' });
+    // Signing out ends the session (and what the gateway remembered of the second factor).
+    await svc('signOut');
+    await cl.until(() => conn().at(-1)?.state === 'signed-out', 'signed out');
+  });
+
+  it('logs on from the corporate address and passes the step-up with TOTP', async () => {
+    pair.setClientAddress(HOME, CORPORATE);
+    expect(await cl.call<string[]>('addresses')).toEqual([CORPORATE]);
+    const challenges = cl.of<StepUpChallenge>('stepUpChallenge').length;
+    const r = await svc<ConnectionEvent>('signIn', { username: 'alice', password });
+    expect(r.state, JSON.stringify(r)).toBe('challenged');
+    expect((await answerWithTotp(challenges)).outcome).toBe('accepted');
     await cl.until(() => conn().at(-1)?.state === 'connected', 'connected');
     const sec = await svc<Security>('getSecurity');
     expect(sec.tls?.version).toBe('TLSv1.3');
-    expect(sec.risk).toMatchObject({ decision: 'allow', score: 0 });
+    expect(sec.risk).toMatchObject({ decision: 'allow', score: 5 });
     expect(sec.risk!.factors).toContainEqual({ name: 'network', score: 0, detail: 'corporate network' });
     expect(await logonFrom(CORPORATE)).toMatchObject({ network: 'corporate-lan', country: 'GB', decision: 'step-up', score: 30 });
   });
@@ -142,6 +167,7 @@ describe.skipIf(!!skip)(`a real address change under a live session${skip ? ` (s
     await cl.until(() => (rfqOf(req.clientRfqId)?.quotes.length ?? 0) >= 1, 'the first quote');
     const seenBefore = conn().length;
     const logsBefore = cl.of<string>('log').length;
+    const logsSince = (n: number) => cl.of<string>('log').slice(n);
 
     const changedAt = Date.now();
     const timeline = () => {
@@ -153,14 +179,21 @@ describe.skipIf(!!skip)(`a real address change under a live session${skip ? ` (s
       ].sort((a, b) => parseInt(a) - parseInt(b)).join('\n');
     };
     onTestFailed(() => console.log(`timeline around the address change:\n${timeline()}`));
-    pair.setClientAddress(CORPORATE, HOME);
+    // The office network goes away; the home one comes up once the desk has sent a quote into the gap.
+    pair.removeClientAddress(CORPORATE);
+    expect(await cl.call<string[]>('addresses')).toEqual([]);
+    await gw.until(() => gw.of<{ quoteReqId: string; sentAt: number }>('quote').some((q) => q.quoteReqId === req.clientRfqId && q.sentAt > changedAt), 'a quote sent while the client has no address', 30_000);
+    pair.addClientAddress(HOME);
     expect(await cl.call<string[]>('addresses')).toEqual([HOME]);
+    const upAt = Date.now();
 
     await cl.until(() => conn().slice(seenBefore).some((e) => e.state === 'reconnecting'), 'the core to notice and reconnect');
-    await cl.until(() => conn().slice(seenBefore).at(-1)?.state === 'connected', 'connected from the new address', 60_000);
+    await cl.until(() => cl.events.some((e) => e.event === 'connection' && e.at >= upAt && (e.payload as ConnectionEvent).state === 'connected'), 'connected from the new address', 60_000);
+    if (process.env.PARLEY_DEBUG) console.log(`connected ${Date.now() - upAt} ms after the new address came up`);
+    expect(logsSince(logsBefore).some((l) => /the network changed; reconnecting at once/.test(l))).toBe(true);
     const states = conn().slice(seenBefore);
-    // Reconnecting with backoff (a delay announced), never denied nor asked again: the security key proved
-    // within the step-up max age still counts, and network +15 alone stays below the step-up threshold.
+    // Reconnecting (a delay announced), never denied nor asked again: the TOTP proved within the step-up max age
+    // still counts, and with network +15 the score (20) is in the step-up band, which that TOTP satisfies.
     const retries = states.filter((e) => e.state === 'reconnecting' && typeof e.retryInSec === 'number');
     expect(retries.length).toBeGreaterThanOrEqual(1);
     expect(retries[0]!.reason).toMatch(/the network changed|connection lost/);
@@ -168,14 +201,19 @@ describe.skipIf(!!skip)(`a real address change under a live session${skip ? ` (s
     expect(states.map((e) => e.state)).not.toContain('denied');
 
     // The gateway re-scored the logon from the new address, and the decision with its factors reached the client.
-    expect(await logonFrom(HOME)).toMatchObject({ network: 'remote', country: 'GB', decision: 'allow', score: 15 });
+    expect(await logonFrom(HOME)).toMatchObject({ network: 'remote', country: 'GB', decision: 'allow', score: 20 });
     const sec = await svc<Security>('getSecurity');
-    expect(sec.risk).toMatchObject({ decision: 'allow', score: 15 });
+    expect(sec.risk).toMatchObject({ decision: 'allow', score: 20 });
+    expect(sec.risk!.factors).toContainEqual({ name: 'authentication', score: 5, detail: 'software token (TOTP)' });
     expect(sec.risk!.factors).toContainEqual({ name: 'network', score: 15, detail: 'unknown or dynamic address' });
     expect(sec.risk!.factors).toContainEqual({ name: 'geography', score: 0, detail: 'expected country GB' });
 
-    // The same FIX session: the gateway handed the dropped session over, the client asked for what it missed,
-    // and nobody reset the sequence numbers.
+    // The gateway did not wait for its heartbeat timeout: the same certificate took the session over from the
+    // connection it still believed alive, and the session was handed on.
+    const takenOver = await gw.call<{ reason: string }[]>('audit', { type: 'session.taken-over' });
+    expect(takenOver.map((t) => t.reason)).toContain(`taken over by a new connection from ${HOME}`);
+    expect((await gw.call<{ reason: string }[]>('audit', { type: 'session.closed' })).filter((c) => /timed out/.test(c.reason))).toEqual([]);
+    // The same FIX session: the client asked for what it missed, and nobody reset the sequence numbers.
     expect((await gw.call<unknown[]>('audit', { type: 'session.resumed' })).length).toBeGreaterThanOrEqual(1);
     const logs = cl.of<string>('log').slice(logsBefore);
     expect(logs.some((l) => /sent ResendRequest/.test(l)), logs.join('\n')).toBe(true);
@@ -212,6 +250,8 @@ describe.skipIf(!!skip)(`a real address change under a live session${skip ? ` (s
     // What the UI reads: the state says denied, with the gateway's reason naming the factors.
     expect((await svc<{ connection: ConnectionEvent }>('getState')).connection).toMatchObject({ state: 'denied', reason: denied.reason });
     expect(denied.reason).toMatch(/network: unknown or dynamic address \+15/);
-    expect(await logonFrom(ABROAD)).toMatchObject({ network: 'remote', country: 'KP', decision: 'deny', score: 55 });
+    // TOTP (remembered) 5 + network 15 + geography 40: no second factor could bring it under 40.
+    expect(denied.reason).toMatch(/with TOTP: 60 - denied: 40 or more/);
+    expect(await logonFrom(ABROAD)).toMatchObject({ network: 'remote', country: 'KP', decision: 'deny', score: 60 });
   });
 });

@@ -4,7 +4,7 @@
  *
  * Calls
  *   start {addr, corporate[], geo{cidr: country}, dealers[], quoteTtlMs, dir}
- *       → {fixPort, enrollPort, caPem, compId, password}   fresh dev PKI whose gateway certificate names addr,
+ *       → {fixPort, enrollPort, caPem, compId, password, totpSecret}   fresh dev PKI whose gateway certificate names addr,
  *         one trader (alice), the GeoIP .mmdb built from geo, the shipped access policy plus the firm's
  *         remote-trading rule (see REMOTE_TRADING)
  *   issueToken {user, compId} → {token}
@@ -54,10 +54,12 @@ const emit = serve({
     const pki = await createDevPki(join(dir, 'pki'), { clients: ['ALICE'], gatewayNames: [addr] });
     mkdirSync(join(dir, 'data'), { recursive: true });
     const password = 'alice-pw-1';
+    // Alice's authenticator app holds the same secret: the test computes her codes from it.
+    const totpSecret = newTotpSecret();
     const users = UserDirectory.empty(join(dir, 'data', 'users.json'));
     users.upsert({
       username: 'alice', role: 'Trader', privileged: false, passwordHash: await hashPassword(password, { N: 1024 }),
-      totpSecret: newTotpSecret(), webauthnCredentials: [], expectedCountries: ['GB'], certSubjects: [], compIds: ['ALICE'],
+      totpSecret, webauthnCredentials: [], expectedCountries: ['GB'], certSubjects: [], compIds: ['ALICE'],
     });
     await users.save();
     const mmdb = join(dir, 'geo.mmdb');
@@ -83,12 +85,13 @@ const emit = serve({
       listen: { host: addr },
     }, join(dir, 'gateway.json'));
     gw = await Gateway.start(cfg, { log: (l) => process.stderr.write(`${l}\n`) });
-    const ttl = Number(a.quoteTtlMs);
-    gw.desk.on('rfq', (v: { quoteReqId: string; quotes: { quoteId: string; dealer: string; validUntil: string }[] }) => {
-      for (const q of v.quotes) seen(v.quoteReqId, q.quoteId, q.dealer, Date.parse(q.validUntil) - ttl);
+    // The desk announces each quote as its dealer answers (the RFQ view grows): the first sight is when it was
+    // sent. (Its ValidUntilTime says nothing about that: the desk caps it at the RFQ's own expiry.)
+    gw.desk.on('rfq', (v: { quoteReqId: string; quotes: { quoteId: string; dealer: string }[] }) => {
+      for (const q of v.quotes) seen(v.quoteReqId, q.quoteId, q.dealer, Date.now());
     });
     gw.desk.on('trade', (t: Trade) => emit('trade', { quoteReqId: t.quoteReqId, quoteId: t.quoteId, tradeId: t.tradeId }));
-    return { fixPort: gw.fixPort, enrollPort: gw.enrollPort, caPem: pki.caCertPem, compId: cfg.fix.compId, password };
+    return { fixPort: gw.fixPort, enrollPort: gw.enrollPort, caPem: pki.caCertPem, compId: cfg.fix.compId, password, totpSecret };
   },
   issueToken: (a) => ({ token: need().tokens.issue({ user: String(a.user), compId: String(a.compId), ttlMs: 600_000 }).token }),
   webauthnOptions: async (a) => {

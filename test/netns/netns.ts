@@ -10,6 +10,8 @@
  *   createPair(o) → Pair                     namespaces, veth, addresses, loopback up
  *     pair.exec(ns, ...args)                 `ip netns exec <ns> …` synchronously; throws with stderr
  *     pair.setClientAddress(from, to)        ip addr del <from>; ip addr add <to> in the client's namespace
+ *     pair.removeClientAddress(a) / pair.addClientAddress(a)   the two halves, for a change with a gap between
+ *                                            (Wi-Fi gone, then tethering up): no address, no route meanwhile
  *     pair.destroy()                         kills what still runs inside, deletes both namespaces (idempotent)
  */
 import { spawnSync } from 'node:child_process';
@@ -74,6 +76,8 @@ export type Pair = {
   gw: string; cl: string;
   exec(ns: string, ...args: string[]): string;
   setClientAddress(from: string, to: string): void;
+  removeClientAddress(a: string): void;
+  addClientAddress(a: string): void;
   destroy(): void;
 };
 
@@ -89,9 +93,15 @@ export function createPair(o: { gwAddr: string; clientAddr: string }): Pair {
     gw, cl,
     exec: (ns, ...args) => mustIp(['netns', 'exec', ns, ...args]),
     setClientAddress(from, to) {
-      assertBenchmarkingAddress(to);
-      mustIp(['-n', cl, 'addr', 'del', `${from}/${PREFIX}`, 'dev', vc]);
-      mustIp(['-n', cl, 'addr', 'add', `${to}/${PREFIX}`, 'dev', vc]);
+      pair.removeClientAddress(from);
+      pair.addClientAddress(to);
+    },
+    removeClientAddress(a) {
+      mustIp(['-n', cl, 'addr', 'del', `${a}/${PREFIX}`, 'dev', vc]);
+    },
+    addClientAddress(a) {
+      assertBenchmarkingAddress(a);
+      mustIp(['-n', cl, 'addr', 'add', `${a}/${PREFIX}`, 'dev', vc]);
     },
     destroy() {
       if (destroyed) return;
