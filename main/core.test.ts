@@ -152,7 +152,7 @@ describe.runIf(hasSession)('client core against the real gateway', () => {
     const rfq = await until(() => of<Rfq>('rfq').filter((r) => r.clientRfqId === req.clientRfqId && r.quotes.length >= 3).at(-1), 'three quotes');
     const best = rfq.quotes.reduce((a, b) => (b.price < a.price ? b : a));
     const hit = await core.services.hitQuote({ clientRfqId: req.clientRfqId, quoteId: best.quoteId });
-    expect(hit.status).toBe('filled');
+    expect(hit).toMatchObject({ status: 'filled', execution: { settlementDate: req.settlementDate } });
     expect(await core.services.hitQuote({ clientRfqId: req.clientRfqId, quoteId: best.quoteId })).toMatchObject({ status: 'duplicate' });
     expect(of<Execution>('execution').filter((e) => e.clientRfqId === req.clientRfqId)).toHaveLength(1);
     const today = new Date().toISOString().slice(0, 10);
@@ -182,11 +182,33 @@ describe.runIf(hasSession)('client core against the real gateway', () => {
       expect((await rita.services.answerStepUp({ challengeId: c.challengeId, method: 'totp', code: freshTotp(t.users.rita!) })).outcome).toBe('accepted');
       await until(() => rita.connection.state === 'connected', 'rita connected');
       const before = await rita.services.listOpenRfqs();
+      const view = () => seen.filter((e) => e.event === 'openRfqs').at(-1)?.payload as OpenRfq[] | undefined;
+      const instrument = (await core.services.listInstruments())[0]!.symbol;
       const id = `ro-${randomUUID().slice(0, 8)}`;
-      await core.services.createRfq({ clientRfqId: id, instrument: (await core.services.listInstruments())[0]!.symbol, side: 'buy', quantity: 1_000_000, settlementDate: '2026-11-24', dealers: 'all', expirySeconds: 60 });
+      const sentAt = Date.now();
+      await core.services.createRfq({ clientRfqId: id, instrument, side: 'buy', quantity: 1_000_000, settlementDate: '2026-11-24', dealers: 'all', expirySeconds: 60 });
       const row = await until(() => seen.filter((e) => e.event === 'openRfqs').flatMap((e) => e.payload as OpenRfq[]).find((r) => r.rfqId === id), 'the new RFQ in the risk view');
-      expect(row).toMatchObject({ owner: 'alice', side: 'buy', quantity: 1_000_000 });
+      expect(row).toMatchObject({ owner: 'alice', side: 'buy', quantity: 1_000_000, expiresAt: expect.any(String) });
       expect(before.some((r) => r.rfqId === id)).toBe(false);
+      // The expiry the trader asked for (60 s), as the desk keeps it: not before the request, not much after.
+      const expiresAt = Date.parse(row.expiresAt!);
+      expect(expiresAt).toBeGreaterThan(sentAt + 55_000);
+      expect(expiresAt).toBeLessThan(Date.now() + 65_000);
+
+      // Cancelled by the trader: it leaves the risk view.
+      await core.services.cancelRfq({ clientRfqId: id });
+      await until(() => view() && !view()!.some((r) => r.rfqId === id), 'the cancelled RFQ gone from the risk view');
+
+      // Traded: it shows while quoted, and leaves the view with the fill.
+      const traded = `rt-${randomUUID().slice(0, 8)}`;
+      await core.services.createRfq({ clientRfqId: traded, instrument, side: 'sell', quantity: 1_000_000, settlementDate: '2026-11-24', dealers: 'all', expirySeconds: 60 });
+      const quoted = await until(() => of<Rfq>('rfq').filter((r) => r.clientRfqId === traded && r.quotes.length >= 1).at(-1), 'a quote');
+      await until(() => view()?.some((r) => r.rfqId === traded), 'the RFQ to trade in the risk view');
+      expect((await core.services.hitQuote({ clientRfqId: traded, quoteId: quoted.quotes[0]!.quoteId })).status).toBe('filled');
+      await until(() => view() && !view()!.some((r) => r.rfqId === traded), 'the traded RFQ gone from the risk view');
+      const after = await rita.services.listOpenRfqs();
+      expect(after.map((r) => r.rfqId)).not.toContain(id);
+      expect(after.map((r) => r.rfqId)).not.toContain(traded);
     } finally {
       await rita.services.signOut().catch(() => {});
       await rita.stop();

@@ -28,7 +28,7 @@ import { DeviceKeychain } from '../keychain/device-identity.ts';
 import { MemoryStore } from '../keychain/secret-store.ts';
 import { startEnrollServer } from '../testing/enroll-server.ts';
 import { startProxy } from '../testing/proxy.ts';
-import type { ConnectionEvent, Execution, Rfq, StepUpChallenge } from '../ipc/contract.ts';
+import type { ConnectionEvent, Execution, OpenRfq, Rfq, StepUpChallenge } from '../ipc/contract.ts';
 import { Backoff } from './backoff.ts';
 import { GatewaySession } from './gateway-session.ts';
 import { NetworkWatcher } from './network-watch.ts';
@@ -112,14 +112,14 @@ async function startAcceptor(gw: Awaited<ReturnType<typeof startEnrollServer>>):
         const resp = m.get(693)!;
         let e = hits.get(resp);
         if (!e) {
-          e = { execId: `E${++seq}`, clientRfqId: '', quoteId: m.get(117)!, dealer: 'DLR1', instrument: m.get(55)!, side: 'buy', quantity: Number(m.get(38)), price: Number(m.get(44)), settlementDate: '2026-11-24', transactTime: new Date().toISOString() };
+          e = { execId: `E${++seq}`, clientRfqId: '', quoteId: m.get(117)!, dealer: 'DLR1', instrument: m.get(55)!, side: 'buy', quantity: Number(m.get(38)), price: Number(m.get(44)), settlementDate: '2026-11-27', transactTime: new Date().toISOString() };
           hits.set(resp, e);
           s.send('8', [
             { tag: 37, value: `T${seq}` }, { tag: 11, value: resp }, { tag: 693, value: resp }, { tag: 17, value: e.execId },
             { tag: 150, value: 'F' }, { tag: 39, value: '2' }, { tag: 55, value: e.instrument }, { tag: 54, value: '1' },
             { tag: 38, value: String(e.quantity) }, { tag: 32, value: String(e.quantity) }, { tag: 31, value: String(e.price) },
             { tag: 151, value: '0' }, { tag: 14, value: String(e.quantity) }, { tag: 6, value: String(e.price) },
-            { tag: 60, value: utcTimestamp(new Date()) }, { tag: TAG.Dealer, value: 'DLR1' },
+            { tag: 60, value: utcTimestamp(new Date()) }, { tag: TAG.Dealer, value: 'DLR1' }, { tag: 64, value: e.settlementDate.replace(/-/g, '') },
           ]);
         } else {
           s.send('8', [
@@ -285,7 +285,8 @@ describe('GatewaySession', () => {
     const quoted = await until(() => rfqs.get('rfq-1')?.quotes[0], 'a quote');
     expect(quoted.price).toBe(100.25);
     const hit = await session.hitQuote('rfq-1', quoted.quoteId);
-    expect(hit).toMatchObject({ status: 'filled', execution: { clientRfqId: 'rfq-1', price: 100.25 } });
+    // The settlement date booked on the fill (SettlDate on the ExecutionReport), not the one the RFQ asked for.
+    expect(hit).toMatchObject({ status: 'filled', execution: { clientRfqId: 'rfq-1', price: 100.25, settlementDate: '2026-11-27' } });
     expect(await session.hitQuote('rfq-1', quoted.quoteId)).toMatchObject({ status: 'duplicate' });
     expect(acceptor.received.filter((m) => m.msgType === 'R' && m.get(131) === 'rfq-1')).toHaveLength(1);
     expect(acceptor.received.filter((m) => m.msgType === 'AJ')).toHaveLength(1);
@@ -305,6 +306,36 @@ describe('GatewaySession', () => {
     expect(r.quotes.map((q) => q.quoteId)).not.toContain('Q-BAD');
     expect(executions.some((e) => e.execId === 'E-BAD')).toBe(false);
     expect(session.connection.state).toBe('connected');
+  });
+
+  it('the gateway\'s cancel (QuoteStatus 4) closes the trader\'s RFQ; other statuses without an owner do not', async () => {
+    await session.createRfq({ ...rfq, clientRfqId: 'rfq-cx' });
+    await until(() => rfqs.get('rfq-cx')?.quotes.length === 1, 'a quote');
+    const live = acceptor.live()!;
+    live.send('AI', [{ tag: 131, value: 'rfq-cx' }, { tag: 117, value: 'Q' }, { tag: 297, value: '16' }]);
+    live.send('AI', [{ tag: 131, value: 'rfq-cx' }, { tag: 117, value: 'Q' }, { tag: 297, value: '4' }, { tag: 58, value: 'RFQ cancelled' }]);
+    const r = await until(() => rfqs.get('rfq-cx')?.status === 'cancelled' && rfqs.get('rfq-cx'), 'the RFQ cancelled');
+    expect(r.quotes.map((q) => q.status)).toEqual(['cancelled']);
+  });
+
+  it('the risk view: an open RFQ carries its expiry, and a traded, cancelled or expired one leaves it', async () => {
+    const views: OpenRfq[][] = [];
+    session.on('openRfqs', (v) => views.push(v));
+    const live = acceptor.live()!;
+    const expires = new Date(Date.now() + 90_000);
+    const ai = (id: string, status: string, extra: Array<{ tag: number; value: string }> = []) => live.send('AI', [
+      { tag: 131, value: id }, { tag: 55, value: 'UST10Y' }, { tag: 54, value: '1' }, { tag: 38, value: '1000000' }, { tag: 297, value: status },
+      { tag: 60, value: utcTimestamp(new Date()) }, { tag: 126, value: utcTimestamp(expires) }, { tag: TAG.RfqOwner, value: 'bob' }, ...extra,
+    ]);
+    for (const id of ['ro-traded', 'ro-cancelled', 'ro-expired', 'ro-open']) ai(id, '10');
+    ai('ro-open', '0', [{ tag: 117, value: 'Q1' }, { tag: 133, value: '100.5' }]);
+    const open = await until(() => views.at(-1)?.find((r) => r.rfqId === 'ro-open' && r.status === 'quoted'), 'the quoted RFQ in the view');
+    expect(open).toMatchObject({ owner: 'bob', quoteCount: 1, expiresAt: expires.toISOString() });
+    ai('ro-traded', '6');
+    ai('ro-cancelled', '4');
+    ai('ro-expired', '7');
+    const after = await until(() => views.at(-1)?.length === 1 && views.at(-1), 'the closed RFQs gone');
+    expect(after.map((r) => r.rfqId)).toEqual(['ro-open']);
   });
 
   it('a connection cut mid-RFQ is resumed: the quote sent into the cut arrives once, nothing is duplicated', async () => {

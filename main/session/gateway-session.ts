@@ -58,6 +58,7 @@ import {
   quoteRequestFields,
   quoteResponseFields,
   readExecutionReport,
+  readOpenRfqStatus,
   readQuote,
   readSecurityList,
   readTradeCapture,
@@ -671,43 +672,32 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
     const rfq = this.book.get(clientRfqId);
     const quoteId = this.book.hitQuoteId(clientRfqId) ?? 'UNKNOWN';
     const { tradeDate, ...rest } = r.execution;
-    const execution: Execution = { ...rest, clientRfqId, quoteId, settlementDate: rfq?.settlementDate ?? tradeDate };
+    // The desk's SettlDate on the fill is what was booked; the RFQ's own date (or, failing both, the trade date)
+    // only stands in for a report without it.
+    const execution: Execution = { ...rest, clientRfqId, quoteId, settlementDate: r.execution.settlementDate ?? rfq?.settlementDate ?? tradeDate };
     const fresh = this.book.addExecution(execution);
     if (fresh) this.emit('execution', execution);
     waiter?.resolve({ status: 'filled', execution });
   }
 
   #onQuoteStatus(m: FixMessage): void {
-    const owner = m.get(TAG.RfqOwner);
     const quoteReqId = m.get(131);
     if (!quoteReqId) return;
-    if (owner === undefined) {
-      if (m.get(297) === '17') this.book.setStatus(quoteReqId, 'cancelled');
+    if (m.get(TAG.RfqOwner) === undefined) {
+      // The trader's own RFQ: the gateway answers a QuoteCancel with QuoteStatus 4 (docs/protocol.md); 17 is
+      // FIX 5's value for the same, which readOpenRfqStatus accepts too.
+      const status = m.get(297);
+      if (status === '4' || status === '17') this.book.setStatus(quoteReqId, 'cancelled');
       return;
     }
-    const side = m.get(54) === '1' ? 'buy' : m.get(54) === '2' ? 'sell' : undefined;
-    const qty = Number(m.get(38));
-    const status = m.get(297);
-    const created = m.get(60);
-    const row: OpenRfq | undefined =
-      side && qty > 0 && /^[A-Za-z0-9._:\-]{1,64}$/.test(quoteReqId) && /^[A-Za-z0-9._:\-]{1,64}$/.test(m.get(55) ?? '')
-        ? {
-            rfqId: quoteReqId,
-            owner: owner.slice(0, 200),
-            instrument: m.get(55)!,
-            side,
-            quantity: qty,
-            status: status === '17' ? 'cancelled' : status === '7' ? 'expired' : m.has(133) ? 'quoted' : 'pending',
-            quoteCount: m.has(117) && m.has(133) ? 1 : 0,
-            createdAt: (created ? parseFixTime(created) : undefined) ?? new Date().toISOString(),
-          }
-        : undefined;
+    const read = readOpenRfqStatus(m);
     const reqId = m.get(TAG.RequestID);
     const w = reqId ? this.#openRfqWaiters.get(reqId) : undefined;
-    if (row) {
-      if (row.status === 'cancelled' || row.status === 'expired') this.#openRfqs.delete(row.rfqId);
-      else this.#openRfqs.set(row.rfqId, row);
-      if (w) w.rows.push(row);
+    if (read) {
+      // A cancelled, traded or expired RFQ leaves the risk view; any other report replaces the row.
+      if (read.closed) this.#openRfqs.delete(read.row.rfqId);
+      else this.#openRfqs.set(read.row.rfqId, read.row);
+      if (w) w.rows.push(read.row);
     }
     if (w && w.expected !== null && w.rows.length >= w.expected) this.#finishOpenRfqs(reqId!);
     if (!w) this.emit('openRfqs', [...this.#openRfqs.values()]);
@@ -734,7 +724,8 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
     if (!w) return;
     clearTimeout(w.timer);
     this.#openRfqWaiters.delete(reqId);
-    w.resolve(w.rows);
+    // Every report counts towards the announced number, but only open RFQs are the answer.
+    w.resolve(w.rows.filter((r) => r.status !== 'cancelled' && r.status !== 'expired' && r.status !== 'executed'));
     this.emit('openRfqs', [...this.#openRfqs.values()]);
   }
 
@@ -965,11 +956,3 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
     return { id: `n-${Date.now().toString(36)}-${++noteSeq}`, level, title: title.slice(0, 200), message: message.slice(0, 2_000), at: new Date().toISOString() };
   }
 }
-
-function parseFixTime(v: string): string | undefined {
-  const m = /^(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?/.exec(v);
-  if (!m) return undefined;
-  const d = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!, Number((m[7] ?? '0').padEnd(3, '0'))));
-  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
-}
-
