@@ -17,6 +17,7 @@ import { createCallHandler } from './ipc/handler.ts';
 import { DeviceKeychain } from './keychain/device-identity.ts';
 import { KeytarStore } from './keychain/secret-store.ts';
 import { Backoff } from './session/backoff.ts';
+import { businessDayAfter } from './testing/dates.ts';
 import { startProxy } from './testing/proxy.ts';
 
 const hasSession = process.platform !== 'linux' || !!process.env.DBUS_SESSION_BUS_ADDRESS;
@@ -146,7 +147,7 @@ describe.runIf(hasSession)('client core against the real gateway', () => {
   it('RFQ round trip with the dealer desk, idempotent on resubmission and on a repeated hit', async () => {
     const instruments = await core.services.listInstruments();
     expect(instruments.length).toBeGreaterThan(0);
-    const req = { clientRfqId: `e2e-${randomUUID().slice(0, 8)}`, instrument: instruments[0]!.symbol, side: 'buy' as const, quantity: 1_000_000, settlementDate: '2026-11-24', dealers: 'all' as const, expirySeconds: 60 };
+    const req = { clientRfqId: `e2e-${randomUUID().slice(0, 8)}`, instrument: instruments[0]!.symbol, side: 'buy' as const, quantity: 1_000_000, settlementDate: businessDayAfter(), dealers: 'all' as const, expirySeconds: 60 };
     await core.services.createRfq(req);
     await core.services.createRfq(req);
     const rfq = await until(() => of<Rfq>('rfq').filter((r) => r.clientRfqId === req.clientRfqId && r.quotes.length >= 3).at(-1), 'three quotes');
@@ -186,7 +187,7 @@ describe.runIf(hasSession)('client core against the real gateway', () => {
       const instrument = (await core.services.listInstruments())[0]!.symbol;
       const id = `ro-${randomUUID().slice(0, 8)}`;
       const sentAt = Date.now();
-      await core.services.createRfq({ clientRfqId: id, instrument, side: 'buy', quantity: 1_000_000, settlementDate: '2026-11-24', dealers: 'all', expirySeconds: 60 });
+      await core.services.createRfq({ clientRfqId: id, instrument, side: 'buy', quantity: 1_000_000, settlementDate: businessDayAfter(), dealers: 'all', expirySeconds: 60 });
       const row = await until(() => seen.filter((e) => e.event === 'openRfqs').flatMap((e) => e.payload as OpenRfq[]).find((r) => r.rfqId === id), 'the new RFQ in the risk view');
       expect(row).toMatchObject({ owner: 'alice', side: 'buy', quantity: 1_000_000, expiresAt: expect.any(String) });
       expect(before.some((r) => r.rfqId === id)).toBe(false);
@@ -201,7 +202,7 @@ describe.runIf(hasSession)('client core against the real gateway', () => {
 
       // Traded: it shows while quoted, and leaves the view with the fill.
       const traded = `rt-${randomUUID().slice(0, 8)}`;
-      await core.services.createRfq({ clientRfqId: traded, instrument, side: 'sell', quantity: 1_000_000, settlementDate: '2026-11-24', dealers: 'all', expirySeconds: 60 });
+      await core.services.createRfq({ clientRfqId: traded, instrument, side: 'sell', quantity: 1_000_000, settlementDate: businessDayAfter(), dealers: 'all', expirySeconds: 60 });
       const quoted = await until(() => of<Rfq>('rfq').filter((r) => r.clientRfqId === traded && r.quotes.length >= 1).at(-1), 'a quote');
       await until(() => view()?.some((r) => r.rfqId === traded), 'the RFQ to trade in the risk view');
       expect((await core.services.hitQuote({ clientRfqId: traded, quoteId: quoted.quotes[0]!.quoteId })).status).toBe('filled');
@@ -217,7 +218,7 @@ describe.runIf(hasSession)('client core against the real gateway', () => {
   });
 
   it('a connection cut mid-RFQ is resumed with nothing lost or duplicated', async () => {
-    const req = { clientRfqId: `cut-${randomUUID().slice(0, 8)}`, instrument: (await core.services.listInstruments())[0]!.symbol, side: 'sell' as const, quantity: 2_000_000, settlementDate: '2026-11-24', dealers: 'all' as const, expirySeconds: 60 };
+    const req = { clientRfqId: `cut-${randomUUID().slice(0, 8)}`, instrument: (await core.services.listInstruments())[0]!.symbol, side: 'sell' as const, quantity: 2_000_000, settlementDate: businessDayAfter(), dealers: 'all' as const, expirySeconds: 60 };
     // The quotes are answered into a dead connection...
     proxy.state.blackhole = true;
     await core.services.createRfq(req);

@@ -15,6 +15,7 @@ import { ClientCore } from '../core.ts';
 import type { EventEnvelope, Execution, Rfq } from '../ipc/contract.ts';
 import { DeviceKeychain } from '../keychain/device-identity.ts';
 import { KeytarStore } from '../keychain/secret-store.ts';
+import { businessDayAfter } from '../testing/dates.ts';
 
 const hasSession = process.platform !== 'linux' || !!process.env.DBUS_SESSION_BUS_ADDRESS;
 
@@ -26,13 +27,6 @@ async function until<T>(f: () => T | undefined | false | Promise<T | undefined |
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
-}
-
-/** A business day about ten days out: never the trade date, never refused as past or weekend. */
-function settleDate(): string {
-  const d = new Date(Date.now() + 10 * 86_400_000);
-  while (d.getUTCDay() === 0 || d.getUTCDay() === 6) d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
 }
 
 describe.runIf(hasSession)('desk fields in the client core', () => {
@@ -84,7 +78,7 @@ describe.runIf(hasSession)('desk fields in the client core', () => {
     }
     await until(() => core.connection.state === 'connected', 'connected');
 
-    const settlementDate = settleDate();
+    const settlementDate = businessDayAfter();
     const instrument = (await core.services.listInstruments())[0]!.symbol;
     const req = { clientRfqId: `sd-${randomUUID().slice(0, 8)}`, instrument, side: 'buy' as const, quantity: 1_000_000, settlementDate, dealers: 'all' as const, expirySeconds: 60 };
     await core.services.createRfq(req);

@@ -22,6 +22,7 @@ import { KeytarStore } from '../../main/keychain/secret-store.ts';
 import { bundleBridge } from '../../main/preview/bundle.ts';
 import { startPreview, type Preview } from '../../main/preview/server.ts';
 import { Backoff } from '../../main/session/backoff.ts';
+import { businessDayAfter } from '../../main/testing/dates.ts';
 import { startProxy } from '../../main/testing/proxy.ts';
 import { haveChromium, launchChromium, SCREENSHOT_DIR, shootBoth, SKIP_REASON, watchPage } from './browser.ts';
 import { buildRenderer } from './build-renderer.ts';
@@ -219,7 +220,7 @@ describe.runIf(haveChromium && hasKeyring)('trader UI end to end: browser previe
   it('a risk officer sees every trader\'s open RFQs, read-only', async () => {
     // Alice (still signed in through the first preview) leaves an RFQ open.
     const symbol = (await core.services.listInstruments())[0]!.symbol;
-    const open = { clientRfqId: `open-${randomUUID().slice(0, 8)}`, instrument: symbol, side: 'sell' as const, quantity: 7_000_000, settlementDate: '2026-11-24', dealers: 'all' as const, expirySeconds: 600 };
+    const open = { clientRfqId: `open-${randomUUID().slice(0, 8)}`, instrument: symbol, side: 'sell' as const, quantity: 7_000_000, settlementDate: businessDayAfter(), dealers: 'all' as const, expirySeconds: 600 };
     await core.services.createRfq(open);
 
     // Rita's own device: a second client core (its own keychain entry and data folder), enrolled by IT.
