@@ -6,9 +6,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  flock /tmp/parley-npm.lock npm ci --no-audit --no-fund
-fi
+# The same install step as `npm test`: Debian packages when root, Node >= 22.12, and node_modules rebuilt when
+# the lockfile or the Node ABI changed (keytar is a native addon), so a fresh clone starts with one command.
+bash scripts/deps.sh
 node_ts() { node --disable-warning=ExperimentalWarning "$@"; }
 
 # The browser preview listens on a fixed port in the demo, so the gateway's WebAuthn step-up can name its origin
