@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage } from './codec.ts';
 import {
   MSG, PARLEY_EXTENSION, TAG, logoutDecisionFields, parleyDictionary, readLogoutDecision, readDealerList, readSecurityStatus, readStepUpChallenge, readStepUpResponse,
-  securityStatusFields, stepUpChallengeFields, stepUpResponseFields, dealerListFields, parseUtcTimestamp, utcTimestamp, safeText,
+  securityStatusFields, stepUpChallengeFields, keyRegistrationRequestFields, keyRegistrationResultFields, readKeyRegistrationRequest, readKeyRegistrationResult, stepUpResponseFields, dealerListFields, parseUtcTimestamp, utcTimestamp, safeText,
 } from './parley-protocol.ts';
 
 function roundTrip(msgType: string, body: { tag: number; value: string }[]) {
@@ -67,5 +67,25 @@ describe('Parley protocol', () => {
     expect(parseUtcTimestamp('garbage')).toBeUndefined();
     expect(parseUtcTimestamp('20260101-10:00:00')?.toISOString()).toBe('2026-01-01T10:00:00.000Z');
     expect(safeText('x'.repeat(2000)).length).toBe(512);
+  });
+
+  it('security-key registration request and result survive the wire; garbage reads as nothing or a refusal', () => {
+    const json = JSON.stringify({ id: 'abc', response: { clientDataJSON: 'x' } });
+    expect(readKeyRegistrationRequest(roundTrip(MSG.KeyRegistrationRequest, keyRegistrationRequestFields({ requestId: 'K1', stage: 'finish', webauthnResponse: json }))))
+      .toEqual({ requestId: 'K1', stage: 'finish', webauthnResponse: json });
+    expect(readKeyRegistrationRequest(roundTrip(MSG.KeyRegistrationRequest, keyRegistrationRequestFields({ requestId: 'K2', stage: 'begin' }))))
+      .toEqual({ requestId: 'K2', stage: 'begin' });
+    expect(readKeyRegistrationRequest(roundTrip(MSG.KeyRegistrationRequest, [{ tag: TAG.RequestID, value: 'K3' }, { tag: TAG.KeyRegStage, value: 'MAYBE' }]))).toBeUndefined();
+    expect(readKeyRegistrationRequest(roundTrip(MSG.KeyRegistrationRequest, [{ tag: TAG.KeyRegStage, value: 'BEGIN' }]))).toBeUndefined();
+    const opts = JSON.stringify({ challenge: 'c', rp: { id: 'localhost', name: 'Parley' } });
+    expect(readKeyRegistrationResult(roundTrip(MSG.KeyRegistrationResult, keyRegistrationResultFields({ requestId: 'K1', status: 'options', webauthnOptions: opts }))))
+      .toEqual({ requestId: 'K1', status: 'options', webauthnOptions: opts });
+    expect(readKeyRegistrationResult(roundTrip(MSG.KeyRegistrationResult, keyRegistrationResultFields({ requestId: 'K1', status: 'registered', credentialId: 'cred-1' }))))
+      .toEqual({ requestId: 'K1', status: 'registered', credentialId: 'cred-1' });
+    expect(readKeyRegistrationResult(roundTrip(MSG.KeyRegistrationResult, [{ tag: TAG.RequestID, value: 'K1' }, { tag: TAG.KeyRegStatus, value: 'YES' }])))
+      .toEqual({ requestId: 'K1', status: 'rejected' });
+    const d = parleyDictionary();
+    expect(d.field(TAG.KeyRegStatus)?.values?.has('REGISTERED')).toBe(true);
+    expect(d.message(MSG.KeyRegistrationResult)?.fields.has(TAG.WebAuthnOptions)).toBe(true);
   });
 });

@@ -48,6 +48,9 @@ export const TAG = {
   ReportCount: 5031,
   SessionRole: 5032,
   Controls: 5033,
+  KeyRegStage: 5034,
+  KeyRegStatus: 5035,
+  CredentialID: 5036,
 } as const;
 
 export const MSG = {
@@ -61,15 +64,23 @@ export const MSG = {
   DealerListRequest: 'UH',
   OpenRfqsRequest: 'UI',
   OpenRfqsAck: 'UJ',
+  KeyRegistrationRequest: 'UK',
+  KeyRegistrationResult: 'UL',
 } as const;
 
 export type Decision = 'allow' | 'step-up' | 'deny' | 'downgraded' | 'ended' | 'log-only';
 export type StatusScope = 'logon' | 'action' | 'posture' | 'reattest' | 'policy' | 'revocation';
 export type StepUpMethod = 'totp' | 'webauthn';
 export type StepUpResultCode = 'success' | 'failed' | 'locked' | 'expired' | 'unknown';
+/** Security-key registration: BEGIN asks for creation options, FINISH carries the authenticator's attestation. */
+export type KeyRegStage = 'begin' | 'finish';
+/** OPTIONS answers BEGIN; REGISTERED / REJECTED answer FINISH (REJECTED may also answer BEGIN). */
+export type KeyRegStatus = 'options' | 'registered' | 'rejected';
 
 const DECISIONS = { allow: 'ALLOW', 'step-up': 'STEP_UP', deny: 'DENY', downgraded: 'DOWNGRADED', ended: 'ENDED', 'log-only': 'LOG_ONLY' };
 const SCOPES = { logon: 'LOGON', action: 'ACTION', posture: 'POSTURE', reattest: 'REATTEST', policy: 'POLICY', revocation: 'REVOCATION' };
+const REG_STAGES = { begin: 'BEGIN', finish: 'FINISH' };
+const REG_STATUSES = { options: 'OPTIONS', registered: 'REGISTERED', rejected: 'REJECTED' };
 const RESULTS = { success: 'SUCCESS', failed: 'FAILED', locked: 'LOCKED', expired: 'EXPIRED', unknown: 'UNKNOWN' };
 
 /** Dictionary `values` are wire value → description. */
@@ -116,6 +127,9 @@ export const PARLEY_EXTENSION: DictionaryExtension = {
     { tag: TAG.ReportCount, name: 'ParleyReportCount', type: 'INT' },
     { tag: TAG.SessionRole, name: 'ParleySessionRole', type: 'STRING' },
     { tag: TAG.Controls, name: 'ParleyControls', type: 'STRING' },
+    { tag: TAG.KeyRegStage, name: 'ParleyKeyRegStage', type: 'STRING', values: wireValues(REG_STAGES) },
+    { tag: TAG.KeyRegStatus, name: 'ParleyKeyRegStatus', type: 'STRING', values: wireValues(REG_STATUSES) },
+    { tag: TAG.CredentialID, name: 'ParleyCredentialID', type: 'STRING' },
   ],
   messages: [
     { msgType: MSG.Attestation, name: 'ParleyAttestation', category: 'app', items: [req(TAG.Attestation)] },
@@ -139,6 +153,10 @@ export const PARLEY_EXTENSION: DictionaryExtension = {
       req(TAG.RequestID), req(TAG.SubscriptionRequestType)] },
     { msgType: MSG.OpenRfqsAck, name: 'ParleyOpenRfqsAck', category: 'app', items: [
       req(TAG.RequestID), req(TAG.ReportCount), o(TAG.Text)] },
+    { msgType: MSG.KeyRegistrationRequest, name: 'ParleyKeyRegistrationRequest', category: 'app', items: [
+      req(TAG.RequestID), req(TAG.KeyRegStage), o(TAG.WebAuthnResponse)] },
+    { msgType: MSG.KeyRegistrationResult, name: 'ParleyKeyRegistrationResult', category: 'app', items: [
+      req(TAG.RequestID), req(TAG.KeyRegStatus), o(TAG.WebAuthnOptions), o(TAG.CredentialID), o(TAG.ChallengeID), o(TAG.Text)] },
   ],
   messageItems: [
     // Logon carries the attestation; the gateway's Logon answer and a refusing Logout carry the decision.
@@ -421,4 +439,61 @@ export function readDealerList(msg: FixMessage): DealerInfo[] {
   return readGroup(msg, TAG.NoDealers, TAG.DealerName, [TAG.DealerName, TAG.DealerDelayMs, TAG.DealerSpreadBps]).map((g) => ({
     name: g.get(TAG.DealerName) ?? '', delayMs: Number(g.get(TAG.DealerDelayMs) ?? 0), spreadBps: Number(g.get(TAG.DealerSpreadBps) ?? 0),
   }));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Security-key registration (UK request, UL result)
+
+/** The longest WebAuthn JSON (creation options or attestation response) either side puts in one field. */
+export const MAX_WEBAUTHN_JSON = 32 * 1024;
+
+export type KeyRegistrationRequest = { requestId: string; stage: KeyRegStage; webauthnResponse?: string };
+
+export function keyRegistrationRequestFields(r: KeyRegistrationRequest): Field[] {
+  const f: Field[] = [{ tag: TAG.RequestID, value: safeText(r.requestId, 64) }, { tag: TAG.KeyRegStage, value: REG_STAGES[r.stage] }];
+  if (r.webauthnResponse !== undefined) f.push({ tag: TAG.WebAuthnResponse, value: r.webauthnResponse });
+  return f;
+}
+
+/** Undefined when the request id or the stage is missing or unknown (the caller refuses it). */
+export function readKeyRegistrationRequest(msg: FixMessage): KeyRegistrationRequest | undefined {
+  const requestId = msg.get(TAG.RequestID);
+  const wire = msg.get(TAG.KeyRegStage);
+  const stage = (Object.keys(REG_STAGES) as KeyRegStage[]).find((k) => REG_STAGES[k] === wire);
+  if (!requestId || requestId.length > 64 || !stage) return undefined;
+  const r: KeyRegistrationRequest = { requestId, stage };
+  const wa = msg.get(TAG.WebAuthnResponse);
+  if (wa !== undefined) r.webauthnResponse = wa;
+  return r;
+}
+
+export type KeyRegistrationResult = {
+  requestId: string; status: KeyRegStatus; webauthnOptions?: string; credentialId?: string; challengeId?: string; text?: string;
+};
+
+export function keyRegistrationResultFields(r: KeyRegistrationResult): Field[] {
+  const f: Field[] = [{ tag: TAG.RequestID, value: safeText(r.requestId, 64) }, { tag: TAG.KeyRegStatus, value: REG_STATUSES[r.status] }];
+  if (r.webauthnOptions) f.push({ tag: TAG.WebAuthnOptions, value: safeText(r.webauthnOptions, MAX_WEBAUTHN_JSON) });
+  if (r.credentialId) f.push({ tag: TAG.CredentialID, value: safeText(r.credentialId, 1400) });
+  if (r.challengeId) f.push({ tag: TAG.ChallengeID, value: safeText(r.challengeId, 64) });
+  if (r.text) f.push({ tag: TAG.Text, value: safeText(r.text) });
+  return f;
+}
+
+export function readKeyRegistrationResult(msg: FixMessage): KeyRegistrationResult {
+  const wire = msg.get(TAG.KeyRegStatus);
+  const r: KeyRegistrationResult = {
+    requestId: msg.get(TAG.RequestID) ?? '',
+    // An unknown status is read as a refusal: the client never treats garbage as success.
+    status: (Object.keys(REG_STATUSES) as KeyRegStatus[]).find((k) => REG_STATUSES[k] === wire) ?? 'rejected',
+  };
+  const wo = msg.get(TAG.WebAuthnOptions);
+  if (wo) r.webauthnOptions = wo;
+  const cred = msg.get(TAG.CredentialID);
+  if (cred) r.credentialId = cred;
+  const ch = msg.get(TAG.ChallengeID);
+  if (ch) r.challengeId = ch;
+  const text = msg.get(TAG.Text);
+  if (text) r.text = text;
+  return r;
 }

@@ -20,6 +20,7 @@ import { UserDirectory, verifyPassword } from './identity/directory.ts';
 import { StepUpManager } from './mfa/stepup.ts';
 import { TotpVerifier } from './mfa/totp.ts';
 import { WebAuthnService } from './mfa/webauthn.ts';
+import { KeyRegistrations } from './mfa/registration.ts';
 import { AccessPolicy } from './policy/engine.ts';
 import { classifyNetwork, compileNetworks } from './policy/network.ts';
 import { evaluatePosture } from './posture/policy.ts';
@@ -151,6 +152,10 @@ export class Gateway {
         ttlMs: cfg.stepUp.challengeTtlSec * 1000, maxAttempts: cfg.stepUp.maxAttempts, lockoutMs: cfg.stepUp.lockoutSec * 1000,
         // The signature counter moved: persist it so a cloned key shows up as a counter going backwards.
         onCredentialUsed: () => { this.users.save().catch((e: unknown) => this.#log(`gateway: saving ${p.users}: ${(e as Error).message}`)); },
+      }),
+      keys: new KeyRegistrations({
+        webauthn, getUser: (u) => this.users.get(u), ttlMs: cfg.stepUp.challengeTtlSec * 1000,
+        save: () => this.users.save(),
       }),
       recentAuth: new RecentAuth(),
       audit: this.audit,

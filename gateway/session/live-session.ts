@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Field, FixMessage } from '../../fix/codec.ts';
 import {
-  MSG, TAG, attestationRequestFields, dealerListFields, decisionToWire, logoutDecisionFields, readStepUpResponse, safeText,
+  MSG, TAG, attestationRequestFields, dealerListFields, decisionToWire, keyRegistrationResultFields, logoutDecisionFields,
+  readKeyRegistrationRequest, readStepUpResponse, safeText, type KeyRegistrationResult,
   securityStatusFields, stepUpChallengeFields, stepUpResultFields, type SecurityStatus, type StatusScope, type StepUpMethod,
 } from '../../fix/parley-protocol.ts';
 import { TAKEN_OVER, type FixSession } from '../../fix/session.ts';
@@ -317,6 +318,7 @@ export class LiveSession {
         case 'x': this.#send('y', securityListFields(m.get(320) ?? 'REQ', [...this.#ports.desk.instruments.values()])); break;
         case MSG.DealerListRequest: this.#send(MSG.DealerList, dealerListFields(this.#ports.desk.dealers, m.get(TAG.RequestID))); break;
         case MSG.OpenRfqsRequest: this.#onOpenRfqs(m); break;
+        case MSG.KeyRegistrationRequest: void this.#onKeyRegistration(m).catch((e: unknown) => this.#internal(e)); break;
         default: this.#reject(m, 3, `MsgType ${t} is not supported by the Parley gateway`);
       }
     } catch (e) {
@@ -444,6 +446,64 @@ export class LiveSession {
     }, (reason) => this.#send(MSG.OpenRfqsAck, [{ tag: TAG.RequestID, value: reqId }, { tag: TAG.ReportCount, value: '0' }, { tag: 58, value: safeText(reason) }]));
   }
 
+  // ------------------------------------------------------------------ security-key registration
+  #keyResult(r: KeyRegistrationResult): void {
+    this.#send(MSG.KeyRegistrationResult, keyRegistrationResultFields(r));
+  }
+
+  /** A second factor proved on this session within the max age (RFC 9470 max_age). */
+  #freshSecondFactor(): boolean {
+    const maxAge = this.#ports.settings.stepUp.maxAuthAgeSec;
+    return this.mfaAt !== null && maxAge > 0 && Date.now() - this.mfaAt <= maxAge * 1000;
+  }
+
+  async #onKeyRegistration(m: FixMessage): Promise<void> {
+    const r = readKeyRegistrationRequest(m);
+    if (!r) {
+      this.#keyResult({ requestId: safeText(m.get(TAG.RequestID) ?? '', 64), status: 'rejected', text: 'malformed key registration request (RequestID and a BEGIN or FINISH stage are required)' });
+      return;
+    }
+    if (r.stage === 'begin') {
+      const begin = () => { void this.#beginKeyRegistration(r.requestId).catch((e: unknown) => this.#internal(e)); };
+      if (this.#freshSecondFactor()) { begin(); return; }
+      // Adding a key is adding a way in: it needs a second factor proved just now, like any sensitive action.
+      this.#audit('webauthn.register-stepup', { requestId: r.requestId });
+      const maxAgeSec = this.#ports.settings.stepUp.maxAuthAgeSec;
+      await this.#challengeFor('action', { acr: 'mfa', maxAgeSec }, 'registering a security key needs a fresh second factor', r.requestId, begin,
+        (reason) => this.#keyResult({ requestId: r.requestId, status: 'rejected', text: `security key not registered: ${reason}` }));
+      return;
+    }
+    if (r.webauthnResponse === undefined || r.webauthnResponse === '') {
+      this.#keyResult({ requestId: r.requestId, status: 'rejected', text: 'FINISH needs the authenticator response (WebAuthnResponse)' });
+      return;
+    }
+    const v = await this.#ports.keys.finish(this.id, r.requestId, r.webauthnResponse);
+    if (this.isEnded()) return;
+    if (!v.ok) {
+      this.#audit('webauthn.register-refused', { requestId: r.requestId, reason: v.reason });
+      this.#keyResult({ requestId: r.requestId, status: 'rejected', text: v.reason });
+      return;
+    }
+    this.#audit('webauthn.registered', { requestId: r.requestId, credentialId: v.credentialId });
+    this.#keyResult({ requestId: r.requestId, status: 'registered', credentialId: v.credentialId, text: 'security key registered' });
+  }
+
+  async #beginKeyRegistration(requestId: string): Promise<void> {
+    if (this.state !== 'active') {
+      this.#keyResult({ requestId, status: 'rejected', text: `security key not registered: session is ${this.state}` });
+      return;
+    }
+    const b = await this.#ports.keys.begin(this.id, requestId, this.user.username);
+    if (this.isEnded()) return;
+    if (!b.ok) {
+      this.#audit('webauthn.register-refused', { requestId, reason: b.reason });
+      this.#keyResult({ requestId, status: 'rejected', text: b.reason });
+      return;
+    }
+    this.#audit('webauthn.register-begin', { requestId });
+    this.#keyResult({ requestId, status: 'options', webauthnOptions: b.options });
+  }
+
   // ------------------------------------------------------------------ continuous checks
   async #onAttestation(m: FixMessage): Promise<void> {
     const jws = m.get(TAG.Attestation) ?? '';
@@ -536,6 +596,7 @@ export class LiveSession {
       this.#ports.recentAuth.forget(this.user.username, this.ctx.serial);
     }
     this.#ports.stepUps.cancelSession(this.id);
+    this.#ports.keys.cancelSession(this.id);
   }
 
   view() {

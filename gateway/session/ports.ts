@@ -6,6 +6,7 @@ import type { FixsConnection } from '../../fix/transport.ts';
 import type { DealerDesk } from '../desk/desk.ts';
 import type { StepUpMethod } from '../../fix/parley-protocol.ts';
 import type { User } from '../identity/directory.ts';
+import type { KeyRegistrations } from '../mfa/registration.ts';
 import type { StepUpManager } from '../mfa/stepup.ts';
 import type { AccessDecision, AccessRequest, DeviceCompliance } from '../policy/engine.ts';
 import type { NetworkLabel } from '../policy/network.ts';
@@ -54,6 +55,8 @@ export type Ports = {
   posture: PostureVerifier;
   /** Step-up challenges (gateway/mfa): issue, answer, per-user failure count and lockout. */
   stepUps: StepUpManager;
+  /** Security-key registration ceremonies, one per session (gateway/mfa/registration.ts). */
+  keys: KeyRegistrations;
   /** Second factors proved on sessions, per user and certificate (max_age across a dropped connection). */
   recentAuth: RecentAuth;
   audit: Audit;
