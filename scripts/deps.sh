@@ -25,8 +25,19 @@ fi
 # Reinstall when the lockfile changed or the native addon was built for another Node.
 stamp=node_modules/.parley-stamp
 want="$(node -p 'process.versions.modules')-$(sha256sum package-lock.json | cut -c1-16)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "parley: installing node_modules for Node $(node --version)" >&2
-  npm ci --no-fund --no-audit >&2
-  echo "$want" > "$stamp"
+install_modules() {
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "parley: installing node_modules for Node $(node --version)" >&2
+    npm ci --no-fund --no-audit >&2
+    echo "$want" > "$stamp"
+  fi
+}
+# npm start and npm test may run side by side: one installs, the other waits and then finds the stamp.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"${TMPDIR:-/tmp}/parley-npm.lock"
+  flock 9
+  install_modules
+  flock -u 9
+else
+  install_modules
 fi
