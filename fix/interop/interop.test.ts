@@ -12,12 +12,12 @@ import { createDevPki, type DevPki } from '../pki/devpki.ts';
 import { acceptSession, initiateSession, type FixSession } from '../session.ts';
 import { MemoryStore } from '../store.ts';
 import { connectFixs, createFixsServer, type FixsConnection } from '../transport.ts';
-import { buildQuickfixPrograms, dataDictionaryPath, freePort, quickfixAvailable, startProgram, writeSettings } from './quickfix.ts';
+import { buildQuickfixPrograms, dataDictionaryPath, freePort, listeningAddresses, quickfixAvailable, startProgram, writeSettings } from './quickfix.ts';
 
 const missing = quickfixAvailable();
 let dir = '';
 let pki: DevPki;
-let programs: { acceptor: string; initiator: string };
+let programs: { acceptor: string; initiator: string; bindLoopback: string };
 let dictionary = '';
 
 /** Makes the next write that matches `pred` vanish, as if the network lost it after our store saved it. */
@@ -114,6 +114,8 @@ describe.skipIf(missing !== null)('QuickFIX C++ interop over mutual TLS (RSA cer
     const qf = startProgram(programs.acceptor, [settings]);
     try {
       await qf.waitFor(/^LISTENING$/);
+      // QuickFIX 1.15.1 binds every interface; the preload shim must have kept it on loopback.
+      expect(listeningAddresses(port)).toEqual(['127.0.0.1']);
       let conn: FixsConnection | undefined;
       for (let i = 0; i < 50 && !conn; i++) {
         try {

@@ -3,7 +3,7 @@
  *
  * API
  *   quickfixAvailable() → string | null        null when libquickfix-dev + g++ are usable, else why not
- *   buildQuickfixPrograms() → { acceptor, initiator }   compiled into fix/interop/.build (gitignored), reused
+ *   buildQuickfixPrograms() → { acceptor, initiator, bindLoopback }   compiled into fix/interop/.build (gitignored), reused
  *                                                       while newer than their sources
  *   writeSettings(path, settings)               a QuickFIX settings file ([DEFAULT] + one [SESSION])
  *   dataDictionaryPath(dir) → string            ../shared/fix/FIX44.xml, or a copy rendered from fix/dictionary
@@ -11,7 +11,7 @@
  *   freePort() → number                          QuickFIX's acceptor needs a concrete port: ask the OS for one
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,8 +38,39 @@ function build(name: string): string {
   return out;
 }
 
-export function buildQuickfixPrograms(): { acceptor: string; initiator: string } {
-  return { acceptor: build('qf_acceptor'), initiator: build('qf_initiator') };
+export function buildQuickfixPrograms(): { acceptor: string; initiator: string; bindLoopback: string } {
+  return { acceptor: build('qf_acceptor'), initiator: build('qf_initiator'), bindLoopback: buildBindLoopback() };
+}
+
+/** The LD_PRELOAD shim (bind_loopback.c) that keeps QuickFIX's acceptor on loopback. */
+function buildBindLoopback(): string {
+  mkdirSync(BUILD, { recursive: true });
+  const src = join(here, 'bind_loopback.c');
+  const out = join(BUILD, 'bind_loopback.so');
+  if (existsSync(out) && statSync(out).mtimeMs > statSync(src).mtimeMs) return out;
+  const r = spawnSync('gcc', ['-shared', '-fPIC', '-O1', '-o', out, src, '-ldl'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`building bind_loopback.so failed:\n${r.stderr}`);
+  return out;
+}
+
+/**
+ * The local addresses listening on a TCP port, from /proc/net/tcp and tcp6 (Linux), e.g. ['127.0.0.1'] —
+ * so a test can check a server it started listens on loopback only.
+ */
+export function listeningAddresses(port: number): string[] {
+  const found: string[] = [];
+  for (const [file, v6] of [['/proc/net/tcp', false], ['/proc/net/tcp6', true]] as const) {
+    let text = '';
+    try { text = readFileSync(file, 'utf8'); } catch { continue; }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      const [addr, hexPort] = (cols[1] ?? '').split(':');
+      if (cols[3] !== '0A' || !addr || !hexPort || parseInt(hexPort, 16) !== port) continue; // 0A = LISTEN
+      if (!v6) found.push([3, 2, 1, 0].map((i) => parseInt(addr.slice(i * 2, i * 2 + 2), 16)).join('.'));
+      else found.push(addr === '00000000000000000000000001000000' ? '::1' : addr === '0'.repeat(32) ? '::' : addr);
+    }
+  }
+  return found;
 }
 
 export function dataDictionaryPath(dir: string): string {
@@ -66,8 +97,9 @@ export interface QfProcess {
   stop(): Promise<number | null>;
 }
 
-export function startProgram(path: string, args: string[]): QfProcess {
-  const child = spawn(path, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+export function startProgram(path: string, args: string[], opts: { preload?: string } = {}): QfProcess {
+  const env = opts.preload ? { ...process.env, LD_PRELOAD: opts.preload } : process.env;
+  const child = spawn(path, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
   const lines: string[] = [];
   const waiters: Array<() => void> = [];
   let partial = '';
