@@ -301,6 +301,7 @@ export class ClientCore {
       queryHistory: (q) => s.queryHistory(q),
       getSecurity: async () => this.security(),
       listOpenRfqs: () => s.listOpenRfqs(),
+      registerSecurityKey: (r) => s.registerSecurityKey(r),
     };
   }
 }

@@ -168,6 +168,48 @@ export const WebAuthnCredentialSchema = z.strictObject({
 });
 export type WebAuthnCredential = z.infer<typeof WebAuthnCredentialSchema>;
 
+/**
+ * WebAuthn creation options as JSON (PublicKeyCredentialCreationOptionsJSON from the gateway's
+ * @simplewebauthn/server): passed through to @simplewebauthn/browser's startRegistration in the renderer.
+ */
+const CredentialDescriptorSchema = z.strictObject({ id: text(1024), type: z.literal('public-key'), transports: z.array(text(32)).max(10).optional() });
+export const WebAuthnCreationOptionsSchema = z.strictObject({
+  challenge: text(512),
+  rp: z.strictObject({ name: text(200), id: text(255).optional() }),
+  user: z.strictObject({ id: text(512), name: text(200), displayName: text(200) }),
+  pubKeyCredParams: z.array(z.strictObject({ alg: z.number().int(), type: z.literal('public-key') })).min(1).max(20),
+  timeout: z.number().int().positive().optional(),
+  excludeCredentials: z.array(CredentialDescriptorSchema).max(64).optional(),
+  authenticatorSelection: z.strictObject({
+    authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+    residentKey: z.enum(['required', 'preferred', 'discouraged']).optional(),
+    requireResidentKey: z.boolean().optional(),
+    userVerification: z.enum(['required', 'preferred', 'discouraged']).optional(),
+  }).optional(),
+  attestation: z.enum(['none', 'indirect', 'direct', 'enterprise']).optional(),
+  extensions: z.record(z.string(), z.unknown()).optional(),
+  hints: z.array(text(32)).max(5).optional(),
+});
+export type WebAuthnCreationOptions = z.infer<typeof WebAuthnCreationOptionsSchema>;
+
+/** The attestation as JSON (RegistrationResponseJSON from @simplewebauthn/browser's startRegistration). */
+export const WebAuthnRegistrationSchema = z.strictObject({
+  id: text(1024),
+  rawId: text(1024),
+  type: z.literal('public-key'),
+  response: z.strictObject({
+    clientDataJSON: text(8_192),
+    attestationObject: text(16_384),
+    authenticatorData: text(8_192).optional(),
+    transports: z.array(text(32)).max(10).optional(),
+    publicKeyAlgorithm: z.number().int().optional(),
+    publicKey: text(4_096).optional(),
+  }),
+  clientExtensionResults: z.record(z.string(), z.unknown()),
+  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+});
+export type WebAuthnRegistration = z.infer<typeof WebAuthnRegistrationSchema>;
+
 export const StepUpChallengeSchema = z.strictObject({
   challengeId: IdSchema,
   methods: z.array(StepUpMethodSchema).min(1).max(2),
@@ -296,6 +338,24 @@ export const StepUpResultSchema = z.strictObject({
 });
 export type StepUpResult = z.infer<typeof StepUpResultSchema>;
 
+/**
+ * Registering a security key, in two calls: 'begin' asks the gateway for creation options (it may first send
+ * a step-up challenge through the usual stepUpChallenge event when the last second factor is too old);
+ * 'finish' sends what the authenticator made. A refusal is a result with the gateway's reason, not an error.
+ */
+export const RegisterSecurityKeySchema = z.discriminatedUnion('stage', [
+  z.strictObject({ stage: z.literal('begin') }),
+  z.strictObject({ stage: z.literal('finish'), registrationId: IdSchema, credential: WebAuthnRegistrationSchema }),
+]);
+export type RegisterSecurityKey = z.infer<typeof RegisterSecurityKeySchema>;
+
+export const RegisterSecurityKeyResultSchema = z.discriminatedUnion('status', [
+  z.strictObject({ status: z.literal('options'), registrationId: IdSchema, options: WebAuthnCreationOptionsSchema }),
+  z.strictObject({ status: z.literal('registered'), credentialId: text(1024) }),
+  z.strictObject({ status: z.literal('rejected'), reason: text() }),
+]);
+export type RegisterSecurityKeyResult = z.infer<typeof RegisterSecurityKeyResultSchema>;
+
 export const calls = {
   getState: { request: Empty, response: AppStateSchema },
   enroll: {
@@ -322,6 +382,8 @@ export const calls = {
   getSecurity: { request: Empty, response: SecuritySchema },
   /** Risk officers only (the gateway decides); others get a 'forbidden' error. */
   listOpenRfqs: { request: Empty, response: z.array(OpenRfqSchema).max(10_000) },
+  /** begin → creation options (or a refusal); finish → registered (or a refusal with the gateway's reason). */
+  registerSecurityKey: { request: RegisterSecurityKeySchema, response: RegisterSecurityKeyResultSchema },
 } as const;
 
 export type CallName = keyof typeof calls;
@@ -458,6 +520,7 @@ export interface ParleyApi {
   queryHistory(req: HistoryQuery): Promise<Execution[]>;
   getSecurity(): Promise<Security>;
   listOpenRfqs(): Promise<OpenRfq[]>;
+  registerSecurityKey(req: RegisterSecurityKey): Promise<RegisterSecurityKeyResult>;
   /** Subscribe to an event; returns the unsubscribe function. */
   on<E extends EventName>(event: E, listener: Listener<E>): () => void;
 }

@@ -24,6 +24,8 @@ import {
   readStepUpChallenge,
   readStepUpResult,
   stepUpResponseFields,
+  keyRegistrationRequestFields,
+  readKeyRegistrationResult,
   type Factor,
   type LogoutDecision,
 } from '../../fix/parley-protocol.ts';
@@ -33,6 +35,9 @@ import { connectFixs, type FixsConnection } from '../../fix/transport.ts';
 import {
   ParleyError,
   WebAuthnOptionsSchema,
+  WebAuthnCreationOptionsSchema,
+  type RegisterSecurityKey,
+  type RegisterSecurityKeyResult,
   type ConnectionEvent,
   type ConnectionState,
   type CreateRfq,
@@ -190,6 +195,11 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
   #historyWaiters = new Map<string, Pending<Execution[]> & { rows: Execution[]; expected: number | null }>();
   #openRfqWaiters = new Map<string, Pending<OpenRfq[]> & { expected: number | null; rows: OpenRfq[] }>();
   #readyWaiters: Array<() => void> = [];
+  #keyRegWaiters = new Map<string, Pending<RegisterSecurityKeyResult>>();
+  /** Registrations whose options this connection received: only these may be finished. */
+  #keyRegIds = new Set<string>();
+  /** The RequestRef of the pending step-up challenge (a held key registration names itself there). */
+  #challengeRef: string | undefined;
   #reqSeq = 0;
 
   constructor(o: GatewaySessionOptions) {
@@ -460,6 +470,9 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
     this.#loggedOn = false;
     for (const [, w] of this.#hitWaiters) w.resolve({ status: 'submitted', reason: 'the connection dropped; the result arrives after reconnecting' });
     this.#hitWaiters.clear();
+    // The gateway binds a registration to its session: a new connection starts over.
+    this.#settleKeyRegistrations('the connection to the gateway dropped; start the registration again');
+    this.#keyRegIds.clear();
     // The gateway's numbers are behind ours (it lost or reset its session state): both sides start over.
     // (A Logout refusing our Logon moved no sequence number: fix/session does not count it.)
     if (!wasLoggedOn && /MsgSeqNum too low/.test(`${reason} ${this.#logoutText ?? ''}`)) {
@@ -546,6 +559,8 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
           return;
         case MSG.OpenRfqsAck:
           return this.#onOpenRfqsAck(m);
+        case MSG.KeyRegistrationResult:
+          return this.#onKeyRegistrationResult(m);
         case 'y':
           this.#instruments = readSecurityList(m);
           return;
@@ -624,6 +639,7 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
       ...(webauthnOptions ? { webauthnOptions } : {}),
     };
     this.#challengeScope = c.scope;
+    this.#challengeRef = c.requestRef;
     if (c.scope === 'logon') this.#setState('challenged', { reason: c.text ?? 'step-up authentication required' });
     this.emit('stepUpChallenge', this.#challenge);
   }
@@ -765,6 +781,10 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
     const text = m.get(58) ?? 'the gateway refused the request';
     const refType = m.get(372);
     const decision = decisionFromWire(m.get(TAG.Decision));
+    if (refType === MSG.KeyRegistrationRequest) {
+      this.#settleKeyRegistrations(text);
+      return;
+    }
     if (refType === MSG.OpenRfqsRequest) {
       for (const [id, w] of this.#openRfqWaiters) {
         clearTimeout(w.timer);
@@ -868,6 +888,12 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
   async cancelStepUp(challengeId: string): Promise<void> {
     if (this.#challenge?.challengeId !== challengeId) return;
     const logonScope = this.#challengeScope === 'logon';
+    const held = this.#challengeRef ? this.#keyRegWaiters.get(this.#challengeRef) : undefined;
+    if (held && this.#challengeRef) {
+      clearTimeout(held.timer);
+      this.#keyRegWaiters.delete(this.#challengeRef);
+      held.resolve({ status: 'rejected', reason: 'step-up cancelled: the security key was not registered' });
+    }
     this.#clearChallenge('expired');
     // Without the step-up the logon cannot complete: leave rather than sit half-authorized.
     if (logonScope) await this.signOut();
@@ -911,6 +937,64 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
       const d = r.transactTime.slice(0, 10);
       return d >= q.from && d <= q.to && (!q.side || r.side === q.side) && (!q.instrument || r.instrument === q.instrument);
     });
+  }
+
+  /**
+   * Security-key registration (UK/UL): 'begin' may wait for a step-up the gateway asks first (its challenge
+   * arrives as a stepUpChallenge event), so it waits longer than other requests.
+   */
+  async registerSecurityKey(req: RegisterSecurityKey): Promise<RegisterSecurityKeyResult> {
+    const s = this.#active();
+    if (req.stage === 'begin') {
+      const id = this.#nextId('KR');
+      const p = this.#wait(this.#keyRegWaiters, id, Math.max(this.#o.requestTimeoutMs ?? 0, 180_000),
+        () => new ParleyError('timeout', 'the gateway did not answer the key registration'));
+      s.send(MSG.KeyRegistrationRequest, keyRegistrationRequestFields({ requestId: id, stage: 'begin' }));
+      return p;
+    }
+    if (!this.#keyRegIds.has(req.registrationId)) {
+      return { status: 'rejected', reason: 'no such registration on this connection; start again' };
+    }
+    this.#keyRegIds.delete(req.registrationId);
+    const p = this.#wait(this.#keyRegWaiters, req.registrationId, this.#o.requestTimeoutMs ?? 30_000,
+      () => new ParleyError('timeout', 'the gateway did not answer the key registration'));
+    s.send(MSG.KeyRegistrationRequest, keyRegistrationRequestFields({ requestId: req.registrationId, stage: 'finish', webauthnResponse: JSON.stringify(req.credential) }));
+    return p;
+  }
+
+  #onKeyRegistrationResult(m: FixMessage): void {
+    const r = readKeyRegistrationResult(m);
+    const w = this.#keyRegWaiters.get(r.requestId);
+    if (!w) return;
+    clearTimeout(w.timer);
+    this.#keyRegWaiters.delete(r.requestId);
+    if (r.status === 'options') {
+      let options: unknown;
+      try { options = JSON.parse(r.webauthnOptions ?? ''); } catch { options = undefined; }
+      const parsed = WebAuthnCreationOptionsSchema.safeParse(options);
+      if (!parsed.success) {
+        w.resolve({ status: 'rejected', reason: 'the gateway sent security-key options this app cannot use' });
+        return;
+      }
+      if (this.#keyRegIds.size >= 16) this.#keyRegIds.delete(this.#keyRegIds.values().next().value!);
+      this.#keyRegIds.add(r.requestId);
+      w.resolve({ status: 'options', registrationId: r.requestId, options: parsed.data });
+      return;
+    }
+    if (r.status === 'registered' && r.credentialId && r.credentialId.length <= 1024) {
+      this.emit('notification', this.#note('info', 'Security key registered', 'You can now use this security key when Parley asks for a second factor.'));
+      w.resolve({ status: 'registered', credentialId: r.credentialId });
+      return;
+    }
+    w.resolve({ status: 'rejected', reason: (r.text ?? 'the gateway refused the security key').slice(0, 2_000) });
+  }
+
+  #settleKeyRegistrations(reason: string): void {
+    for (const [id, w] of this.#keyRegWaiters) {
+      clearTimeout(w.timer);
+      this.#keyRegWaiters.delete(id);
+      w.resolve({ status: 'rejected', reason: reason.slice(0, 2_000) });
+    }
   }
 
   async listOpenRfqs(): Promise<OpenRfq[]> {

@@ -6,6 +6,7 @@ import { useNow } from '../lib/useNow.ts';
 import { useHotkeys } from '../lib/useHotkeys.ts';
 import { InlineError } from './ErrorPanel.tsx';
 import { connectionLabel, connectionTone } from './ConnectionStatus.tsx';
+import { SecurityKeyRegistration } from './SecurityKeyRegistration.tsx';
 
 function when(iso: string | null | undefined): string {
   if (!iso) return '—';
@@ -137,6 +138,7 @@ export function SecurityPanel({ onClose }: { onClose: () => void }) {
             </section>
           </>
         )}
+        <SecurityKeyRegistration store={store} connection={conn?.state} />
       </aside>
     </div>
   );

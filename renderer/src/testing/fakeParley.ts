@@ -41,6 +41,8 @@ export interface FakeOptions {
   silentEnrollment?: boolean;
   /** Calls that reject, with the error code and message to reject with. */
   failCalls?: Record<string, { code: string; message: string }>;
+  /** registerSecurityKey answers 'rejected' with this reason (as the gateway does, e.g. a stale second factor). */
+  keyRegistrationRefusal?: string;
 }
 
 export interface FakeControl {
@@ -398,6 +400,23 @@ export function createFakeParley(options: FakeOptions = {}): { api: ParleyApi; c
         expiresAt: new Date(now + 60_000 - n * 7_000).toISOString(),
       }));
       return list;
+    },
+    async registerSecurityKey(req) {
+      await enter('registerSecurityKey', req);
+      if (app.connection.state !== 'connected') fail('not-connected', 'Not connected to the gateway.');
+      if (options.keyRegistrationRefusal) return { status: 'rejected', reason: options.keyRegistrationRefusal };
+      if (req.stage === 'begin') {
+        return {
+          status: 'options', registrationId: 'KR-1',
+          options: {
+            challenge: 'ZmFrZS1jaGFsbGVuZ2U', rp: { name: 'Parley', id: options.webauthnRpId ?? 'localhost' },
+            user: { id: 'YWxpY2U', name: app.user?.username ?? 'alice', displayName: '' },
+            pubKeyCredParams: [{ alg: -7, type: 'public-key' }], timeout: 60_000, attestation: 'none',
+          },
+        };
+      }
+      if (req.registrationId !== 'KR-1') return { status: 'rejected', reason: 'no such registration on this connection; start again' };
+      return { status: 'registered', credentialId: req.credential.id };
     },
     on<E extends EventName>(event: E, listener: Listener<E>) {
       let set = listeners.get(event);
