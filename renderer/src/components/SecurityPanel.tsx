@@ -71,6 +71,7 @@ export function SecurityPanel({ onClose }: { onClose: () => void }) {
             </p>
           </section>
         )}
+        <SecurityKeyRegistration store={store} connection={conn?.state} />
         {s && (
           <>
             <section>
@@ -138,7 +139,6 @@ export function SecurityPanel({ onClose }: { onClose: () => void }) {
             </section>
           </>
         )}
-        <SecurityKeyRegistration store={store} connection={conn?.state} />
       </aside>
     </div>
   );
