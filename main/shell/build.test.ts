@@ -2,12 +2,17 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildRenderer } from '../preview/renderer-build.ts';
 import { buildShell } from './build.ts';
 
-describe.runIf(existsSync('renderer/dist/index.html'))('Electron build (out/)', () => {
+describe('Electron build (out/)', () => {
   it('bundles the main process and a self-contained sandboxed preload', async () => {
+    // The renderer is built into a temp folder of its own, so the test neither depends on nor races a
+    // developer's renderer/dist.
+    const dist = mkdtempSync(path.join(tmpdir(), 'parley-dist-'));
+    await buildRenderer(dist, { quiet: true });
     const out = mkdtempSync(path.join(tmpdir(), 'parley-out-'));
-    const r = await buildShell(out);
+    const r = await buildShell(out, dist);
     const preload = readFileSync(r.preload, 'utf8');
     // A sandboxed preload can require only electron (and a few polyfilled built-ins).
     expect([...new Set(preload.match(/require\("[^"]+"\)/g) ?? [])]).toEqual(['require("electron")']);

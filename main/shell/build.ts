@@ -11,7 +11,10 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-export async function buildShell(outDir = path.join(ROOT, 'out')): Promise<{ main: string; preload: string; renderer: string }> {
+export async function buildShell(
+  outDir = path.join(ROOT, 'out'),
+  rendererSrc = path.join(ROOT, 'renderer', 'dist'),
+): Promise<{ main: string; preload: string; renderer: string }> {
   const { build } = await import('vite');
   const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
   const deps = Object.keys(pkg.dependencies ?? {});
@@ -42,7 +45,6 @@ export async function buildShell(outDir = path.join(ROOT, 'out')): Promise<{ mai
       rollupOptions: { external: ['electron'] },
     },
   });
-  const rendererSrc = path.join(ROOT, 'renderer', 'dist');
   const rendererOut = path.join(outDir, 'renderer');
   await mkdir(rendererOut, { recursive: true });
   await cp(rendererSrc, rendererOut, { recursive: true }).catch(() => {
