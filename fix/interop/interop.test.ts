@@ -111,7 +111,7 @@ describe.skipIf(missing !== null)('QuickFIX C++ interop over mutual TLS (RSA cer
       // QuickFIX 1.15 hands both to X509_STORE_load_locations, which refuses an empty directory name.
       CertificateRevocationListFile: pki.crlPath, CertificateRevocationListDirectory: pki.dir,
     }));
-    const qf = startProgram(programs.acceptor, [settings]);
+    const qf = startProgram(programs.acceptor, [settings], { preload: programs.bindLoopback });
     try {
       await qf.waitFor(/^LISTENING$/);
       // QuickFIX 1.15.1 binds every interface; the preload shim must have kept it on loopback.
