@@ -2,7 +2,7 @@
  * Throwaway PKI for enrollment tests, generated at run time with @peculiar/x509 (no key is committed).
  * The rest of the gateway's tests use fix/pki's createDevPki; this keeps enroll/ testable on its own.
  */
-import { webcrypto } from 'node:crypto';
+import { createPrivateKey, webcrypto } from 'node:crypto';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 
@@ -11,7 +11,7 @@ const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
 export async function keyPem(k: CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', k as webcrypto.CryptoKey));
-  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END PRIVATE KEY-----\n`;
+  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }).export({ format: 'pem', type: 'pkcs8' }) as string;
 }
 
 export async function newKeys(): Promise<CryptoKeyPair> {
