@@ -17,7 +17,8 @@ describe.runIf(!electronInstalled)('npm start without Electron', () => {
     const dist = path.join(dir, 'dist');
     mkdirSync(dist);
     const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'main/start-client.ts', '--policy', path.join(dir, 'no-policy.json'), '--data', path.join(dir, 'client'), '--dist', dist], {
-      env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS ?? 'unix:path=/nonexistent' },
+      // No Electron binary is fetched from outside in a test.
+      env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1', DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS ?? 'unix:path=/nonexistent' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -60,7 +60,26 @@ try {
 }
 mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 
-const electron = electronBinary();
+/**
+ * Electron 45 fetches its binary on demand rather than at install time. On a trader's machine that is one
+ * download from Electron's release host, run here with Electron's own installer; where it cannot be reached
+ * (the build machines) or ELECTRON_SKIP_BINARY_DOWNLOAD is set (the test command sets it), the preview runs.
+ */
+function installElectron(): string | null {
+  if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) return null;
+  let installer: string;
+  try {
+    installer = path.join(path.dirname(createRequire(import.meta.url).resolve('electron/package.json')), 'install.js');
+  } catch {
+    return null;
+  }
+  console.log("parley: fetching Electron's binary (once, with Electron's own installer) …");
+  const r = spawnSync(node, [installer], { stdio: 'inherit', cwd: ROOT, timeout: 180_000 });
+  if (r.status !== 0) console.log("parley: Electron's binary could not be fetched here.");
+  return electronBinary();
+}
+
+const electron = electronBinary() ?? installElectron();
 if (electron) {
   console.log('parley: building and launching the desktop app (Electron) …');
   const b = spawnSync(node, [...nodeArgs, 'main/shell/build.ts'], { stdio: 'inherit', cwd: ROOT });
@@ -71,7 +90,7 @@ if (electron) {
 console.log(
   [
     '',
-    "parley: the Electron binary is not installed on this machine (it cannot be downloaded here), so the desktop",
+    "parley: the Electron binary is not installed on this machine (and could not be fetched), so the desktop",
     '        window cannot open. Running the browser preview instead: the same client core under Node, with the',
     '        renderer served on this machine only (http://localhost:<port>). Open the URL printed below in a browser',
     '        on this machine (it carries a per-run secret). On a machine with Electron, `npm start` opens the',

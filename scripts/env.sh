@@ -30,5 +30,3 @@ fi
 # Native addons must build against the Node that runs them, not the machine's headers.
 nodehome="$(dirname "$(dirname "$(command -v node)")")"
 if [ -d "$nodehome/include/node" ]; then export npm_config_nodedir="$nodehome"; fi
-# Electron's installer fetches a binary from outside the registry; never try that here.
-export ELECTRON_SKIP_BINARY_DOWNLOAD=1

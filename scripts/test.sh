@@ -3,6 +3,8 @@
 # then runs every test inside a D-Bus session with an unlocked gnome-keyring, so the
 # keychain tests use the real Secret Service.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+# Tests never fetch Electron's binary from outside (npm start on a trader's machine does, once).
+export ELECTRON_SKIP_BINARY_DOWNLOAD=1
 bash "$PARLEY_ROOT/scripts/deps.sh"
 cd "$PARLEY_ROOT"
 
