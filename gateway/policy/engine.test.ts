@@ -108,6 +108,51 @@ describe('the shipped access table, one test per row', () => {
   });
 });
 
+describe('RegisterSecurityKey: who may add a security key, decided before the ceremony begins', () => {
+  const reg = (ctx: Partial<AccessRequest['context']>, role: Role = 'Trader', u: Partial<User> = {}) => policy.authorize(req(role, 'RegisterSecurityKey', ctx, u));
+
+  it('allows a user with a recent second factor on a compliant device, any role and network', () => {
+    const d = reg({ mfa: true, mfaAgeSec: 30 });
+    expect(d).toMatchObject({ decision: 'allow', enforced: true, reasons: ['register-security-key'] });
+    expect(d.controls).toEqual(['mfa', 'audit-log']);
+    expect(reg({ mfa: true, mfaAgeSec: 900, deviceCompliance: 'highly-compliant', network: 'remote' }, 'Risk Officer').decision).toBe('allow');
+    expect(reg({ mfa: true, network: 'public-wifi' }, 'IT Admin').decision).toBe('allow');
+  });
+
+  it('steps up without a second factor or with one older than maxAuthAgeSec (the answer is the second factor)', () => {
+    for (const ctx of [{ mfa: false }, { mfa: true, mfaAgeSec: 901 }]) {
+      const d = reg(ctx);
+      expect(d).toMatchObject({ decision: 'step-up', reasons: ['register-security-key-fresh-mfa'], stepUp: { acr: 'mfa', maxAgeSec: 900 } });
+      expect(d.messages.join(' ')).toMatch(/registering a security key needs a recent second factor/);
+    }
+  });
+
+  it('denies from a non-compliant or unattested device, even with a fresh second factor, and offers no step-up', () => {
+    for (const deviceCompliance of ['non-compliant', 'unknown'] as const) {
+      for (const mfa of [true, false]) {
+        const d = reg({ deviceCompliance, mfa, mfaAgeSec: 10 });
+        expect(d.decision).toBe('deny');
+        expect(d.reasons).toContain('device-health-check-failure');
+      }
+    }
+  });
+
+  it('denies a disabled user, and log-only mode decides but does not enforce', async () => {
+    expect(reg({ mfa: true }, 'Trader', { disabled: true })).toMatchObject({ decision: 'deny', reasons: ['disabled-user'] });
+    const lo = await AccessPolicy.load(DEFAULT_DIR, { mode: 'log-only' });
+    expect(lo.authorize(req('Trader', 'RegisterSecurityKey', { deviceCompliance: 'non-compliant' }))).toMatchObject({ decision: 'deny', enforced: false });
+  });
+
+  it('a policy folder whose schema lacks the action is refused at load, naming it', async () => {
+    const d = await copyDefault('no-register-action');
+    const s = await readFile(join(d, 'parley.cedarschema'), 'utf8');
+    await writeFile(join(d, 'parley.cedarschema'), s.replace(',\n    RegisterSecurityKey\n', '\n'));
+    await writeFile(join(d, 'access.cedar'), (await readFile(join(d, 'access.cedar'), 'utf8')).replace(/@id\("register-security-key"\)[\s\S]*?\};\n/, ''));
+    await writeFile(join(d, 'mfa.cedar'), (await readFile(join(d, 'mfa.cedar'), 'utf8')).replace(/@id\("register-security-key-fresh-mfa"\)[\s\S]*?\};\n/, ''));
+    await expect(AccessPolicy.load(d)).rejects.toThrow(/must declare action RegisterSecurityKey/);
+  });
+});
+
 describe('per-action step-up and other rules', () => {
   it('an RFQ above the notional limit needs a second factor within max_age', () => {
     const p = (notional: number, mfaAgeSec?: number, mfa = true) => policy.authorize(req('Trader', 'CreateRfq', { notional, mfa, ...(mfaAgeSec === undefined ? {} : { mfaAgeSec }) }));
@@ -252,7 +297,7 @@ describe('bad policy folders are refused with file and line', () => {
     expect(await broken('twoschemas', (d) => writeFile(join(d, 'b.cedarschema.json'), '{}'))).toMatch(/found 2/);
     expect(await broken('schemaaction', async (d) => {
       const s = await readFile(join(d, 'parley.cedarschema'), 'utf8');
-      await writeFile(join(d, 'parley.cedarschema'), s.replace(', SystemConfiguration\n', '\n'));
+      await writeFile(join(d, 'parley.cedarschema'), s.replace(' SystemConfiguration,', ''));
     })).toMatch(/must declare action SystemConfiguration/);
   });
   it('garbage, binary and oversized files; missing folder; no policies', async () => {

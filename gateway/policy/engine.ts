@@ -29,7 +29,7 @@ import type { User } from '../identity/directory.ts';
 import { normalizeIp } from '../risk/cidr.ts';
 import { NETWORK_LABELS, type NetworkLabel } from './network.ts';
 
-export const ACCESS_ACTIONS = ['CreateRfq', 'HitQuote', 'CancelRfq', 'ViewHistoricalTrades', 'ViewAllOpenRfqs', 'RfqAnalyticsApi', 'SystemConfiguration'] as const;
+export const ACCESS_ACTIONS = ['CreateRfq', 'HitQuote', 'CancelRfq', 'ViewHistoricalTrades', 'ViewAllOpenRfqs', 'RfqAnalyticsApi', 'SystemConfiguration', 'RegisterSecurityKey'] as const;
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];
 export const DEVICE_COMPLIANCE = ['highly-compliant', 'compliant', 'non-compliant', 'unknown'] as const;
 export type DeviceCompliance = (typeof DEVICE_COMPLIANCE)[number];

@@ -11,7 +11,7 @@ import {
   stepUpResponseFields, type KeyRegistrationResult,
 } from '../../fix/parley-protocol.ts';
 import { SoftAuthenticator } from '../testing/soft-authenticator.ts';
-import type { TestClient } from './test-client.ts';
+import { postureReport, type TestClient } from './test-client.ts';
 import { freshTotp, loggedIn, startTestGateway, type TestGateway } from './test-gateway.ts';
 
 async function result(c: TestClient, requestId: string): Promise<KeyRegistrationResult> {
@@ -21,6 +21,11 @@ async function result(c: TestClient, requestId: string): Promise<KeyRegistration
 async function stillServes(c: TestClient, ref: string): Promise<void> {
   c.send('x', [{ tag: 320, value: ref }, { tag: 559, value: '4' }]);
   await c.waitFor('y', (m) => m.get(320) === ref);
+}
+
+type AuditLine = { type: string; data: Record<string, unknown> };
+function auditLines(t: TestGateway): AuditLine[] {
+  return readFileSync(t.gw.cfg.paths.audit, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditLine);
 }
 
 async function until<T>(f: () => T | undefined | false, what: string): Promise<T> {
@@ -53,6 +58,9 @@ describe('security-key registration over FIX', () => {
     const saved = JSON.parse(readFileSync(t.gw.cfg.paths.users, 'utf8')) as { users: { username: string; webauthnCredentials: { id: string }[] }[] };
     expect(saved.users.find((u) => u.username === 'alice')?.webauthnCredentials.map((k) => k.id)).toEqual([key.credentialId]);
     await until(() => readFileSync(t.gw.cfg.paths.audit, 'utf8').includes('webauthn.registered'), 'the audit line');
+    // The access policy decided before the ceremony began, and the decision is in the audit log.
+    expect(auditLines(t).find((l) => l.type === 'access.decision' && l.data.action === 'RegisterSecurityKey' && l.data.ref === 'REG-1')?.data)
+      .toMatchObject({ decision: 'allow', enforced: true, reasons: ['register-security-key'], user: 'alice' });
 
     // Replayed: the ceremony was single-use.
     c.send(MSG.KeyRegistrationRequest, keyRegistrationRequestFields({ requestId: 'REG-1', stage: 'finish', webauthnResponse: response }));
@@ -118,6 +126,11 @@ describe('security-key registration with a stale second factor', () => {
     const ch = readStepUpChallenge(await c.waitFor(MSG.StepUpChallenge));
     expect(ch).toMatchObject({ scope: 'action', requestRef: 'S-1', methods: ['totp'] });
     expect(c.received.some((m) => m.msgType === MSG.KeyRegistrationResult)).toBe(false);
+    expect(ch.text).toMatch(/registering a security key needs a (fresh|recent) second factor/);
+    // Within the logon's second the policy may still count it as fresh (allow) or not (step-up); the gateway's own
+    // floor (nothing is fresh with maxAuthAgeSec 0) challenges either way. The decision is audited either way.
+    const decided = await until(() => auditLines(t).find((l) => l.type === 'access.decision' && l.data.action === 'RegisterSecurityKey' && l.data.ref === 'S-1'), 'the decision');
+    expect(['allow', 'step-up']).toContain(decided.data.decision);
     c.send(MSG.StepUpResponse, stepUpResponseFields({ challengeId: ch.challengeId, method: 'totp', code: freshTotp(t.users.carol!) }));
     expect(readStepUpResult(await c.waitFor(MSG.StepUpResult))).toMatchObject({ result: 'success' });
     const opts = await result(c, 'S-1');
@@ -131,6 +144,31 @@ describe('security-key registration with a stale second factor', () => {
     c.send(MSG.KeyRegistrationRequest, keyRegistrationRequestFields({ requestId: 'S-3', stage: 'begin' }));
     expect(await result(c, 'S-2')).toMatchObject({ status: 'rejected', text: expect.stringMatching(/superseded/) });
     await stillServes(c, 'CAROL-OK');
+    await c.close();
+  });
+});
+
+describe('security-key registration from a non-compliant device', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({}, { memoryStores: true, users: ['dave'] });
+  });
+  afterAll(async () => { await t?.close(); });
+
+  it('is denied by the access policy before any ceremony begins (no options, no step-up), audited and alerted; the session keeps serving', async () => {
+    const c = await loggedIn(t, 'dave', { attestation: postureReport({ encrypted: false }) });
+    c.send(MSG.KeyRegistrationRequest, keyRegistrationRequestFields({ requestId: 'NC-1', stage: 'begin' }));
+    const r = await result(c, 'NC-1');
+    expect(r).toMatchObject({ status: 'rejected', text: expect.stringMatching(/denied by policy: device health check failure/) });
+    expect(readSecurityStatus(await c.waitFor(MSG.SecurityStatus, (m) => m.get(TAG.RequestRef) === 'NC-1'))).toMatchObject({ decision: 'deny', scope: 'action' });
+    expect(c.received.filter((m) => m.msgType === MSG.StepUpChallenge)).toHaveLength(1); // the logon's only
+    expect(t.gw.manager.list().find((s) => s.user === 'dave')).toBeTruthy();
+    await stillServes(c, 'DAVE-OK');
+    const line = await until(() => auditLines(t).find((l) => l.type === 'access.decision' && l.data.ref === 'NC-1'), 'the decision');
+    expect(line.data).toMatchObject({ action: 'RegisterSecurityKey', decision: 'deny', enforced: true });
+    expect(line.data.reasons).toContain('device-health-check-failure');
+    await until(() => auditLines(t).find((l) => l.type === 'alert' && l.data.kind === 'access.denied' && l.data.ref === 'NC-1'), 'the alert');
+    expect(auditLines(t).some((l) => l.type === 'webauthn.register-begin')).toBe(false);
     await c.close();
   });
 });

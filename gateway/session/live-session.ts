@@ -347,6 +347,20 @@ export class LiveSession {
 
   /** Runs an action through the access policy: allow runs it, step-up challenges then runs it, deny refuses. */
   #authorize(action: AccessAction, ref: string, run: () => void, refuse: (reason: string) => void, notional?: number): void {
+    const d = this.#decide(action, ref, notional);
+    if (d.decision === 'allow' || !d.enforced) { run(); return; }
+    const why = d.messages.length ? d.messages.join('; ') : d.reasons.join('; ');
+    if (d.decision === 'deny') {
+      this.#deniedByPolicy(action, ref, d, refuse);
+      return;
+    }
+    const acr = d.stepUp?.acr ?? 'mfa';
+    void this.#challengeFor('action', { acr, ...(d.stepUp?.maxAgeSec !== undefined ? { maxAgeSec: d.stepUp.maxAgeSec } : {}) },
+      `${action} needs a fresh second factor: ${why}`, ref, run, refuse);
+  }
+
+  /** The access policy's decision for one request on this session, audited. */
+  #decide(action: AccessAction, ref: string, notional?: number): AccessDecision {
     const d: AccessDecision = this.#ports.decisions.authorize({
       user: this.user, action,
       context: {
@@ -356,17 +370,15 @@ export class LiveSession {
       },
     });
     this.#audit('access.decision', { action, ref, decision: d.decision, enforced: d.enforced, reasons: d.reasons, controls: d.controls, notional: notional ?? null });
-    if (d.decision === 'allow' || !d.enforced) { run(); return; }
+    return d;
+  }
+
+  /** An enforced deny: alerted, told to the client with the policy's reasons, and the request refused. */
+  #deniedByPolicy(action: AccessAction, ref: string, d: AccessDecision, refuse: (reason: string) => void): void {
     const why = d.messages.length ? d.messages.join('; ') : d.reasons.join('; ');
-    if (d.decision === 'deny') {
-      this.#ports.audit.alert('access.denied', { session: this.id, user: this.user.username, action, ref, reasons: d.reasons });
-      this.status({ decision: 'deny', scope: 'action', factors: [], reasons: d.messages.length ? d.messages : d.reasons, controls: d.controls, requestRef: ref, text: `${action} denied: ${why}` });
-      refuse(`denied by policy: ${why}`);
-      return;
-    }
-    const acr = d.stepUp?.acr ?? 'mfa';
-    void this.#challengeFor('action', { acr, ...(d.stepUp?.maxAgeSec !== undefined ? { maxAgeSec: d.stepUp.maxAgeSec } : {}) },
-      `${action} needs a fresh second factor: ${why}`, ref, run, refuse);
+    this.#ports.audit.alert('access.denied', { session: this.id, user: this.user.username, action, ref, reasons: d.reasons });
+    this.status({ decision: 'deny', scope: 'action', factors: [], reasons: d.messages.length ? d.messages : d.reasons, controls: d.controls, requestRef: ref, text: `${action} denied: ${why}` });
+    refuse(`denied by policy: ${why}`);
   }
 
   #onQuoteRequest(m: FixMessage): void {
@@ -464,13 +476,22 @@ export class LiveSession {
       return;
     }
     if (r.stage === 'begin') {
+      const refuse = (reason: string) => this.#keyResult({ requestId: r.requestId, status: 'rejected', text: `security key not registered: ${reason}` });
+      // The access policy decides first (RegisterSecurityKey; a non-compliant device is denied there), before
+      // any ceremony state exists.
+      const d = this.#decide('RegisterSecurityKey', r.requestId);
+      const enforced = d.enforced && d.decision !== 'allow';
+      if (enforced && d.decision === 'deny') { this.#deniedByPolicy('RegisterSecurityKey', r.requestId, d, refuse); return; }
       const begin = () => { void this.#beginKeyRegistration(r.requestId).catch((e: unknown) => this.#internal(e)); };
-      if (this.#freshSecondFactor()) { begin(); return; }
-      // Adding a key is adding a way in: it needs a second factor proved just now, like any sensitive action.
+      // The gateway's own floor holds whatever the policy says (log-only mode, an edited policy): adding a key is
+      // adding a way in, so it needs a second factor proved within maxAuthAgeSec. One step-up satisfies both.
+      if (!enforced && this.#freshSecondFactor()) { begin(); return; }
       this.#audit('webauthn.register-stepup', { requestId: r.requestId });
-      const maxAgeSec = this.#ports.settings.stepUp.maxAuthAgeSec;
-      await this.#challengeFor('action', { acr: 'mfa', maxAgeSec }, 'registering a security key needs a fresh second factor', r.requestId, begin,
-        (reason) => this.#keyResult({ requestId: r.requestId, status: 'rejected', text: `security key not registered: ${reason}` }));
+      const s = this.#ports.settings.stepUp;
+      const maxAgeSec = Math.min(s.maxAuthAgeSec, d.stepUp?.maxAgeSec ?? Infinity);
+      const acr = enforced ? (d.stepUp?.acr ?? 'mfa') : 'mfa';
+      const why = enforced && d.messages.length ? d.messages.join('; ') : 'registering a security key needs a fresh second factor';
+      await this.#challengeFor('action', { acr, maxAgeSec }, why, r.requestId, begin, refuse);
       return;
     }
     if (r.webauthnResponse === undefined || r.webauthnResponse === '') {
