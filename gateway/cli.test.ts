@@ -69,6 +69,57 @@ describe('gateway CLI', () => {
   });
 });
 
+describe('gateway CLI: users keys against the user directory file (no gateway running)', () => {
+  it('lists and removes security keys with clear errors and exit codes, audited', async () => {
+    const io = capture();
+    const cfg = tmpConfig();
+    expect(await main(['--config', cfg, 'users', 'add', '--user', 'kim', '--role', 'Trader', '--password', 'kim-password'])).toBe(0);
+    const users = join(cfg, '..', 'data', 'users.json');
+    const doc = JSON.parse(readFileSync(users, 'utf8')) as { users: { webauthnCredentials: unknown[] }[] };
+    doc.users[0]!.webauthnCredentials = [
+      { id: 'a2V5LW9uZQ', publicKey: 'cGsx', counter: 5, transports: ['usb', 'nfc'], createdAt: '2026-11-21T09:30:00.000Z' },
+      { id: 'a2V5LXR3bw', publicKey: 'cGsy', counter: 0 },
+      { id: 'a2V5LXRocmVl', publicKey: 'cGsz', counter: 1 },
+    ];
+    writeFileSync(users, JSON.stringify(doc));
+    expect(await main(['--config', cfg, 'users', 'keys', 'list', '--user', 'kim'])).toBe(0);
+    const listed = JSON.parse(io.out.slice(io.out.indexOf('['))) as { id: string; createdAt: string | null; counter: number; transports: string[]; lastUsedAt: string | null }[];
+    expect(listed).toEqual([
+      { id: 'a2V5LW9uZQ', createdAt: '2026-11-21T09:30:00.000Z', counter: 5, transports: ['usb', 'nfc'], lastUsedAt: null },
+      { id: 'a2V5LXR3bw', createdAt: null, counter: 0, transports: [], lastUsedAt: null },
+      { id: 'a2V5LXRocmVl', createdAt: null, counter: 1, transports: [], lastUsedAt: null },
+    ]);
+    expect(io.out).not.toMatch(/cGsx/);
+    // Usage errors exit 2; an unknown user or key id exits 1 with the reason.
+    expect(await main(['--config', cfg, 'users', 'keys', 'list'])).toBe(2);
+    expect(await main(['--config', cfg, 'users', 'keys', 'remove', '--user', 'kim'])).toBe(2);
+    expect(await main(['--config', cfg, 'users', 'keys', 'remove', '--user', 'kim', '--id', 'a2V5LW9uZQ', '--all'])).toBe(2);
+    expect(await main(['--config', cfg, 'users', 'keys', 'frob', '--user', 'kim'])).toBe(2);
+    expect(io.err).toMatch(/needs --id <credential id> or --all/);
+    expect(await main(['--config', cfg, 'users', 'keys', 'list', '--user', 'nobody'])).toBe(1);
+    expect(io.err).toMatch(/no user nobody/);
+    expect(await main(['--config', cfg, 'users', 'keys', 'remove', '--user', 'kim', '--id', 'bm8tc3VjaC1rZXk'])).toBe(1);
+    expect(io.err).toMatch(/kim has no security key bm8tc3VjaC1rZXk/);
+    expect(await main(['--config', cfg, 'users', 'keys', 'remove', '--user', 'kim', '--id', 'not base64url!'])).toBe(1);
+    expect(await main(['--config', cfg, 'users', 'keys', 'remove', '--user', 'kim', '--id', 'a2V5LW9uZQ'])).toBe(0);
+    expect(io.out).toMatch(/removed 1 security key\(s\) of kim in .*users\.json \(the gateway is not running\): a2V5LW9uZQ; 2 left/);
+    expect(io.out).toMatch(/sessions kill --user kim/);
+    const after = () => (JSON.parse(readFileSync(users, 'utf8')) as { users: { webauthnCredentials: { id: string }[] }[] }).users[0]!.webauthnCredentials.map((c) => c.id);
+    expect(after()).toEqual(['a2V5LXR3bw', 'a2V5LXRocmVl']);
+    expect(await main(['--config', cfg, 'users', 'keys', 'remove', '--user', 'kim', '--all'])).toBe(0);
+    expect(after()).toEqual([]);
+    expect(await main(['--config', cfg, 'users', 'list'])).toBe(0);
+    expect(io.out).toMatch(/"webauthnKeys": 0/);
+    const audit = readFileSync(join(cfg, '..', 'data', 'audit.jsonl'), 'utf8');
+    expect(audit).toMatch(/"type":"admin.webauthn-keys-removed".*"removed":\["a2V5LW9uZQ"\]/);
+    expect(audit).toMatch(/"removed":\["a2V5LXR3bw","a2V5LXRocmVl"\],"left":0/);
+    expect(await main(['--config', cfg, 'audit', 'verify'])).toBe(0);
+    expect(await main(['--help'])).toBe(0);
+    expect(io.out).toMatch(/users keys list --user <name>/);
+    expect(io.out).toMatch(/users keys remove --user <name> \(--id <credential id> \| --all\)/);
+  });
+});
+
 describe('gateway CLI against a running gateway', () => {
   it('lists and kills sessions, revokes a certificate (ending its session), reloads the policy', async () => {
     const { startTestGateway, loggedIn } = await import('./session/test-gateway.ts');
@@ -94,6 +145,69 @@ describe('gateway CLI against a running gateway', () => {
       expect(await main(['--config', cfg, 'revoke', '--serial', 'zz-not-hex'])).toBe(2);
       vi.restoreAllMocks();
       expect(readFileSync(t.gw.cfg.paths.audit, 'utf8')).toMatch(/"type":"admin.command".*"cmd":"sessions.kill"/);
+    } finally {
+      vi.restoreAllMocks();
+      await t.close();
+    }
+  });
+});
+
+describe('gateway CLI: users keys against a running gateway', () => {
+  it('lists a key registered over FIX and removes it from the live directory: a step-up already offering it refuses it at once; saved and audited', async () => {
+    const { startTestGateway, loggedIn, freshTotp } = await import('./session/test-gateway.ts');
+    const { MSG, TAG, keyRegistrationRequestFields, readKeyRegistrationResult, readStepUpChallenge, readStepUpResult, stepUpResponseFields } = await import('../fix/parley-protocol.ts');
+    const { SoftAuthenticator } = await import('./testing/soft-authenticator.ts');
+    const t = await startTestGateway({}, { memoryStores: true, users: ['erin', 'frank'] });
+    try {
+      const cfg = join(t.dir, 'cli.json');
+      writeFileSync(cfg, JSON.stringify({ dataDir: t.gw.cfg.paths.dataDir }));
+      // Register a real key over FIX (after the logon's TOTP step-up).
+      const c = await loggedIn(t, 'erin');
+      const key = new SoftAuthenticator({ origin: 'https://localhost' });
+      c.send(MSG.KeyRegistrationRequest, keyRegistrationRequestFields({ requestId: 'K-1', stage: 'begin' }));
+      const opts = readKeyRegistrationResult(await c.waitFor(MSG.KeyRegistrationResult, (m) => m.get(TAG.RequestID) === 'K-1'));
+      c.send(MSG.KeyRegistrationRequest, keyRegistrationRequestFields({ requestId: 'K-1', stage: 'finish', webauthnResponse: JSON.stringify(key.register(JSON.parse(opts.webauthnOptions!) as { challenge: string; rp: { id: string } })) }));
+      await c.waitFor(MSG.KeyRegistrationResult, (m) => m.get(TAG.RequestID) === 'K-1' && m.get(TAG.KeyRegStatus) !== undefined && readKeyRegistrationResult(m).status === 'registered');
+      await c.close();
+      const frank = await loggedIn(t, 'frank');
+
+      const io = capture();
+      expect(await main(['--config', cfg, 'users', 'keys', 'list', '--user', 'erin'])).toBe(0);
+      const listed = JSON.parse(io.out.slice(io.out.indexOf('['))) as { id: string; createdAt: string; counter: number }[];
+      expect(listed).toHaveLength(1);
+      expect(listed[0]!.id).toBe(key.credentialId);
+      expect(Date.parse(listed[0]!.createdAt)).toBeGreaterThan(Date.now() - 600_000);
+
+      // A new logon is offered the key; IT removes it before the answer arrives; the answer with it is refused.
+      const again = await t.connect('erin');
+      const ch = readStepUpChallenge(await again.waitFor(MSG.StepUpChallenge));
+      expect(ch.methods).toContain('webauthn');
+      expect(await main(['--config', cfg, 'users', 'keys', 'remove', '--user', 'erin', '--id', 'bm9uZQ'])).toBe(1);
+      expect(io.err).toMatch(/erin has no security key bm9uZQ/);
+      expect(await main(['--config', cfg, 'users', 'keys', 'list', '--user', 'nobody'])).toBe(1);
+      expect(await main(['--config', cfg, 'users', 'keys', 'remove', '--user', 'erin', '--id', key.credentialId])).toBe(0);
+      expect(io.out).toMatch(/removed 1 security key\(s\) of erin in the running gateway/);
+      expect(t.gw.users.get('erin')?.webauthnCredentials).toEqual([]);
+      again.send(MSG.StepUpResponse, stepUpResponseFields({ challengeId: ch.challengeId, method: 'webauthn', webauthnResponse: JSON.stringify(key.authenticate(JSON.parse(ch.webauthnOptions!) as { challenge: string; rpId?: string })) }));
+      expect(readStepUpResult(await again.waitFor(MSG.StepUpResult))).toMatchObject({ result: 'failed', text: expect.stringMatching(/unknown security key/) });
+      // TOTP still works, and the next challenge no longer offers a key.
+      again.send(MSG.StepUpResponse, stepUpResponseFields({ challengeId: ch.challengeId, method: 'totp', code: freshTotp(t.users.erin!) }));
+      await again.waitFor(MSG.StepUpResult, (m) => readStepUpResult(m).result === 'success');
+      await again.close();
+      const third = await t.connect('erin');
+      expect(readStepUpChallenge(await third.waitFor(MSG.StepUpChallenge)).methods).toEqual(['totp']);
+      await third.close();
+      // Other sessions were not touched; the removal is saved and audited by the gateway.
+      expect(await main(['--config', cfg, 'sessions', 'list'])).toBe(0);
+      expect(io.out).toMatch(/"user": "frank"/);
+      expect(await main(['--config', cfg, 'users', 'keys', 'remove', '--user', 'erin', '--all'])).toBe(0);
+      expect(io.out).toMatch(/removed 0 security key\(s\) of erin in the running gateway: \(none registered\); 0 left/);
+      vi.restoreAllMocks();
+      const saved = JSON.parse(readFileSync(t.gw.cfg.paths.users, 'utf8')) as { users: { username: string; webauthnCredentials: unknown[] }[] };
+      expect(saved.users.find((u) => u.username === 'erin')?.webauthnCredentials).toEqual([]);
+      const auditText = readFileSync(t.gw.cfg.paths.audit, 'utf8');
+      expect(auditText).toMatch(new RegExp(`"type":"admin.webauthn-keys-removed".*"removed":\\["${key.credentialId}"\\]`));
+      await frank.close();
     } finally {
       vi.restoreAllMocks();
       await t.close();

@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { AdminError, adminCall } from './admin/channel.ts';
+import { KeyAdminError, listKeys, removeKeys, type RemoveTarget } from './admin/keys.ts';
 import { AuditLog, verifyAuditLog } from './audit/log.ts';
 import { ConfigError, loadConfig, parseConfig, type GatewayConfig } from './config.ts';
 import { GatewayCa } from './enroll/ca.ts';
@@ -27,6 +28,10 @@ Administer (add --config <file> to name the same config the gateway runs with):
   users set-password --user <name> (--password-stdin | --password <pw>)
   users enroll-totp --user <name>                 new TOTP secret; prints the otpauth:// URI once
   users disable|enable --user <name>
+  users keys list --user <name>                   security keys: id, registered, counter, transports, last used
+  users keys remove --user <name> (--id <credential id> | --all)
+                                                  the next step-up refuses the key at once; a session that used
+                                                  it keeps running to its max age unless you also sessions kill
   tokens issue --user <name> [--compid <CompID>] [--ttl <30m|24h|7d>]   one-time enrollment token, printed once
   tokens list
   tokens revoke --id <token id>
@@ -45,7 +50,7 @@ class UsageError extends Error {}
 class Failure extends Error {}
 
 type Args = { positional: string[]; flags: Map<string, string[]> };
-const BOOLEAN = new Set(['help', 'password-stdin', 'privileged', 'json']);
+const BOOLEAN = new Set(['help', 'password-stdin', 'privileged', 'json', 'all']);
 
 export function parseArgs(argv: string[]): Args {
   const positional: string[] = [];
@@ -202,8 +207,58 @@ async function users(cfg: GatewayConfig, sub: string | undefined, a: Args): Prom
       print(`user ${u.username} ${sub}d`);
       return;
     }
+    case 'keys':
+      await keys(cfg, dir, a);
+      return;
     default:
-      throw new UsageError(`unknown users command ${sub ?? '(none)'}: list, add, set-password, enroll-totp, disable, enable`);
+      throw new UsageError(`unknown users command ${sub ?? '(none)'}: list, add, set-password, enroll-totp, disable, enable, keys`);
+  }
+}
+
+/** Asks the running gateway (its live directory); null when none runs, so the caller works on the file. */
+async function liveOrNull(cfg: GatewayConfig, cmd: string, args: Record<string, unknown>): Promise<unknown> {
+  try {
+    return await adminCall(cfg.paths.adminSocket, cmd, args);
+  } catch (e) {
+    if (e instanceof AdminError && /not running/.test(e.message)) return null;
+    if (e instanceof AdminError) throw new Failure(e.message);
+    throw e;
+  }
+}
+
+async function keys(cfg: GatewayConfig, fileDir: UserDirectory, a: Args): Promise<void> {
+  const op = a.positional[a.positional[0] === 'admin' ? 3 : 2];
+  const username = one(a, 'user', true)!;
+  try {
+    switch (op) {
+      case 'list': {
+        const live = await liveOrNull(cfg, 'users.keys.list', { user: username });
+        print(live ?? listKeys(fileDir, username));
+        return;
+      }
+      case 'remove': {
+        const id = one(a, 'id');
+        const all = a.flags.has('all');
+        if (all === (id !== undefined)) throw new UsageError('users keys remove needs --id <credential id> or --all (one of them)');
+        const target: RemoveTarget = all ? { username, all: true } : { username, id: id! };
+        let r = await liveOrNull(cfg, 'users.keys.remove', all ? { user: username, all: true } : { user: username, id }) as { username: string; removed: string[]; left: number } | null;
+        let where = 'in the running gateway';
+        if (r === null) {
+          r = removeKeys(fileDir, target);
+          await fileDir.save();
+          await audit(cfg, 'admin.webauthn-keys-removed', { username: r.username, removed: r.removed, left: r.left, by: 'admin-cli (gateway not running)' });
+          where = `in ${cfg.paths.users} (the gateway is not running)`;
+        }
+        print(`removed ${r.removed.length} security key(s) of ${r.username} ${where}: ${r.removed.join(', ') || '(none registered)'}; ${r.left} left. ` +
+          `Sessions that stepped up with them keep running until their max age; end them now with \`sessions kill --user ${r.username}\`.`);
+        return;
+      }
+      default:
+        throw new UsageError(`unknown users keys command ${op ?? '(none)'}: list, remove`);
+    }
+  } catch (e) {
+    if (e instanceof KeyAdminError) throw new Failure(e.message);
+    throw e;
   }
 }
 

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createFixsServer, type FixsServer } from '../fix/transport.ts';
 import { AdminServer } from './admin/channel.ts';
+import { listKeys, parseRemoveArgs, removeKeys } from './admin/keys.ts';
 import { AlertSink, AuditLog } from './audit/log.ts';
 import type { GatewayConfig } from './config.ts';
 import { DealerDesk } from './desk/desk.ts';
@@ -269,6 +270,18 @@ export class Gateway {
       }
       case 'users.reload':
         return { users: await this.reloadUsers('admin') };
+      case 'users.keys.list':
+        return listKeys(this.users, str('user') ?? '');
+      case 'users.keys.remove': {
+        // Done on the live directory, then saved: editing the file under a running gateway could lose a key it
+        // registered or a counter it advanced meanwhile. The next step-up reads the directory, so it is at once.
+        const r = removeKeys(this.users, parseRemoveArgs(args));
+        this.audit.event('admin.webauthn-keys-removed', { username: r.username, removed: r.removed, left: r.left, by: 'admin' });
+        try { await this.users.save(); } catch (e) {
+          throw new Error(`key(s) removed in the running gateway but ${this.cfg.paths.users} could not be saved (${(e as Error).message}); they come back on restart unless removed again`);
+        }
+        return r;
+      }
       case 'audit':
         // The CLI's own admin actions, logged by the one process that appends to the chain.
         this.audit.event(str('type') ?? 'admin.action', (args.data && typeof args.data === 'object' ? args.data : {}) as Record<string, unknown>);

@@ -110,6 +110,9 @@ describe('UserDirectory', () => {
     [() => ({ users: [user({ webauthnCredentials: [{ id: 'abc', publicKey: 'pk', counter: -1 }] })] }), /users\[0\].webauthnCredentials\[0\].counter/],
     [() => ({ users: [user({ webauthnCredentials: [{ id: '+/=', publicKey: 'pk', counter: 0 }] })] }), /webauthnCredentials\[0\].id: must be base64url/],
     [() => ({ users: [user({ webauthnCredentials: [{ id: 'a', publicKey: 'pk', counter: 0, evil: 1 }] as never })] }), /webauthnCredentials\[0\].evil: unknown field/],
+    [() => ({ users: [user({ webauthnCredentials: [{ id: 'a', publicKey: 'pk', counter: 0, createdAt: 'yesterday' }] })] }), /webauthnCredentials\[0\].createdAt: must be an ISO 8601 time/],
+    [() => ({ users: [user({ webauthnCredentials: [{ id: 'a', publicKey: 'pk', counter: 0, lastUsedAt: 1700000000 as never }] })] }), /webauthnCredentials\[0\].lastUsedAt: must be an ISO 8601 time/],
+    [() => ({ users: [user({ webauthnCredentials: [{ id: 'a', publicKey: 'pk', counter: 0, createdAt: '2026-13-45T99:99:99Z' }] })] }), /createdAt: must be an ISO 8601 time/],
     [() => ({ users: [{ ...user(), isAdmin: true }] }), /users\[0\].isAdmin: unknown field/],
     [() => ({ users: [user(), user()] }), /users\[1\].username: duplicate username "alice"/],
     [() => ({ users: [user(), user({ username: 'eve' })] }), /users\[1\].compIds\[0\]: CompID "ALICE" is already bound to "alice"/],
@@ -118,6 +121,18 @@ describe('UserDirectory', () => {
     [() => ('{"users":[{"__proto__":{"role":"IT Admin"}}]}'), /users\[0\].__proto__: unknown field/],
   ] as [() => unknown, RegExp][])('refuses a hostile or garbage directory (%#)', async (content, message) => {
     expect(await loadError(content())).toMatch(message);
+  });
+
+  it('keeps a security key\'s registration and last-use times through save and load', async () => {
+    const f = join(dir, 'times.json');
+    const d = UserDirectory.empty(f);
+    d.upsert(user({ webauthnCredentials: [{ id: 'a', publicKey: 'pk', counter: 3, createdAt: '2026-11-21T09:30:00.000Z', lastUsedAt: '2026-11-21T10:00:00Z' }, { id: 'b', publicKey: 'pk', counter: 0 }] }));
+    await d.save();
+    const again = await UserDirectory.load(f);
+    expect(again.get('alice')?.webauthnCredentials).toEqual([
+      { id: 'a', publicKey: 'pk', counter: 3, createdAt: '2026-11-21T09:30:00.000Z', lastUsedAt: '2026-11-21T10:00:00Z' },
+      { id: 'b', publicKey: 'pk', counter: 0 },
+    ]);
   });
 
   it('names the file when it is missing or oversized', async () => {

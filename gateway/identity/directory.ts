@@ -6,7 +6,8 @@
  *   interface User { username; role; privileged; passwordHash ('scrypt$N$r$p$salt$hash');
  *     totpSecret? (base32); webauthnCredentials: WebAuthnCredential[]; expectedCountries (ISO 3166 alpha-2);
  *     certSubjects; compIds; disabled? }
- *   interface WebAuthnCredential { id (base64url); publicKey (base64url COSE key); counter; transports? }
+ *   interface WebAuthnCredential { id (base64url); publicKey (base64url COSE key); counter; transports?;
+ *     createdAt? (ISO 8601, when it was registered); lastUsedAt? (ISO 8601) }
  *   class UserDirectory
  *     static load(file): Promise<UserDirectory>   — throws DirectoryError "users.json: users[2].role: must be one of ..."
  *     static empty(file): UserDirectory            — a new directory that save() will create
@@ -29,6 +30,10 @@ export interface WebAuthnCredential {
   publicKey: string;
   counter: number;
   transports?: string[];
+  /** When the key was registered (ISO 8601); absent for keys added before this was recorded. */
+  createdAt?: string;
+  /** When the key last answered a step-up (ISO 8601), where recorded. */
+  lastUsedAt?: string;
 }
 
 export interface User {
@@ -68,7 +73,8 @@ const COUNTRY = /^[A-Z]{2}$/;
 const HASH = /^scrypt\$(\d{1,8})\$(\d{1,3})\$(\d{1,3})\$([A-Za-z0-9+/]+={0,2})\$([A-Za-z0-9+/]+={0,2})$/;
 const USER_KEYS = new Set(['username', 'role', 'privileged', 'passwordHash', 'totpSecret', 'webauthnCredentials',
   'expectedCountries', 'certSubjects', 'compIds', 'disabled']);
-const CRED_KEYS = new Set(['id', 'publicKey', 'counter', 'transports']);
+const CRED_KEYS = new Set(['id', 'publicKey', 'counter', 'transports', 'createdAt', 'lastUsedAt']);
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
 // Bounds on scrypt parameters read from a file: a hostile hash must not make verification eat the machine.
 const MAX_N = 1 << 20;
@@ -129,6 +135,14 @@ export function validateUser(raw: unknown, file: string, field: string): User {
     }
     const cred: WebAuthnCredential = { id: c.id, publicKey: c.publicKey, counter: c.counter };
     if (c.transports !== undefined) cred.transports = stringList(c.transports, file, `${f}.transports`, /^[a-z-]{1,32}$/, 'a transport name');
+    for (const k of ['createdAt', 'lastUsedAt'] as const) {
+      const v = c[k];
+      if (v === undefined) continue;
+      if (typeof v !== 'string' || !ISO_TIME.test(v) || Number.isNaN(Date.parse(v))) {
+        throw new DirectoryError(file, `${f}.${k}`, 'must be an ISO 8601 time like "2026-01-31T09:30:00Z"');
+      }
+      cred[k] = v;
+    }
     return cred;
   });
   const user: User = {

@@ -33,6 +33,8 @@ describe('security-key registration ceremonies', () => {
     const r = await keys.finish('S1', 'R1', JSON.stringify(key.register(opts)));
     expect(r).toEqual({ ok: true, credentialId: key.credentialId });
     expect(user.webauthnCredentials).toHaveLength(1);
+    // The registration time is stored for IT's `users keys list`.
+    expect(Date.parse(user.webauthnCredentials[0]!.createdAt!)).toBeGreaterThan(Date.now() - 60_000);
     expect(saves()).toBe(1);
     expect(keys.pending).toBe(0);
     const a = webauthn.authenticationOptions(user);
@@ -93,5 +95,34 @@ describe('security-key registration ceremonies', () => {
     user.webauthnCredentials.push({ id: 'abc', publicKey: 'abc', counter: 0 });
     expect(await keys.begin('S', 'R2', 'alice')).toMatchObject({ ok: false, reason: expect.stringMatching(/limit/) });
     expect(await keys.begin('S', 'R3', 'mallory')).toMatchObject({ ok: false });
+  });
+
+  it('adds the key to the directory as it is after verifying: a user replaced meanwhile (IT removed a key) keeps the new key, a user removed meanwhile gets none', async () => {
+    let current: User | undefined = { username: 'alice', role: 'Trader', privileged: false, passwordHash: 'x', webauthnCredentials: [], expectedCountries: [], certSubjects: [], compIds: [] };
+    // What happens to the directory right after finish() read the user (i.e. while the attestation is verified).
+    let meanwhile: (() => void) | null = null;
+    const webauthn = new WebAuthnService({ rpID: 'localhost', origin: ORIGIN });
+    const keys = new KeyRegistrations({ webauthn, save: async () => {}, getUser: () => {
+      const u = current;
+      const m = meanwhile;
+      meanwhile = null;
+      m?.();
+      return u;
+    } });
+    const ceremony = async (req: string) => {
+      const b = await keys.begin('S1', req, 'alice');
+      if (!b.ok) throw new Error(b.reason);
+      return JSON.stringify(new SoftAuthenticator({ origin: ORIGIN }).register(JSON.parse(b.options) as { challenge: string; rp: { id: string } }));
+    };
+    const resp = await ceremony('R1');
+    const stale = current!;
+    meanwhile = () => { current = { ...stale, webauthnCredentials: [] }; };
+    const r = await keys.finish('S1', 'R1', resp);
+    expect(r).toMatchObject({ ok: true });
+    expect(current!.webauthnCredentials.map((c) => c.id)).toEqual([(r as { credentialId: string }).credentialId]);
+    expect(stale.webauthnCredentials).toHaveLength(0);
+    const resp2 = await ceremony('R2');
+    meanwhile = () => { current = undefined; };
+    expect(await keys.finish('S1', 'R2', resp2)).toMatchObject({ ok: false, reason: expect.stringMatching(/no longer exists/) });
   });
 });

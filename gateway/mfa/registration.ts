@@ -71,16 +71,22 @@ export class KeyRegistrations {
     if (!user || user.disabled) return { ok: false, reason: 'user no longer exists or is disabled' };
     const v = await this.#o.webauthn.verifyRegistration(user, response, p.challenge);
     if (!v.ok) return { ok: false, reason: v.reason };
-    if (user.webauthnCredentials.length >= this.#o.maxCredentials) return { ok: false, reason: 'security key limit reached' };
-    user.webauthnCredentials.push(v.credential);
+    // The directory may have changed while verifying (IT removed a key, reloaded the file): add to what is current.
+    const current = this.#o.getUser(p.username);
+    if (!current || current.disabled) return { ok: false, reason: 'user no longer exists or is disabled' };
+    if (current.webauthnCredentials.some((c) => c.id === v.credential.id)) return { ok: false, reason: 'credential already registered' };
+    if (current.webauthnCredentials.length >= this.#o.maxCredentials) return { ok: false, reason: 'security key limit reached' };
+    // The registration time is what IT sees in `users keys list` when deciding which key to remove.
+    const credential = { ...v.credential, createdAt: new Date(this.#o.now()).toISOString() };
+    current.webauthnCredentials.push(credential);
     try {
       await this.#o.save();
     } catch (e) {
       // Not persisted means not registered: the key would vanish on restart and the user would not know.
-      user.webauthnCredentials = user.webauthnCredentials.filter((c) => c !== v.credential);
+      current.webauthnCredentials = current.webauthnCredentials.filter((c) => c !== credential);
       return { ok: false, reason: `the key could not be saved: ${(e as Error).message}` };
     }
-    return { ok: true, credentialId: v.credential.id };
+    return { ok: true, credentialId: credential.id };
   }
 
   #sweep(): void {
