@@ -172,3 +172,20 @@ describe('security-key registration from a non-compliant device', () => {
     await c.close();
   });
 });
+
+describe('security-key registration with the access policy in log-only mode', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ policy: { mode: 'log-only' } }, { memoryStores: true, users: ['erin'] });
+  });
+  afterAll(async () => { await t?.close(); });
+
+  it('logs the deny from a non-compliant device as not enforced and goes on to the options (the fresh-factor floor still held)', async () => {
+    const c = await loggedIn(t, 'erin', { attestation: postureReport({ encrypted: false }) });
+    c.send(MSG.KeyRegistrationRequest, keyRegistrationRequestFields({ requestId: 'LO-1', stage: 'begin' }));
+    expect((await result(c, 'LO-1')).status).toBe('options');
+    const line = await until(() => auditLines(t).find((l) => l.type === 'access.decision' && l.data.ref === 'LO-1'), 'the decision');
+    expect(line.data).toMatchObject({ action: 'RegisterSecurityKey', decision: 'deny', enforced: false });
+    await c.close();
+  });
+});
