@@ -27,9 +27,11 @@ describe('WebAuthn with a software P-256 authenticator', () => {
     expect(user.webauthnCredentials[0]).toMatchObject({ id: key.credentialId, counter: 0, transports: ['usb'] });
     const opts = svc.authenticationOptions(user);
     expect(opts.allowCredentials?.[0]?.id).toBe(key.credentialId);
+    expect(user.webauthnCredentials[0]?.lastUsedAt).toBeUndefined();
     const r = await svc.verifyAuthentication(user, key.authenticate(opts), opts.challenge);
     expect(r).toEqual({ ok: true, credentialId: key.credentialId, newCounter: 1 });
     expect(user.webauthnCredentials[0]?.counter).toBe(1);
+    expect(Date.parse(user.webauthnCredentials[0]?.lastUsedAt ?? '')).not.toBeNaN();
     const opts2 = svc.authenticationOptions(user);
     expect(opts2.challenge).not.toBe(opts.challenge);
     expect(await svc.verifyAuthentication(user, key.authenticate(opts2), opts2.challenge)).toMatchObject({ ok: true, newCounter: 2 });

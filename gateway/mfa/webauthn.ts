@@ -125,6 +125,8 @@ export class WebAuthnService {
       });
       if (!v.verified) return { ok: false, reason: 'WebAuthn signature not verified' };
       stored.counter = v.authenticationInfo.newCounter;
+      // Shown by `users keys list`, so IT can tell a key in use from a forgotten one before removing it.
+      stored.lastUsedAt = new Date().toISOString();
       return { ok: true, credentialId: stored.id, newCounter: stored.counter };
     } catch (e) {
       return { ok: false, reason: `WebAuthn assertion refused: ${(e as Error).message}` };
