@@ -5,35 +5,17 @@
  * it are void (cancelled) while the hit one reads hit.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostureAgent } from '../../agent/collect.ts';
 import { freshTotp, startTestGateway, type TestGateway } from '../../gateway/session/test-gateway.ts';
-import { ClientCore } from '../core.ts';
+import type { ClientCore } from '../core.ts';
 import type { EventEnvelope, Execution, Rfq } from '../ipc/contract.ts';
-import { DeviceKeychain } from '../keychain/device-identity.ts';
-import { KeytarStore } from '../keychain/secret-store.ts';
 import { businessDayAfter } from '../testing/dates.ts';
+import { hasSecretService, startClientCore, until, type TestClientCore } from '../testing/client-core.ts';
 
-const hasSession = process.platform !== 'linux' || !!process.env.DBUS_SESSION_BUS_ADDRESS;
-
-async function until<T>(f: () => T | undefined | false | Promise<T | undefined | false>, what: string, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-describe.runIf(hasSession)('desk fields in the client core', () => {
+describe.runIf(hasSecretService)('desk fields in the client core', () => {
   let t: TestGateway;
   let core: ClientCore;
-  let work: string;
-  const profile = `desk-${randomUUID()}`;
+  let client: TestClientCore | undefined;
   const events: EventEnvelope[] = [];
   const of = <T>(name: string) => events.filter((e) => e.event === name).map((e) => e.payload as T);
 
@@ -42,30 +24,14 @@ describe.runIf(hasSession)('desk fields in the client core', () => {
       posture: { requireDiskEncryption: false, maxDaysSinceLastPatch: 3650 },
       desk: { dealers: [{ name: 'DLR1', delayMs: 0, spreadBps: 8 }, { name: 'DLR2', delayMs: 0, spreadBps: 12 }, { name: 'DLR3', delayMs: 0, spreadBps: 20 }], quoteTtlMs: 60_000 },
     }, { users: ['alice'] });
-    work = mkdtempSync(path.join(tmpdir(), 'parley-desk-'));
-    writeFileSync(path.join(work, 'ca.pem'), t.pki.caCertPem);
-    writeFileSync(path.join(work, 'policy.json'), JSON.stringify({
-      gateway: { host: '127.0.0.1', port: t.gw.fixPort, compId: t.gw.cfg.fix.compId },
-      caBundle: path.join(work, 'ca.pem'),
-      enrollmentUrl: `https://localhost:${t.gw.enrollPort}`,
-    }));
-    core = new ClientCore({
-      dataDir: path.join(work, 'client'),
-      policyPath: path.join(work, 'policy.json'),
-      host: 'preview',
-      posture: new PostureAgent({ commandTimeoutMs: 10_000 }),
-      secretStore: new KeytarStore(),
-      keychainProfile: profile,
-    });
+    client = startClientCore(t, { name: 'desk' });
+    core = client.core;
     core.events.subscribe((e) => events.push(e));
   }, 120_000);
 
   afterAll(async () => {
-    await core?.services.signOut().catch(() => {});
-    await core?.stop();
-    await new DeviceKeychain(new KeytarStore(), profile).clear().catch(() => {});
+    await client?.close();
     await t?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('settles on the date the trader asked for, and a fill voids the other quotes', async () => {

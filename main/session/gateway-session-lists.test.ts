@@ -3,27 +3,19 @@
  * IPC handler too), never an empty list the UI would take for "the gateway offers nothing"; once logged on,
  * the gateway's lists. Against the real gateway, the real keychain and the real posture agent.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostureAgent } from '../../agent/collect.ts';
 import { freshTotp, startTestGateway, type TestGateway } from '../../gateway/session/test-gateway.ts';
-import { ClientCore } from '../core.ts';
+import type { ClientCore } from '../core.ts';
 import { createCallHandler } from '../ipc/handler.ts';
-import { DeviceKeychain } from '../keychain/device-identity.ts';
-import { KeytarStore } from '../keychain/secret-store.ts';
+import { hasSecretService, startClientCore, until, type TestClientCore } from '../testing/client-core.ts';
 
-const hasSession = process.platform !== 'linux' || !!process.env.DBUS_SESSION_BUS_ADDRESS;
 const APP = 'app://parley';
 
-describe.runIf(hasSession)('reference data before and after logon', () => {
+describe.runIf(hasSecretService)('reference data before and after logon', () => {
   let t: TestGateway;
   let core: ClientCore;
-  let work: string;
+  let client: TestClientCore | undefined;
   let handle: ReturnType<typeof createCallHandler>;
-  const profile = `lists-${randomUUID()}`;
 
   const bothRefused = async (when: string) => {
     await expect(core.services.listInstruments(), when).rejects.toMatchObject({ code: 'not-connected' });
@@ -35,30 +27,14 @@ describe.runIf(hasSession)('reference data before and after logon', () => {
 
   beforeAll(async () => {
     t = await startTestGateway({ posture: { requireDiskEncryption: false, maxDaysSinceLastPatch: 3650 } }, { users: ['alice'] });
-    work = mkdtempSync(path.join(tmpdir(), 'parley-lists-'));
-    writeFileSync(path.join(work, 'ca.pem'), t.pki.caCertPem);
-    writeFileSync(path.join(work, 'policy.json'), JSON.stringify({
-      gateway: { host: '127.0.0.1', port: t.gw.fixPort, compId: t.gw.cfg.fix.compId },
-      caBundle: path.join(work, 'ca.pem'),
-      enrollmentUrl: `https://localhost:${t.gw.enrollPort}`,
-    }));
-    core = new ClientCore({
-      dataDir: path.join(work, 'client'),
-      policyPath: path.join(work, 'policy.json'),
-      host: 'preview',
-      posture: new PostureAgent({ commandTimeoutMs: 10_000 }),
-      secretStore: new KeytarStore(),
-      keychainProfile: profile,
-    });
+    client = startClientCore(t, { name: 'lists' });
+    core = client.core;
     handle = createCallHandler({ services: core.services, allowedOrigins: [APP], log: { warn: () => {}, error: () => {} } });
   }, 120_000);
 
   afterAll(async () => {
-    await core?.services.signOut().catch(() => {});
-    await core?.stop();
-    await new DeviceKeychain(new KeytarStore(), profile).clear().catch(() => {});
+    await client?.close();
     await t?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('not enrolled, denied, or challenged: not-connected; logged on: the gateway\'s lists', async () => {

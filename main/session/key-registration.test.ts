@@ -4,40 +4,23 @@
  * place of the browser: register after the TOTP logon step-up, then the next logon's step-up succeeds with the
  * key. Hostile input through the handler is refused and the session keeps serving.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostureAgent } from '../../agent/collect.ts';
 import { freshTotp, startTestGateway, type TestGateway } from '../../gateway/session/test-gateway.ts';
 import { SoftAuthenticator } from '../../gateway/testing/soft-authenticator.ts';
-import { ClientCore } from '../core.ts';
+import type { ClientCore } from '../core.ts';
 import type { EventEnvelope, RegisterSecurityKeyResult, StepUpChallenge } from '../ipc/contract.ts';
 import { createCallHandler } from '../ipc/handler.ts';
-import { DeviceKeychain } from '../keychain/device-identity.ts';
-import { KeytarStore } from '../keychain/secret-store.ts';
+import { hasSecretService, startClientCore, until, type TestClientCore } from '../testing/client-core.ts';
 
-const hasSession = process.platform !== 'linux' || !!process.env.DBUS_SESSION_BUS_ADDRESS;
 const APP = 'app://parley';
 const FRAME = { url: `${APP}/index.html`, topFrame: true };
 
-async function until<T>(f: () => Promise<T | undefined | null | false> | T | undefined | null | false, what: string): Promise<T> {
-  for (let i = 0; i < 600; i++) {
-    const v = await f();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
-describe.runIf(hasSession)('registering a security key through the client core', () => {
+describe.runIf(hasSecretService)('registering a security key through the client core', () => {
   let t: TestGateway;
   let core: ClientCore;
-  let work: string;
+  let client: TestClientCore | undefined;
   let handle: ReturnType<typeof createCallHandler>;
   const events: EventEnvelope[] = [];
-  const profile = `keyreg-${randomUUID()}`;
 
   const call = async (name: string, request: unknown) => handle(FRAME, { call: name, request });
   const register = async (request: unknown): Promise<RegisterSecurityKeyResult> => {
@@ -50,17 +33,8 @@ describe.runIf(hasSession)('registering a security key through the client core',
 
   beforeAll(async () => {
     t = await startTestGateway({ posture: { requireDiskEncryption: false, maxDaysSinceLastPatch: 3650 } }, { users: ['alice'] });
-    work = mkdtempSync(path.join(tmpdir(), 'parley-keyreg-'));
-    writeFileSync(path.join(work, 'ca.pem'), t.pki.caCertPem);
-    writeFileSync(path.join(work, 'policy.json'), JSON.stringify({
-      gateway: { host: '127.0.0.1', port: t.gw.fixPort, compId: t.gw.cfg.fix.compId },
-      caBundle: path.join(work, 'ca.pem'),
-      enrollmentUrl: `https://localhost:${t.gw.enrollPort}`,
-    }));
-    core = new ClientCore({
-      dataDir: path.join(work, 'client'), policyPath: path.join(work, 'policy.json'), host: 'preview',
-      posture: new PostureAgent({ commandTimeoutMs: 10_000 }), secretStore: new KeytarStore(), keychainProfile: profile,
-    });
+    client = startClientCore(t, { name: 'keyreg' });
+    core = client.core;
     core.events.subscribe((e) => events.push(e));
     handle = createCallHandler({ services: core.services, allowedOrigins: [APP], log: { warn: () => {}, error: () => {} } });
     await core.start();
@@ -68,11 +42,8 @@ describe.runIf(hasSession)('registering a security key through the client core',
   }, 120_000);
 
   afterAll(async () => {
-    await core?.services.signOut().catch(() => {});
-    await core?.stop();
-    await new DeviceKeychain(new KeytarStore(), profile).clear().catch(() => {});
+    await client?.close();
     await t?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('registers a key after the TOTP step-up; hostile input is refused; the next logon steps up with the key', async () => {
