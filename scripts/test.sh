@@ -16,6 +16,11 @@ echo "== types (tsc --noEmit)"
 node node_modules/typescript/bin/tsc --noEmit -p .
 
 mkdir -p .data
+# Everything the tests write to the temp folder (PKIs, data folders, browser profiles, keyrings) goes into
+# one folder per run, removed when the run ends, pass or fail.
+run_tmp="$(mktemp -d "${TMPDIR:-/tmp}/parley-test.XXXXXX")"
+trap 'rm -rf "$run_tmp"' EXIT
+export TMPDIR="$run_tmp"
 echo "== tests (vitest)"
 set +e
 dbus-run-session -- bash "$PARLEY_ROOT/scripts/with-keyring.sh" \
