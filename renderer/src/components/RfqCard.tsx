@@ -43,49 +43,33 @@ export const RfqCard = memo(function RfqCard({ rfq, now, dealerName, canTrade = 
   const traded = tradeGuard.isDone(hitKey) || rfq.status === 'executed';
   const verb = rfq.side === 'buy' ? 'Lift' : 'Hit';
 
-  async function hit(q: Quote) {
+  // One submission per key (double clicks and key repeats are dropped); the card redraws as it starts and ends.
+  async function submit(key: string, action: () => Promise<unknown>) {
     setError(null);
-    const p = tradeGuard.run(hitKey, async () => {
+    const p = tradeGuard.run(key, action);
+    if (!p) return;
+    force((n) => n + 1);
+    try {
+      await p;
+    } catch (err) {
+      setError(explainError(err));
+    } finally {
+      force((n) => n + 1);
+    }
+  }
+
+  const hit = (q: Quote) =>
+    submit(hitKey, async () => {
       const r = await store.api.hitQuote({ clientRfqId: rfq.clientRfqId, quoteId: q.quoteId });
       if (r.status === 'rejected') throw Object.assign(new Error(r.reason ?? 'The dealer rejected the trade.'), { code: 'conflict' });
       if (r.execution) store.addExecution(r.execution, true);
       return r;
     });
-    if (!p) return;
-    force((n) => n + 1);
-    try {
-      await p;
-    } catch (err) {
-      setError(explainError(err));
-    } finally {
-      force((n) => n + 1);
-    }
-  }
 
-  async function pass(q: Quote) {
-    setError(null);
-    const p = tradeGuard.run(`pass:${q.quoteId}`, () => store.api.passQuote({ clientRfqId: rfq.clientRfqId, quoteId: q.quoteId }));
-    if (!p) return;
-    force((n) => n + 1);
-    try {
-      await p;
-    } catch (err) {
-      setError(explainError(err));
-    } finally {
-      force((n) => n + 1);
-    }
-  }
+  const pass = (q: Quote) =>
+    submit(`pass:${q.quoteId}`, () => store.api.passQuote({ clientRfqId: rfq.clientRfqId, quoteId: q.quoteId }));
 
-  async function cancel() {
-    setError(null);
-    const p = tradeGuard.run(`cancel:${rfq.clientRfqId}`, () => store.api.cancelRfq({ clientRfqId: rfq.clientRfqId }));
-    if (!p) return;
-    try {
-      await p;
-    } catch (err) {
-      setError(explainError(err));
-    }
-  }
+  const cancel = () => submit(`cancel:${rfq.clientRfqId}`, () => store.api.cancelRfq({ clientRfqId: rfq.clientRfqId }));
 
   const dealers = rfq.dealers === 'all' ? 'all dealers' : rfq.dealers.map(dealerName).join(', ');
   return (
