@@ -19,6 +19,7 @@ import { KeytarStore } from './keychain/secret-store.ts';
 import { Backoff } from './session/backoff.ts';
 import { businessDayAfter } from './testing/dates.ts';
 import { startProxy } from './testing/proxy.ts';
+import { until } from './testing/until.ts';
 
 const hasSession = process.platform !== 'linux' || !!process.env.DBUS_SESSION_BUS_ADDRESS;
 
@@ -30,16 +31,6 @@ async function pendingChallenge(core: ClientCore): Promise<StepUpChallenge> {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('timed out waiting for a step-up challenge');
-}
-
-async function until<T>(f: () => T | undefined | false, what: string, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe('client core: broken policy file', () => {

@@ -20,6 +20,7 @@ import { DeviceKey } from '../keychain/device-identity.ts';
 import { Backoff } from './backoff.ts';
 import { GatewaySession } from './gateway-session.ts';
 import type { NetworkWatcher } from './network-watch.ts';
+import { until } from '../testing/until.ts';
 
 /** A port nothing listens on (bound, then released). */
 async function closedPort(): Promise<number> {
@@ -28,15 +29,6 @@ async function closedPort(): Promise<number> {
   const port = (srv.address() as { port: number }).port;
   await new Promise<void>((r) => srv.close(() => r()));
   return port;
-}
-
-async function until<T>(f: () => T | undefined | false, what: string, ms = 30_000): Promise<T> {
-  for (let waited = 0; waited < ms; waited += 25) {
-    const v = f();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('reconnecting after a network change', () => {

@@ -32,6 +32,7 @@ import type { ConnectionEvent, Execution, OpenRfq, Rfq, StepUpChallenge } from '
 import { Backoff } from './backoff.ts';
 import { GatewaySession } from './gateway-session.ts';
 import { NetworkWatcher } from './network-watch.ts';
+import { until } from '../testing/until.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // The scripted acceptor.
@@ -143,16 +144,6 @@ function sendQuote(s: FixSession, quoteReqId: string, quoteId: string, dealer: s
     { tag: 135, value: '1000000' }, { tag: 62, value: utcTimestamp(new Date(Date.now() + 60_000)) },
     { tag: 60, value: utcTimestamp(new Date()) }, { tag: TAG.Dealer, value: dealer },
   ]);
-}
-
-async function until<T>(f: () => T | undefined | false, what: string, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------

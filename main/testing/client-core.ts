@@ -5,7 +5,7 @@
  *
  *   startClientCore(gateway, { name }) → { core, work, profile, close }
  *   hasSecretService                     false on Linux without a D-Bus session (the test then skips)
- *   until(f, what, ms?)                  polls f until it returns something truthy
+ *   until(f, what, ms?)                  polls f until it returns something truthy (./until.ts)
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,8 @@ import { PostureAgent } from '../../agent/collect.ts';
 import { ClientCore } from '../core.ts';
 import { DeviceKeychain } from '../keychain/device-identity.ts';
 import { KeytarStore } from '../keychain/secret-store.ts';
+
+export { until } from './until.ts';
 
 /** What this helper needs of gateway/session/test-gateway.ts's TestGateway (main/ does not import gateway/). */
 export interface RunningGateway {
@@ -59,14 +61,4 @@ export function startClientCore(t: RunningGateway, o: { name: string }): TestCli
       rmSync(work, { recursive: true, force: true });
     },
   };
-}
-
-export async function until<T>(f: () => Promise<T | undefined | null | false> | T | undefined | null | false, what: string, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
