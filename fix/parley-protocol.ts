@@ -6,67 +6,16 @@
  * Imports only fix/ files (layering).
  */
 import type { Field, FixMessage } from './codec.ts';
-import { extendDictionary, fix44Dictionary, type Dictionary, type DictionaryExtension } from './dictionary/dictionary.ts';
+import { extendDictionary, fix44Dictionary, type Dictionary } from './dictionary/dictionary.ts';
+import {
+  DECISION_WIRE, KEY_REG_STAGE_WIRE, KEY_REG_STATUS_WIRE, PARLEY_EXTENSION, PARLEY_MSG, PARLEY_TAG, SCOPE_WIRE, STEP_UP_RESULT_WIRE,
+} from './dictionary/parley-extension.ts';
 
-export const TAG = {
-  // Standard FIX 4.4 tags Parley's messages reuse.
-  Text: 58,
-  Username: 553,
-  Password: 554,
-  SubscriptionRequestType: 263,
-  // Parley's own (user range).
-  Attestation: 5001,
-  Decision: 5002,
-  RiskScore: 5003,
-  NoFactors: 5004,
-  FactorName: 5005,
-  FactorCondition: 5006,
-  FactorScore: 5007,
-  PolicyReason: 5008,
-  StatusScope: 5009,
-  ChallengeID: 5010,
-  StepUpMethods: 5011,
-  ChallengeExpireTime: 5012,
-  AttemptsLeft: 5013,
-  RequiredAcr: 5014,
-  MaxAuthAge: 5015,
-  WebAuthnOptions: 5016,
-  StepUpMethod: 5017,
-  StepUpCode: 5018,
-  WebAuthnResponse: 5019,
-  StepUpResult: 5020,
-  AttestDeadline: 5021,
-  AttestInterval: 5022,
-  RequestRef: 5023,
-  Dealer: 5024,
-  NoDealers: 5025,
-  DealerName: 5026,
-  DealerDelayMs: 5027,
-  DealerSpreadBps: 5028,
-  RfqOwner: 5029,
-  RequestID: 5030,
-  ReportCount: 5031,
-  SessionRole: 5032,
-  Controls: 5033,
-  KeyRegStage: 5034,
-  KeyRegStatus: 5035,
-  CredentialID: 5036,
-} as const;
-
-export const MSG = {
-  Attestation: 'UA',
-  SecurityStatus: 'UB',
-  StepUpChallenge: 'UC',
-  StepUpResponse: 'UD',
-  StepUpResult: 'UE',
-  AttestationRequest: 'UF',
-  DealerList: 'UG',
-  DealerListRequest: 'UH',
-  OpenRfqsRequest: 'UI',
-  OpenRfqsAck: 'UJ',
-  KeyRegistrationRequest: 'UK',
-  KeyRegistrationResult: 'UL',
-} as const;
+// The tags, message types and wire values are defined once, in fix/dictionary/parley-extension.ts (the generator
+// renders them into fix/dictionary/tags.ts as `Tag` / `MsgType`); TAG and MSG stay here as short names.
+export const TAG = PARLEY_TAG;
+export const MSG = PARLEY_MSG;
+export { PARLEY_EXTENSION };
 
 export type Decision = 'allow' | 'step-up' | 'deny' | 'downgraded' | 'ended' | 'log-only';
 export type StatusScope = 'logon' | 'action' | 'posture' | 'reattest' | 'policy' | 'revocation';
@@ -77,98 +26,11 @@ export type KeyRegStage = 'begin' | 'finish';
 /** OPTIONS answers BEGIN; REGISTERED / REJECTED answer FINISH (REJECTED may also answer BEGIN). */
 export type KeyRegStatus = 'options' | 'registered' | 'rejected';
 
-const DECISIONS = { allow: 'ALLOW', 'step-up': 'STEP_UP', deny: 'DENY', downgraded: 'DOWNGRADED', ended: 'ENDED', 'log-only': 'LOG_ONLY' };
-const SCOPES = { logon: 'LOGON', action: 'ACTION', posture: 'POSTURE', reattest: 'REATTEST', policy: 'POLICY', revocation: 'REVOCATION' };
-const REG_STAGES = { begin: 'BEGIN', finish: 'FINISH' };
-const REG_STATUSES = { options: 'OPTIONS', registered: 'REGISTERED', rejected: 'REJECTED' };
-const RESULTS = { success: 'SUCCESS', failed: 'FAILED', locked: 'LOCKED', expired: 'EXPIRED', unknown: 'UNKNOWN' };
-
-/** Dictionary `values` are wire value → description. */
-const wireValues = (m: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(m).map(([k, v]) => [v, k]));
-
-const factorsGroup = { g: TAG.NoFactors, r: false, items: [
-  { f: TAG.FactorName, r: true }, { f: TAG.FactorCondition, r: false }, { f: TAG.FactorScore, r: false },
-] };
-const o = (f: number) => ({ f, r: false });
-const req = (f: number) => ({ f, r: true });
-
-export const PARLEY_EXTENSION: DictionaryExtension = {
-  fields: [
-    { tag: TAG.Attestation, name: 'ParleyAttestation', type: 'STRING' },
-    { tag: TAG.Decision, name: 'ParleyDecision', type: 'STRING', values: wireValues(DECISIONS) },
-    { tag: TAG.RiskScore, name: 'ParleyRiskScore', type: 'INT' },
-    { tag: TAG.NoFactors, name: 'NoParleyFactors', type: 'NUMINGROUP' },
-    { tag: TAG.FactorName, name: 'ParleyFactorName', type: 'STRING' },
-    { tag: TAG.FactorCondition, name: 'ParleyFactorCondition', type: 'STRING' },
-    { tag: TAG.FactorScore, name: 'ParleyFactorScore', type: 'INT' },
-    { tag: TAG.PolicyReason, name: 'ParleyPolicyReason', type: 'STRING' },
-    { tag: TAG.StatusScope, name: 'ParleyStatusScope', type: 'STRING', values: wireValues(SCOPES) },
-    { tag: TAG.ChallengeID, name: 'ParleyChallengeID', type: 'STRING' },
-    { tag: TAG.StepUpMethods, name: 'ParleyStepUpMethods', type: 'MULTIPLEVALUESTRING', values: { totp: 'TOTP', webauthn: 'WEBAUTHN' } },
-    { tag: TAG.ChallengeExpireTime, name: 'ParleyChallengeExpireTime', type: 'UTCTIMESTAMP' },
-    { tag: TAG.AttemptsLeft, name: 'ParleyAttemptsLeft', type: 'INT' },
-    { tag: TAG.RequiredAcr, name: 'ParleyRequiredAcr', type: 'STRING' },
-    { tag: TAG.MaxAuthAge, name: 'ParleyMaxAuthAge', type: 'INT' },
-    { tag: TAG.WebAuthnOptions, name: 'ParleyWebAuthnOptions', type: 'STRING' },
-    { tag: TAG.StepUpMethod, name: 'ParleyStepUpMethod', type: 'STRING', values: { totp: 'TOTP', webauthn: 'WEBAUTHN' } },
-    { tag: TAG.StepUpCode, name: 'ParleyStepUpCode', type: 'STRING' },
-    { tag: TAG.WebAuthnResponse, name: 'ParleyWebAuthnResponse', type: 'STRING' },
-    { tag: TAG.StepUpResult, name: 'ParleyStepUpResult', type: 'STRING', values: wireValues(RESULTS) },
-    { tag: TAG.AttestDeadline, name: 'ParleyAttestDeadline', type: 'UTCTIMESTAMP' },
-    { tag: TAG.AttestInterval, name: 'ParleyAttestInterval', type: 'INT' },
-    { tag: TAG.RequestRef, name: 'ParleyRequestRef', type: 'STRING' },
-    { tag: TAG.Dealer, name: 'ParleyDealer', type: 'STRING' },
-    { tag: TAG.NoDealers, name: 'NoParleyDealers', type: 'NUMINGROUP' },
-    { tag: TAG.DealerName, name: 'ParleyDealerName', type: 'STRING' },
-    { tag: TAG.DealerDelayMs, name: 'ParleyDealerDelayMs', type: 'INT' },
-    { tag: TAG.DealerSpreadBps, name: 'ParleyDealerSpreadBps', type: 'FLOAT' },
-    { tag: TAG.RfqOwner, name: 'ParleyRfqOwner', type: 'STRING' },
-    { tag: TAG.RequestID, name: 'ParleyRequestID', type: 'STRING' },
-    { tag: TAG.ReportCount, name: 'ParleyReportCount', type: 'INT' },
-    { tag: TAG.SessionRole, name: 'ParleySessionRole', type: 'STRING' },
-    { tag: TAG.Controls, name: 'ParleyControls', type: 'STRING' },
-    { tag: TAG.KeyRegStage, name: 'ParleyKeyRegStage', type: 'STRING', values: wireValues(REG_STAGES) },
-    { tag: TAG.KeyRegStatus, name: 'ParleyKeyRegStatus', type: 'STRING', values: wireValues(REG_STATUSES) },
-    { tag: TAG.CredentialID, name: 'ParleyCredentialID', type: 'STRING' },
-  ],
-  messages: [
-    { msgType: MSG.Attestation, name: 'ParleyAttestation', category: 'app', items: [req(TAG.Attestation)] },
-    { msgType: MSG.SecurityStatus, name: 'ParleySecurityStatus', category: 'app', items: [
-      req(TAG.Decision), req(TAG.StatusScope), o(TAG.RiskScore), factorsGroup, o(TAG.PolicyReason), o(TAG.Controls),
-      o(TAG.RequestRef), o(TAG.AttestDeadline), o(TAG.SessionRole), o(TAG.Text)] },
-    { msgType: MSG.StepUpChallenge, name: 'ParleyStepUpChallenge', category: 'app', items: [
-      req(TAG.ChallengeID), req(TAG.StepUpMethods), req(TAG.StatusScope), o(TAG.RiskScore), factorsGroup,
-      req(TAG.ChallengeExpireTime), req(TAG.AttemptsLeft), o(TAG.RequiredAcr), o(TAG.MaxAuthAge),
-      o(TAG.WebAuthnOptions), o(TAG.RequestRef), o(TAG.Text)] },
-    { msgType: MSG.StepUpResponse, name: 'ParleyStepUpResponse', category: 'app', items: [
-      req(TAG.ChallengeID), req(TAG.StepUpMethod), o(TAG.StepUpCode), o(TAG.WebAuthnResponse)] },
-    { msgType: MSG.StepUpResult, name: 'ParleyStepUpResult', category: 'app', items: [
-      req(TAG.ChallengeID), req(TAG.StepUpResult), o(TAG.AttemptsLeft), o(TAG.Text)] },
-    { msgType: MSG.AttestationRequest, name: 'ParleyAttestationRequest', category: 'app', items: [
-      req(TAG.AttestDeadline), o(TAG.AttestInterval), o(TAG.Text)] },
-    { msgType: MSG.DealerList, name: 'ParleyDealerList', category: 'app', items: [
-      o(TAG.RequestID), { g: TAG.NoDealers, r: true, items: [req(TAG.DealerName), o(TAG.DealerDelayMs), o(TAG.DealerSpreadBps)] }] },
-    { msgType: MSG.DealerListRequest, name: 'ParleyDealerListRequest', category: 'app', items: [req(TAG.RequestID)] },
-    { msgType: MSG.OpenRfqsRequest, name: 'ParleyOpenRfqsRequest', category: 'app', items: [
-      req(TAG.RequestID), req(TAG.SubscriptionRequestType)] },
-    { msgType: MSG.OpenRfqsAck, name: 'ParleyOpenRfqsAck', category: 'app', items: [
-      req(TAG.RequestID), req(TAG.ReportCount), o(TAG.Text)] },
-    { msgType: MSG.KeyRegistrationRequest, name: 'ParleyKeyRegistrationRequest', category: 'app', items: [
-      req(TAG.RequestID), req(TAG.KeyRegStage), o(TAG.WebAuthnResponse)] },
-    { msgType: MSG.KeyRegistrationResult, name: 'ParleyKeyRegistrationResult', category: 'app', items: [
-      req(TAG.RequestID), req(TAG.KeyRegStatus), o(TAG.WebAuthnOptions), o(TAG.CredentialID), o(TAG.ChallengeID), o(TAG.Text)] },
-  ],
-  messageItems: [
-    // Logon carries the attestation; the gateway's Logon answer and a refusing Logout carry the decision.
-    { msgType: 'A', items: [o(TAG.Attestation), o(TAG.Decision), o(TAG.RiskScore), factorsGroup, o(TAG.SessionRole), o(TAG.AttestDeadline)] },
-    { msgType: '5', items: [o(TAG.Decision), o(TAG.StatusScope), o(TAG.RiskScore), factorsGroup, o(TAG.PolicyReason)] },
-    { msgType: 'S', items: [o(TAG.Dealer)] },
-    { msgType: 'AI', items: [o(TAG.Dealer), o(TAG.RfqOwner), o(TAG.RequestID)] },
-    { msgType: 'AE', items: [o(TAG.Dealer)] },
-    { msgType: 'j', items: [o(TAG.Decision), o(TAG.ChallengeID), o(TAG.PolicyReason)] },
-    { msgType: '8', items: [o(TAG.Dealer), o(TAG.PolicyReason)] },
-  ],
-};
+const DECISIONS = DECISION_WIRE;
+const SCOPES = SCOPE_WIRE;
+const REG_STAGES = KEY_REG_STAGE_WIRE;
+const REG_STATUSES = KEY_REG_STATUS_WIRE;
+const RESULTS = STEP_UP_RESULT_WIRE;
 
 let dict: Dictionary | undefined;
 /** FIX 4.4 plus Parley's messages and tags (built on first use). */

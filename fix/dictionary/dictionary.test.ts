@@ -2,7 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { extendDictionary, fix44Dictionary, loadDictionary, SECTION_BODY, SECTION_HEADER, SECTION_TRAILER } from './dictionary.ts';
 import { FIX44_SOURCE } from './fix44.ts';
-import { DEFAULT_INPUT, DEFAULT_OUTPUT, dictionaryFromXml, generate, parseXml } from './generate.ts';
+import { DEFAULT_INPUT, DEFAULT_OUTPUT, dictionaryFromXml, generate, generateTags, parseXml, renderTags, TAGS_OUTPUT } from './generate.ts';
+import { PARLEY_EXTENSION, PARLEY_MSG, PARLEY_TAG } from './parley-extension.ts';
+import { MsgType, Tag } from './tags.ts';
 
 const HAVE_SHARED = existsSync(DEFAULT_INPUT);
 if (!HAVE_SHARED) {
@@ -123,6 +125,44 @@ describe('generator', () => {
     expect(() => parseXml('<fix><fields>')).toThrow(/never closed/);
     expect(() => parseXml('<other/>')).toThrow(/no <fix>/);
     expect(() => dictionaryFromXml('<fix><header><field name="Nope" required="Y"/></header><trailer/><messages/><components/><fields/></fix>')).toThrow(/Nope/);
+  });
+});
+
+describe('generated Tag and MsgType constants (tags.ts)', () => {
+  it.skipIf(!HAVE_SHARED)('match a fresh generation from ../shared/fix/FIX44.xml (skipped when ../shared/fix is absent)', () => {
+    expect(generateTags(dictionaryFromXml(readFileSync(DEFAULT_INPUT, 'utf8')))).toBe(readFileSync(TAGS_OUTPUT, 'utf8'));
+  });
+
+  it('match the committed fix44.ts and parley-extension.ts (regenerate when either changes)', () => {
+    expect(generateTags(FIX44_SOURCE)).toBe(readFileSync(TAGS_OUTPUT, 'utf8'));
+  });
+
+  it('name FIX 4.4 and Parley tags and message types', () => {
+    expect(Tag.QuoteReqID).toBe(131);
+    expect(Tag.MsgType).toBe(35);
+    expect(MsgType.QuoteRequest).toBe('R');
+    expect(MsgType.TradeCaptureReportRequestAck).toBe('AQ');
+    expect(Tag.ParleyDecision).toBe(5002);
+    expect(MsgType.ParleyKeyRegistrationResult).toBe('UL');
+    const d = fix44Dictionary();
+    for (const [name, tag] of Object.entries(Tag)) {
+      if (tag < 5000) expect(d.field(tag)!.name).toBe(name);
+    }
+    for (const [name, type] of Object.entries(MsgType)) {
+      if (!type.startsWith('U')) expect(d.message(type)!.name).toBe(name);
+    }
+    // Every short name of the extension is the same number / MsgType as its generated constant.
+    const byTag = new Map(Object.entries(Tag).map(([n, t]) => [t as number, n]));
+    for (const tag of Object.values(PARLEY_TAG)) expect(byTag.has(tag)).toBe(true);
+    const types = new Set<string>(Object.values(MsgType));
+    for (const t of Object.values(PARLEY_MSG)) expect(types.has(t)).toBe(true);
+  });
+
+  it('refuse an extension that reuses a standard name', () => {
+    const clash = { ...PARLEY_EXTENSION, fields: [{ tag: 5999, name: 'Symbol', type: 'STRING' }] };
+    expect(() => renderTags(FIX44_SOURCE, clash, 'x')).toThrow(/Symbol is defined twice/);
+    const clashMsg = { messages: [{ msgType: 'UZ', name: 'Quote', category: 'app' as const, items: [] }] };
+    expect(() => renderTags(FIX44_SOURCE, clashMsg, 'x')).toThrow(/Quote is defined twice/);
   });
 });
 
