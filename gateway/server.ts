@@ -116,7 +116,13 @@ export class Gateway {
     await this.registry.writeCrl(this.ca);
     this.tokens = TokenStore.open(p.tokens);
 
-    const trades = TradeStore.open(p.trades, (line, reason) => this.#log(`gateway: ${p.trades}:${line}: skipped (${reason})`));
+    const trades = TradeStore.open(p.trades, {
+      onCorrupt: (line, reason) => this.#log(`gateway: ${p.trades}:${line}: skipped (${reason})`),
+      onRepair: (r) => {
+        this.#log(`gateway: ${r.file}: torn tail of ${r.bytes} bytes cut at offset ${r.offset} (kept as ${r.keptAs})`);
+        this.audit.event('store.tail-repaired', { ...r });
+      },
+    });
     this.desk = new DealerDesk({ dealers: cfg.desk.dealers, instruments: cfg.desk.instruments, quoteTtlMs: cfg.desk.quoteTtlMs, maxOpenRfqsPerUser: cfg.desk.maxOpenRfqsPerUser, trades });
 
     const webauthn = new WebAuthnService({ rpID: cfg.stepUp.rpId, origin: cfg.stepUp.origin });
