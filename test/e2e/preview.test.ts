@@ -9,7 +9,7 @@
  * dbus-run-session -- bash scripts/with-keyring.sh …) and /usr/bin/chromium; skipped with a message otherwise.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -85,6 +85,10 @@ describe.runIf(haveChromium && hasKeyring)('trader UI end to end: browser previe
   afterEach(async (ctx) => {
     if (ctx.task.result?.state === 'fail' && page) {
       await page.screenshot({ path: path.join(SCREENSHOT_DIR, `e2e-FAILED-${ctx.task.name.slice(0, 30).replace(/\W+/g, '-')}.png`) }).catch(() => {});
+      // …and the gateway's side of it: the last audit events say whether a request arrived and how it was decided.
+      for (const f of readdirSync(path.join(t.dir, 'data')).filter((n) => n.startsWith('audit'))) {
+        console.error(`gateway ${f} (last 40 lines):\n${readFileSync(path.join(t.dir, 'data', f), 'utf8').split('\n').slice(-40).join('\n')}`);
+      }
     }
   });
 
