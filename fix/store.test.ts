@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, statSync, appendFileSync, truncateSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, appendFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FileStore, MemoryStore, type MessageStore } from './store.ts';
+import { FileStore, MemoryStore, StoreCorruptError, type MessageStore } from './store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fixstore-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,9 +62,14 @@ describe('FileStore', () => {
     r2.close();
   });
 
-  it('treats a file of garbage as empty and reset compacts the log', () => {
+  it('refuses a file of garbage (never an empty store at sequence 1); reset compacts the log', () => {
     const p = join(dir, 'c.log');
-    appendFileSync(p, Buffer.from('this is not a store at all'.repeat(100)));
+    const junk = Buffer.from('this is not a store at all'.repeat(100));
+    appendFileSync(p, junk);
+    expect(() => new FileStore(p)).toThrow(StoreCorruptError);
+    expect(() => new FileStore(p)).toThrow(/not a FIX store/);
+    expect(readFileSync(p)).toEqual(junk);
+    rmSync(p);
     const s = new FileStore(p);
     expect(s.getNextSenderSeqNum()).toBe(1);
     for (let i = 1; i <= 50; i++) s.saveSent(i, Buffer.alloc(100, 65));
@@ -75,6 +80,61 @@ describe('FileStore', () => {
     s.close();
     const r = new FileStore(p);
     expect([r.getNextSenderSeqNum(), r.getNextTargetSeqNum()]).toEqual([1, 1]);
+    r.close();
+  });
+
+  it('one flipped bit in the middle refuses to open, naming file and offset, and cuts nothing (issue 19 item 2)', () => {
+    const p = join(dir, 'flip.log');
+    const s = new FileStore(p, { fsync: 'never' });
+    for (let i = 1; i <= 190; i++) s.saveSent(i, Buffer.from(`message number ${i} `.repeat(10)));
+    s.setNextTargetSeqNum(102);
+    s.close();
+    const good = readFileSync(p);
+    const size = good.length;
+    for (const at of [size / 3, 14 + 3, size / 2 + 7].map(Math.floor)) { // a payload byte, a header byte (seq), anywhere
+      const bad = Buffer.from(good);
+      bad[at] = bad[at]! ^ 0x10;
+      writeFileSync(p, bad);
+      let err: unknown;
+      try { new FileStore(p); } catch (e) { err = e; }
+      expect(err).toBeInstanceOf(StoreCorruptError);
+      expect((err as StoreCorruptError).file).toBe(p);
+      expect((err as StoreCorruptError).offset).toBeLessThanOrEqual(at);
+      expect((err as Error).message).toContain(`${p}: FIX store corrupt at byte offset ${(err as StoreCorruptError).offset}`);
+      expect(statSync(p).size).toBe(size);
+    }
+    writeFileSync(p, good);
+    const r = new FileStore(p);
+    expect([r.getNextSenderSeqNum(), r.getNextTargetSeqNum()]).toEqual([191, 102]);
+    r.close();
+  });
+
+  it('a torn tail is cut, kept beside the file and reported; the next record starts clean', () => {
+    const p = join(dir, 'torn.log');
+    const s = new FileStore(p, { fsync: 'never' });
+    s.saveSent(1, Buffer.from('first'));
+    s.saveSent(2, Buffer.from('second'));
+    s.close();
+    const full = statSync(p).size;
+    truncateSync(p, full - 2);
+    const repairs: { file: string; offset: number; bytes: number; keptAs: string }[] = [];
+    const r = new FileStore(p, { onRepair: (x) => repairs.push(x) });
+    const cut = full - (10 + 6 + 4);
+    expect(repairs).toEqual([{ file: p, offset: cut, bytes: 18, keptAs: `${p}.torn-${cut}` }]);
+    expect(readFileSync(`${p}.torn-${cut}`)).toHaveLength(18);
+    expect(r.getNextSenderSeqNum()).toBe(2);
+    r.close();
+  });
+
+  it('keeps the index of sent messages bounded to the newest maxIndexed, across a reopen (issue 19 item 8)', () => {
+    const p = join(dir, 'bounded.log');
+    const s = new FileStore(p, { fsync: 'never', maxIndexed: 10 });
+    for (let i = 1; i <= 50; i++) s.saveSent(i, Buffer.from(`m${i}`));
+    expect(s.getSent(1, 50).map((m) => m.seqNum)).toEqual([...Array(10).keys()].map((k) => 41 + k));
+    expect(s.getNextSenderSeqNum()).toBe(51);
+    s.close();
+    const r = new FileStore(p, { maxIndexed: 10 });
+    expect(r.getSent(1, 50).map((m) => m.bytes.toString())).toEqual([...Array(10).keys()].map((k) => `m${41 + k}`));
     r.close();
   });
 });

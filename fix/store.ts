@@ -6,13 +6,20 @@
  *   interface MessageStore   synchronous on purpose: the session persists a message *before* writing it to
  *                            the socket, and a synchronous call cannot be overtaken by the next send.
  *   new MemoryStore()                          for unit tests
- *   new FileStore(path, { fsync?: 'always' | 'never' })
+ *   new FileStore(path, { fsync?: 'always' | 'never', maxIndexed?, onRepair? })
  *       append-only log of CRC-protected records (sent message, next sender/target seq, reset); replayed on
- *       open, a torn tail record (crash mid-write) is cut off. Every record is written with writeSync, so a
- *       SIGKILL loses nothing already acknowledged; fsync 'always' (default) also survives power loss.
- *       The log is rewritten compactly on reset().
+ *       open. Every record is written with writeSync, so a SIGKILL loses nothing already acknowledged; fsync
+ *       'always' (default) also survives power loss. The log is rewritten compactly on reset().
+ *       Recovery: a torn TAIL (bytes after the last valid record that hold no valid record: a crash or a full
+ *       disk mid-write) is cut, kept beside the file as `<path>.torn-<offset>` and reported (onRepair, default a
+ *       line on stderr). A bad record with valid records after it (a flipped bit, an overwritten block) is
+ *       corruption, never cut: the constructor throws StoreCorruptError naming the file and the offset. So does
+ *       a non-empty file that does not start with a store record (garbage is not an empty store). A write that
+ *       fails part-way is undone before the next one.
+ *       Memory: the index of sent messages keeps the newest `maxIndexed` (default 100,000); older ones are no
+ *       longer resent (a ResendRequest for them is answered with a gap fill, as for admin messages).
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -69,53 +76,108 @@ const T_RESET = 0x52; // 'R' value = creation time in seconds
 const HEADER = 10;
 const MAX_RECORD = 64 * 1024 * 1024;
 
-export interface FileStoreOptions { fsync?: 'always' | 'never' }
+export interface FileStoreOptions {
+  fsync?: 'always' | 'never';
+  /** Newest sent messages kept resendable (the index is in memory). Default 100,000. */
+  maxIndexed?: number;
+  /** A torn tail was cut at open (default: a line on stderr). */
+  onRepair?: (r: { file: string; offset: number; bytes: number; keptAs: string }) => void;
+}
+
+export class StoreCorruptError extends Error {
+  override name = 'StoreCorruptError';
+  readonly file: string;
+  readonly offset: number;
+  constructor(file: string, offset: number, reason: string) {
+    super(`${file}: FIX store corrupt at byte offset ${offset}: ${reason}; nothing was cut. The session cannot resume from it: `
+      + 'keep a copy of the file, then either restore it from a backup or move it aside and reset the session with the counterparty (sequence numbers back to 1).');
+    this.file = file;
+    this.offset = offset;
+  }
+}
+
+const KNOWN_TYPES = new Set([T_SENT, T_SENDER, T_TARGET, T_RESET]);
+
+/** The length of a valid record at `off` in `buf`, or 0. */
+function recordAt(buf: Buffer, off: number): number {
+  if (off + HEADER + 4 > buf.length || buf[off] !== MAGIC || !KNOWN_TYPES.has(buf[off + 1]!)) return 0;
+  const len = buf.readUInt32BE(off + 6);
+  if (len > MAX_RECORD || off + HEADER + len + 4 > buf.length) return 0;
+  return crc32(buf.subarray(off + 1, off + HEADER + len)) === buf.readUInt32BE(off + HEADER + len) ? HEADER + len + 4 : 0;
+}
 
 export class FileStore implements MessageStore {
   #path: string;
   #fd: number;
   #fsync: boolean;
+  #maxIndexed: number;
   #size = 0;
+  #dirty = false;
   #sender = 1;
   #target = 1;
   #created = new Date();
-  /** seqNum → [offset of payload, length]; the bytes stay on disk */
+  /** seqNum → [offset of payload, length]; the bytes stay on disk. Insertion order = oldest first. */
   #index = new Map<number, [number, number]>();
 
   constructor(path: string, opts: FileStoreOptions = {}) {
     this.#path = path;
     this.#fsync = (opts.fsync ?? 'always') === 'always';
+    this.#maxIndexed = Math.max(1, opts.maxIndexed ?? 100_000);
     mkdirSync(dirname(path), { recursive: true });
     this.#fd = openSync(path, existsSync(path) ? 'r+' : 'w+', 0o600);
-    this.#replay();
+    try {
+      this.#replay(opts.onRepair ?? ((r) => process.stderr.write(`fix store: ${r.file}: torn tail of ${r.bytes} bytes cut at offset ${r.offset} (kept as ${r.keptAs})\n`)));
+    } catch (e) {
+      closeSync(this.#fd);
+      throw e;
+    }
     if (this.#size === 0) this.#append(T_RESET, Math.floor(this.#created.getTime() / 1000), Buffer.alloc(0));
   }
 
-  #replay(): void {
+  #replay(onRepair: NonNullable<FileStoreOptions['onRepair']>): void {
     const total = fstatSync(this.#fd).size;
-    const head = Buffer.alloc(HEADER);
-    let off = 0;
-    while (off + HEADER + 4 <= total) {
-      if (readSync(this.#fd, head, 0, HEADER, off) !== HEADER || head[0] !== MAGIC) break;
-      const type = head[1]!;
-      const value = head.readUInt32BE(2);
-      const len = head.readUInt32BE(6);
-      if (len > MAX_RECORD || off + HEADER + len + 4 > total) break;
-      const body = Buffer.alloc(len + 4);
-      readSync(this.#fd, body, 0, len + 4, off + HEADER);
-      const crc = crc32(Buffer.concat([head.subarray(1), body.subarray(0, len)]));
-      if (crc !== body.readUInt32BE(len)) break;
-      this.#apply(type, value, off + HEADER, len);
-      off += HEADER + len + 4;
+    const buf = Buffer.alloc(total);
+    let got = 0;
+    while (got < total) {
+      const n = readSync(this.#fd, buf, got, total - got, got);
+      if (n === 0) break;
+      got += n;
     }
-    if (off < total) ftruncateSync(this.#fd, off); // torn tail from a crash mid-write
+    let off = 0;
+    for (let len = recordAt(buf, off); len > 0; len = recordAt(buf, off)) {
+      this.#apply(buf[off + 1]!, buf.readUInt32BE(off + 2), off + HEADER, len - HEADER - 4);
+      off += len;
+    }
+    if (off === total) { this.#size = off; return; }
+    // Torn tail or corrupt middle? A valid record anywhere after the bad one means the damage is not at the end.
+    for (let at = off + 1; at + HEADER + 4 <= total; at++) {
+      if (buf[at] === MAGIC && recordAt(buf, at) > 0) {
+        throw new StoreCorruptError(this.#path, off, `the record there is damaged and a valid record follows at offset ${at}`);
+      }
+    }
+    // The first record of every store is a reset; anything else at offset 0 that is more than a torn header is not a store.
+    if (off === 0 && !(buf[0] === MAGIC && buf[1] === T_RESET && total < HEADER + 4)) {
+      throw new StoreCorruptError(this.#path, 0, 'the file does not start with a store record (not a FIX store)');
+    }
+    const keptAs = `${this.#path}.torn-${off}`;
+    writeFileSync(keptAs, buf.subarray(off), { mode: 0o600 });
+    ftruncateSync(this.#fd, off);
+    fsyncSync(this.#fd);
     this.#size = off;
+    onRepair({ file: this.#path, offset: off, bytes: total - off, keptAs });
+  }
+
+  #remember(seqNum: number, payloadOffset: number, len: number): void {
+    this.#index.delete(seqNum);
+    this.#index.set(seqNum, [payloadOffset, len]);
+    // Bounded: the oldest entries go first (Map keeps insertion order).
+    while (this.#index.size > this.#maxIndexed) this.#index.delete(this.#index.keys().next().value!);
   }
 
   #apply(type: number, value: number, payloadOffset: number, len: number): void {
     switch (type) {
       case T_SENT:
-        this.#index.set(value, [payloadOffset, len]);
+        this.#remember(value, payloadOffset, len);
         if (value >= this.#sender) this.#sender = value + 1;
         break;
       case T_SENDER: this.#sender = value; break;
@@ -137,9 +199,19 @@ export class FileStore implements MessageStore {
     payload.copy(rec, HEADER);
     rec.writeUInt32BE(crc32(rec.subarray(1, HEADER + payload.length)), HEADER + payload.length);
     const at = this.#size;
-    let done = 0;
-    while (done < rec.length) done += writeSync(this.#fd, rec, done, rec.length - done, at + done);
-    if (this.#fsync) fsyncSync(this.#fd);
+    if (this.#dirty) {
+      // The last write failed part-way: its torn bytes go before anything is appended after them.
+      ftruncateSync(this.#fd, at);
+      this.#dirty = false;
+    }
+    try {
+      let done = 0;
+      while (done < rec.length) done += writeSync(this.#fd, rec, done, rec.length - done, at + done);
+      if (this.#fsync) fsyncSync(this.#fd);
+    } catch (e) {
+      this.#dirty = true;
+      throw e;
+    }
     this.#size += rec.length;
     return at + HEADER;
   }
@@ -151,7 +223,7 @@ export class FileStore implements MessageStore {
   incrNextTargetSeqNum(): void { this.setNextTargetSeqNum(this.#target + 1); }
   saveSent(seqNum: number, bytes: Buffer): void {
     const off = this.#append(T_SENT, seqNum, bytes);
-    this.#index.set(seqNum, [off, bytes.length]);
+    this.#remember(seqNum, off, bytes.length);
     if (seqNum >= this.#sender) this.#sender = seqNum + 1;
   }
   getSent(begin: number, end: number): StoredMessage[] {
@@ -174,6 +246,7 @@ export class FileStore implements MessageStore {
     closeSync(this.#fd);
     this.#fd = openSync(this.#path, 'r+');
     this.#size = 0;
+    this.#dirty = false;
     this.#index.clear();
     this.#sender = 1;
     this.#target = 1;
