@@ -13,7 +13,9 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     target: 'chrome120',
-    sourcemap: true,
+    // No source maps in the build: they would ship the renderer's full source (and comments) to anyone who
+    // opens the preview or unpacks the app. Debug with `vite` (dev server) instead.
+    sourcemap: false,
     // Vite would inline small assets as data: URLs; keep them as files so img-src/font-src can stay 'self'.
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },

@@ -12,6 +12,8 @@ echo "== layering (dependency-cruiser)"
 dirs=(); for d in fix gateway agent main renderer bench build test; do [ -d "$d" ] && dirs+=("$d"); done
 node node_modules/dependency-cruiser/bin/dependency-cruiser.mjs --config .dependency-cruiser.cjs \
   --output-type err "${dirs[@]}"
+echo "== Electron shell scan (Electronegativity; accepted findings and reasons in scripts/electronegativity.mjs)"
+node scripts/electronegativity.mjs
 echo "== types (tsc --noEmit)"
 node node_modules/typescript/bin/tsc --noEmit -p .
 

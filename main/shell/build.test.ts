@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,5 +21,11 @@ describe('Electron build (out/)', () => {
     const main = readFileSync(r.main, 'utf8');
     expect(main).toMatch(/from "electron"/);
     expect(existsSync(path.join(r.renderer, 'index.html'))).toBe(true);
+    // No source maps ship (issue 10 item 13): neither .map files nor a sourceMappingURL pointing at one.
+    const files = readdirSync(r.renderer, { recursive: true, encoding: 'utf8' });
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    for (const f of files.filter((x) => x.endsWith('.js') || x.endsWith('.css'))) {
+      expect(readFileSync(path.join(r.renderer, f), 'utf8'), f).not.toContain('sourceMappingURL');
+    }
   }, 120_000);
 });

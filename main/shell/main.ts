@@ -11,7 +11,7 @@ import { PostureAgent } from '../../agent/collect.ts';
 import { ClientCore } from '../core.ts';
 import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../ipc/contract.ts';
 import { createCallHandler } from '../ipc/handler.ts';
-import { APP_ENTRY, APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY, WEB_PREFERENCES, isAllowedNavigation, isPermissionAllowed, resolveAppFile } from './policy.ts';
+import { APP_ENTRY, APP_ORIGIN, APP_SCHEME, CONTENT_SECURITY_POLICY, isAllowedNavigation, isPermissionAllowed, resolveAppFile } from './policy.ts';
 
 const RENDERER_DIR = path.join(import.meta.dirname, '..', 'renderer');
 const PRELOAD = path.join(import.meta.dirname, 'preload.js');
@@ -52,7 +52,26 @@ async function start(): Promise<void> {
   );
   powerMonitor.on('resume', () => core.onResume());
 
-  const win = new BrowserWindow({ width: 1440, height: 900, show: false, webPreferences: { ...WEB_PREFERENCES, preload: PRELOAD } });
+  // Written out literally at the call so reviewers and scanners (Electronegativity) see every setting here;
+  // main-source.test.ts parses this file and checks the literal against policy.ts's tested WEB_PREFERENCES.
+  const win = new BrowserWindow({
+    width: 1440, height: 900, show: false,
+    webPreferences: {
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
+      experimentalFeatures: false,
+      disableBlinkFeatures: 'Auxclick',
+      preload: PRELOAD,
+    },
+  });
   core.events.subscribe((e) => {
     if (!win.isDestroyed()) win.webContents.send(IPC_EVENT_CHANNEL, e);
   });

@@ -35,6 +35,8 @@ export const WEB_PREFERENCES = {
   navigateOnDragDrop: false,
   spellcheck: false,
   experimentalFeatures: false,
+  // Middle-click would otherwise ask for a new window (denied anyway by setWindowOpenHandler): off at the source.
+  disableBlinkFeatures: 'Auxclick',
 } as const;
 
 /**
