@@ -13,6 +13,13 @@ function capture() {
 }
 afterEach(() => { vi.restoreAllMocks(); });
 
+/** Passwords come from a file (or stdin), never the command line. */
+function pwFile(pw: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'gwpw-')), 'pw');
+  writeFileSync(file, `${pw}\n`, { mode: 0o600 });
+  return file;
+}
+
 function tmpConfig(extra: Record<string, unknown> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'gwcli-'));
   const file = join(dir, 'gw.json');
@@ -35,7 +42,7 @@ describe('gateway CLI', () => {
     expect(io.out).toMatch(/tokens issue/);
     const cfg = tmpConfig();
     expect(await main(['--config', cfg, 'frobnicate'])).toBe(2);
-    expect(await main(['--config', cfg, 'users', 'add', '--user', 'x', '--role', 'Pilot', '--password', 'longenough'])).toBe(2);
+    expect(await main(['--config', cfg, 'users', 'add', '--user', 'x', '--role', 'Pilot', '--password-file', pwFile('longenough')])).toBe(2);
     const bad = tmpConfig({ rateLimit: { burst: -1 } });
     expect(await main(['--config', bad, 'status'])).toBe(3);
     expect(io.err).toContain(bad);
@@ -45,9 +52,9 @@ describe('gateway CLI', () => {
   it('manages users and one-time tokens; live commands without a gateway exit 4', async () => {
     const io = capture();
     const cfg = tmpConfig();
-    expect(await main(['--config', cfg, 'users', 'add', '--user', 'tina', '--role', 'Trader', '--compid', 'TINA', '--password', 'tina-password', '--country', 'gb'])).toBe(0);
-    expect(await main(['--config', cfg, 'users', 'add', '--user', 'tina', '--role', 'Trader', '--password', 'tina-password'])).toBe(1);
-    expect(await main(['--config', cfg, 'users', 'add', '--user', 'short', '--role', 'Trader', '--password', 'x'])).toBe(1);
+    expect(await main(['--config', cfg, 'users', 'add', '--user', 'tina', '--role', 'Trader', '--compid', 'TINA', '--password-file', pwFile('tina-password'), '--country', 'gb'])).toBe(0);
+    expect(await main(['--config', cfg, 'users', 'add', '--user', 'tina', '--role', 'Trader', '--password-file', pwFile('tina-password')])).toBe(1);
+    expect(await main(['--config', cfg, 'users', 'add', '--user', 'short', '--role', 'Trader', '--password-file', pwFile('x')])).toBe(1);
     expect(await main(['--config', cfg, 'users', 'enroll-totp', '--user', 'tina'])).toBe(0);
     expect(io.out).toMatch(/otpauth:\/\/totp\//);
     expect(await main(['--config', cfg, 'tokens', 'issue', '--user', 'tina', '--ttl', '1h'])).toBe(0);
@@ -73,7 +80,7 @@ describe('gateway CLI: users keys against the user directory file (no gateway ru
   it('lists and removes security keys with clear errors and exit codes, audited', async () => {
     const io = capture();
     const cfg = tmpConfig();
-    expect(await main(['--config', cfg, 'users', 'add', '--user', 'kim', '--role', 'Trader', '--password', 'kim-password'])).toBe(0);
+    expect(await main(['--config', cfg, 'users', 'add', '--user', 'kim', '--role', 'Trader', '--password-file', pwFile('kim-password')])).toBe(0);
     const users = join(cfg, '..', 'data', 'users.json');
     const doc = JSON.parse(readFileSync(users, 'utf8')) as { users: { webauthnCredentials: unknown[] }[] };
     doc.users[0]!.webauthnCredentials = [

@@ -5,8 +5,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createFixsServer, type FixsServer } from '../fix/transport.ts';
-import { AdminServer } from './admin/channel.ts';
-import { listKeys, parseRemoveArgs, removeKeys } from './admin/keys.ts';
+import type { AdminServer } from './admin/channel.ts';
+import { revokeSerials } from './admin/certs.ts';
+import { gatewayContext, serveAdmin } from './admin/live.ts';
 import { AlertSink, AuditLog } from './audit/log.ts';
 import type { GatewayConfig } from './config.ts';
 import { DealerDesk } from './desk/desk.ts';
@@ -198,7 +199,7 @@ export class Gateway {
     });
     this.enrollPort = await this.#enroll.listen();
 
-    this.#admin = await AdminServer.listen(p.adminSocket, (cmd, args) => this.#adminCommand(cmd, args));
+    this.#admin = await serveAdmin(p.adminSocket, this);
     this.audit.event('gateway.started', { fixPort: this.fixPort, enrollPort: this.enrollPort, policyMode: this.policy.mode, config: cfg.source });
   }
 
@@ -239,62 +240,8 @@ export class Gateway {
   async revoke(serial: string, reason: string, by: string): Promise<string[]> {
     const s = normSerial(serial);
     if (!/^[0-9a-f]{1,40}$/.test(s)) throw new Error(`not a certificate serial number: ${serial}`);
-    await this.registry.revoke(this.ca, s, reason, by);
-    this.audit.event('cert.revoked', { serial: s, reason, by });
-    const ended = await this.manager.kill({ serial: s }, `certificate ${s} revoked (${reason})`, 'revocation');
-    return ended;
-  }
-
-  async #adminCommand(cmd: string, args: Record<string, unknown>): Promise<unknown> {
-    const str = (k: string): string | undefined => (typeof args[k] === 'string' ? (args[k] as string) : undefined);
-    // The CLI's 'audit' command is itself the audit line; every other command is recorded as it arrives.
-    if (cmd !== 'audit') this.audit.event('admin.command', { cmd, args: Object.fromEntries(Object.entries(args).filter(([k]) => k !== 'password')) });
-    switch (cmd) {
-      case 'status':
-        return {
-          fixPort: this.fixPort, enrollPort: this.enrollPort, sessions: this.manager.size, policyMode: this.policy.mode, pid: process.pid,
-          memory: process.memoryUsage(), cpu: process.cpuUsage(),
-          credentialCache: { entries: this.credentials.size, hits: this.credentials.hits, misses: this.credentials.misses },
-        };
-      case 'sessions.list':
-        return this.manager.list();
-      case 'sessions.kill': {
-        const id = str('id');
-        const user = str('user');
-        if (!id && !user) throw new Error('sessions.kill needs --id or --user');
-        return this.manager.kill({ ...(id ? { id } : {}), ...(user ? { user } : {}) }, str('reason') ?? 'ended by an administrator');
-      }
-      case 'revoke': {
-        const serial = str('serial');
-        if (!serial) throw new Error('revoke needs a serial');
-        return { ended: await this.revoke(serial, str('reason') ?? 'unspecified', 'admin') };
-      }
-      case 'policy.reload': {
-        const r = await this.reloadPolicy('admin');
-        if (!r.ok) throw new Error(`policy reload failed, the previous policy stays in force: ${r.error}`);
-        return r;
-      }
-      case 'users.reload':
-        return { users: await this.reloadUsers('admin') };
-      case 'users.keys.list':
-        return listKeys(this.users, str('user') ?? '');
-      case 'users.keys.remove': {
-        // Done on the live directory, then saved: editing the file under a running gateway could lose a key it
-        // registered or a counter it advanced meanwhile. The next step-up reads the directory, so it is at once.
-        const r = removeKeys(this.users, parseRemoveArgs(args));
-        this.audit.event('admin.webauthn-keys-removed', { username: r.username, removed: r.removed, left: r.left, by: 'admin' });
-        try { await this.users.save(); } catch (e) {
-          throw new Error(`key(s) removed in the running gateway but ${this.cfg.paths.users} could not be saved (${(e as Error).message}); they come back on restart unless removed again`);
-        }
-        return r;
-      }
-      case 'audit':
-        // The CLI's own admin actions, logged by the one process that appends to the chain.
-        this.audit.event(str('type') ?? 'admin.action', (args.data && typeof args.data === 'object' ? args.data : {}) as Record<string, unknown>);
-        return { ok: true };
-      default:
-        throw new Error(`unknown admin command ${cmd}`);
-    }
+    // The admin command's own path (admin/certs.ts), so a revocation is done and audited one way only.
+    return (await revokeSerials(gatewayContext(this), [s], reason, by)).ended;
   }
 
   async close(): Promise<void> {

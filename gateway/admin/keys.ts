@@ -10,8 +10,10 @@
  *   removeKeys(dir, target): { username; removed: string[]; left: number }
  *     — replaces the user through dir.upsert (the step-up reads the directory at answer time, so a removed key
  *       stops verifying at once); the caller saves and audits
+ *   keyHandlers: the admin commands users.keys.list / users.keys.remove on an AdminContext
  */
 import type { UserDirectory, WebAuthnCredential } from '../identity/directory.ts';
+import type { Handlers } from './context.ts';
 
 export class KeyAdminError extends Error {
   override name = 'KeyAdminError';
@@ -67,3 +69,20 @@ export function removeKeys(dir: UserDirectory, target: RemoveTarget): { username
   dir.upsert({ ...u, webauthnCredentials: keep });
   return { username: u.username, removed, left: keep.length };
 }
+
+export const keyHandlers: Handlers<'users.keys.list' | 'users.keys.remove'> = {
+  'users.keys.list': async (ctx, a) => listKeys(await ctx.users(), a.user),
+  'users.keys.remove': async (ctx, a) => {
+    // In the gateway this is its live directory, then saved: editing the file under a running gateway could lose
+    // a key it registered or a counter it advanced meanwhile. The next step-up reads the directory, so it is at once.
+    const dir = await ctx.users();
+    const r = removeKeys(dir, parseRemoveArgs(a));
+    await ctx.audit('admin.webauthn-keys-removed', { username: r.username, removed: r.removed, left: r.left, by: ctx.actor });
+    try { await dir.save(); } catch (e) {
+      throw new KeyAdminError(ctx.where === 'gateway'
+        ? `key(s) removed in the running gateway but ${ctx.usersFile} could not be saved (${(e as Error).message}); they come back on restart unless removed again`
+        : `${ctx.usersFile} could not be saved (${(e as Error).message}); nothing was removed`);
+    }
+    return { ...r, where: ctx.where };
+  },
+};

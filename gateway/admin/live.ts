@@ -1,0 +1,41 @@
+/**
+ * The admin context inside a running gateway: its live objects, so an admin change is seen by every session at
+ * once and the gateway stays the one process appending to the audit chain. `serveAdmin` is the gateway's whole
+ * admin wiring: the channel (channel.ts) answering through the dispatcher (dispatch.ts).
+ */
+import type { Gateway } from '../server.ts';
+import { AdminServer } from './channel.ts';
+import type { AdminContext } from './context.ts';
+import { runCommand } from './dispatch.ts';
+
+export function gatewayContext(gw: Gateway): AdminContext {
+  return {
+    where: 'gateway',
+    actor: 'admin',
+    usersFile: gw.cfg.paths.users,
+    // A getter, not a copy: reloadUsers replaces the directory object.
+    users: async () => gw.users,
+    get registry() { return gw.registry; },
+    get tokens() { return gw.tokens; },
+    ca: async () => gw.ca,
+    audit: (type, data) => gw.auditLog.append(type, data),
+    gateway: {
+      status: () => ({
+        fixPort: gw.fixPort, enrollPort: gw.enrollPort, sessions: gw.manager.size, policyMode: gw.policy.mode, pid: process.pid,
+        memory: process.memoryUsage(), cpu: process.cpuUsage(),
+        credentialCache: { entries: gw.credentials.size, hits: gw.credentials.hits, misses: gw.credentials.misses },
+      }),
+      sessions: () => gw.manager.list(),
+      kill: (sel, reason, scope) => gw.manager.kill(sel, reason, scope),
+      reloadPolicy: (by) => gw.reloadPolicy(by),
+      reloadUsers: (by) => gw.reloadUsers(by),
+      forgetPassword: (username) => gw.credentials.forget(username),
+    },
+  };
+}
+
+/** Listens on the gateway's admin socket and answers every command through the contract. */
+export function serveAdmin(path: string, gw: Gateway): Promise<AdminServer> {
+  const ctx = gatewayContext(gw);
+  return AdminServer.listen(path, (cmd, args) => runCommand(ctx, cmd, args));
+}
