@@ -221,3 +221,74 @@ describe('gateway CLI: users keys against a running gateway', () => {
     }
   });
 });
+
+describe('gateway CLI: passwords never on the command line (issue 10 item 11)', () => {
+  it('refuses --password (exit 2, nothing written); reads --password-file and --password-stdin', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { verifyPassword } = await import('./identity/directory.ts');
+    const io = capture();
+    const cfg = tmpConfig();
+    const users = join(cfg, '..', 'data', 'users.json');
+    const hashOf = (name: string) => (JSON.parse(readFileSync(users, 'utf8')) as { users: { username: string; passwordHash: string }[] }).users.find((u) => u.username === name)?.passwordHash ?? '';
+    expect(await main(['--config', cfg, 'users', 'add', '--user', 'pat', '--role', 'Trader', '--password', 'pat-password'])).toBe(2);
+    expect(io.err).toMatch(/--password is not accepted/);
+    expect(await main(['--config', cfg, 'users', 'add', '--user', 'pat', '--role', 'Trader', '--password=pat-password'])).toBe(2);
+    expect(await main(['--config', cfg, 'users', 'add', '--user', 'pat', '--role', 'Trader'])).toBe(2);
+    expect(await main(['--config', cfg, 'users', 'add', '--user', 'pat', '--role', 'Trader', '--password-stdin', '--password-file', pwFile('pat-password')])).toBe(2);
+    expect(await main(['--config', cfg, 'users', 'add', '--user', 'pat', '--role', 'Trader', '--password-file', join(cfg, '..', 'missing')])).toBe(2);
+    expect(() => readFileSync(users)).toThrow();
+
+    expect(await main(['--config', cfg, 'users', 'add', '--user', 'pat', '--role', 'Trader', '--password-file', pwFile('pat-password')])).toBe(0);
+    expect(await verifyPassword(hashOf('pat'), 'pat-password')).toBe(true);
+    expect(await main(['--config', cfg, 'users', 'set-password', '--user', 'pat', '--password', 'new-password'])).toBe(2);
+    expect(await verifyPassword(hashOf('pat'), 'pat-password')).toBe(true);
+    vi.restoreAllMocks();
+
+    // Standard input, as a script pipes it (a real child process: its own stdin, nothing on its command line).
+    const child = (args: string[], input: string) => spawnSync('bash', ['scripts/node.sh', 'gateway/cli.ts', '--config', cfg, ...args], { input, encoding: 'utf8' });
+    const set = child(['users', 'set-password', '--user', 'pat', '--password-stdin'], 'stdin-password\n');
+    expect(set.status, set.stderr).toBe(0);
+    expect(await verifyPassword(hashOf('pat'), 'stdin-password')).toBe(true);
+    const add = child(['users', 'add', '--user', 'quinn', '--role', 'Trader', '--password-stdin'], 'quinn-password');
+    expect(add.status, add.stderr).toBe(0);
+    expect(await verifyPassword(hashOf('quinn'), 'quinn-password')).toBe(true);
+    expect(child(['users', 'add', '--user', 'ron', '--role', 'Trader', '--password-stdin'], 'short\n').status).toBe(1);
+    // The audit chain never holds a password.
+    expect(readFileSync(join(cfg, '..', 'data', 'audit.jsonl'), 'utf8')).not.toMatch(/pat-password|stdin-password|quinn-password/);
+  });
+});
+
+describe('gateway CLI: the admin contract on both sides of the socket', () => {
+  it('validates arguments before sending (nothing sent) and the answer when it comes back', async () => {
+    const { AdminServer } = await import('./admin/channel.ts');
+    const { loadConfig } = await import('./config.ts');
+    const cfg = tmpConfig();
+    const path = loadConfig(cfg).paths.adminSocket;
+    const { mkdirSync } = await import('node:fs');
+    const { dirname } = await import('node:path');
+    mkdirSync(dirname(path), { recursive: true });
+    // A stand-in "gateway" answering outside the contract, recording what reaches it.
+    const seen: string[] = [];
+    const srv = await AdminServer.listen(path, (cmd) => {
+      seen.push(cmd);
+      if (cmd === 'users.list') return [{ username: 'x', role: 'Trader', secretHash: 'leak' }];
+      if (cmd === 'sessions.list') return 'not a list';
+      return { ended: [] };
+    });
+    try {
+      const io = capture();
+      expect(await main(['--config', cfg, 'users', 'list'])).toBe(1);
+      expect(io.err).toMatch(/users\.list produced a result outside the admin contract/);
+      expect(io.out).not.toMatch(/leak/);
+      expect(await main(['--config', cfg, 'sessions', 'list'])).toBe(1);
+      expect(await main(['--config', cfg, 'tokens', 'issue', '--user', 'bad name!'])).toBe(2);
+      expect(io.err).toMatch(/user: 1-64 characters/);
+      expect(await main(['--config', cfg, 'certs', 'revoke', '--serial', 'zz-not-hex'])).toBe(2);
+      expect(await main(['--config', cfg, 'sessions', 'kill', '--id', 'x'.repeat(300)])).toBe(2);
+      expect(seen).toEqual(['users.list', 'sessions.list']);
+    } finally {
+      vi.restoreAllMocks();
+      await srv.close();
+    }
+  });
+});
