@@ -88,8 +88,9 @@ done
 fix_port="$(sed -n 's/.*FIX 4.4 over mutual TLS *127\.0\.0\.1:\([0-9]*\).*/\1/p' "$demo/gateway.log")"
 enroll_url="$(sed -n 's/.*enrollment (HTTPS) *\(https:[^ ]*\)\/v1\/enroll.*/\1/p' "$demo/gateway.log")"
 if [ -z "$fix_port" ] || [ -z "$enroll_url" ]; then echo "parley: could not read the gateway's ports from $demo/gateway.log" >&2; exit 1; fi
-# What IT would deploy as the managed policy; the token makes the client enroll silently as alice.
-cat > "$demo/client-policy.json" <<EOF
+# What IT would deploy as the managed policy; the token makes the client enroll silently as alice, so the file is
+# readable by this user only (0600), written from stdin (never an argument: ps shows those to everyone).
+node_ts scripts/write-private.ts "$demo/client-policy.json" <<EOF
 {
   "gateway": { "host": "127.0.0.1", "port": $fix_port, "compId": "PARLEY" },
   "caBundle": "pki/ca.crt.pem",
