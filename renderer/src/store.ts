@@ -2,30 +2,18 @@ import type {
   AppState,
   ConnectionEvent,
   Execution,
+  Instrument,
   OpenRfq,
   ParleyApi,
   Rfq,
   Security,
   StepUpChallenge,
 } from '../../main/ipc/contract.ts';
-import { bestQuoteIndex } from './lib/quotes.ts';
 import type { Explained } from './lib/errors.ts';
 import { formatQuantity } from './lib/quantity.ts';
+import { formatPrice, tickOf } from './lib/prices.ts';
+import { buildBlotter, executionRow, progressOf, rfqRow, todayUtc, type BlotterRow } from './lib/blotterRows.ts';
 
-/** One line of the blotter: an RFQ (kept current as quotes arrive) or an execution. */
-export interface BlotterRow {
-  key: string;
-  kind: 'RFQ' | 'TRADE';
-  time: string;
-  id: string;
-  instrument: string;
-  side: 'buy' | 'sell';
-  quantity: number;
-  price: number | null;
-  dealer: string;
-  status: string;
-  quotes: number;
-}
 
 export interface Toast {
   id: string;
@@ -58,6 +46,9 @@ export class Store {
   stepUpOutcome: string | null = null;
   toasts: Toast[] = [];
   dealerNames = new Map<string, string>();
+  instruments = new Map<string, Instrument>();
+  /** Every execution of today this renderer knows (events and the gateway's report), by ExecID. */
+  executions = new Map<string, Execution>();
 
   // Only RFQ rows change in place; executions are append-only and need only a duplicate check. Keeping
   // the indexes this small matters: 100k extra live objects make every major GC slower.
@@ -70,6 +61,10 @@ export class Store {
   #unsubscribe: (() => void)[] = [];
   #toastSeq = 0;
   #toastTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** While a snapshot is being fetched: the events that arrived meanwhile, replayed over it. */
+  #inFlight: { rfqs: Map<string, Rfq>; executions: Execution[] } | null = null;
+  #loadSeq = 0;
+  #loadedOnce = false;
 
   constructor(api: ParleyApi) {
     this.api = api;
@@ -139,6 +134,11 @@ export class Store {
       this.#mark('security');
     }
     if (e.state === 'connected' && previous === 'reconnecting') this.toast('success', 'Reconnected', 'The session resumed; nothing was lost.');
+    // After every (re)logon the views are rebuilt from the core's state and the gateway's trade report,
+    // not from whatever events this page happened to see while the link was down.
+    if (e.state === 'connected' && previous !== undefined && previous !== 'connected' && this.#loadedOnce) {
+      this.loadSession().catch(() => undefined);
+    }
     // A user or role change (sign-in completing after step-up, sign-out) is not in the event: re-read.
     if (previous !== e.state && (e.state === 'connected' || e.state === 'signed-out' || e.state === 'enrollment-needed')) {
       this.refreshState().catch(() => undefined);
@@ -149,14 +149,50 @@ export class Store {
     return this.dealerNames.get(id) ?? id;
   }
 
-  /** Loads what this session already has (also after a renderer reload). */
+  /** The tick an instrument's prices are shown to. */
+  tick(symbol: string): number {
+    return tickOf(this.instruments.get(symbol));
+  }
+
+  /**
+   * Rebuilds the RFQs and the blotter from the core's state (its RFQs) and the gateway's trade report for
+   * today: on load, after a renderer reload and after every reconnect. The snapshot replaces what this page
+   * had; events that arrive while it is being fetched are replayed over it when they are further along.
+   */
   async loadSession(): Promise<void> {
-    const rfqs = await this.api.listRfqs();
-    for (const r of rfqs) this.upsertRfq(r, false);
+    const seq = ++this.#loadSeq;
+    const during = { rfqs: new Map<string, Rfq>(), executions: [] as Execution[] };
+    this.#inFlight = during;
+    const today = todayUtc();
+    try {
+      const [rfqs, trades] = await Promise.all([
+        this.api.listRfqs(),
+        // The trade report can be refused (not connected yet): keep the trades known so far and rebuild on the next logon.
+        this.api.queryHistory({ from: today, to: today }).catch(() => null),
+      ]);
+      if (seq !== this.#loadSeq) return;
+      const next = new Map<string, Rfq>();
+      for (const r of rfqs) next.set(r.clientRfqId, r);
+      for (const r of during.rfqs.values()) {
+        const snap = next.get(r.clientRfqId);
+        if (!snap || progressOf(r) >= progressOf(snap)) next.set(r.clientRfqId, r);
+      }
+      const execs = trades ? new Map(trades.map((x) => [x.execId, x])) : new Map(this.executions);
+      for (const x of during.executions) execs.set(x.execId, x);
+      // A trade of an RFQ the core still reports belongs to today even if the report was not available.
+      this.rfqs = next;
+      this.executions = execs;
+      this.#loadedOnce = true;
+      this.loadBlotter(buildBlotter(next.values(), execs.values(), this.dealerNames));
+      this.#mark('rfqs');
+    } finally {
+      if (this.#inFlight === during) this.#inFlight = null;
+    }
   }
 
   upsertRfq(rfq: Rfq, notify: boolean): void {
     const before = this.rfqs.get(rfq.clientRfqId);
+    this.#inFlight?.rfqs.set(rfq.clientRfqId, rfq);
     this.rfqs.set(rfq.clientRfqId, rfq);
     this.#mark('rfqs');
     const row = rfqRow(rfq, this.dealerNames);
@@ -166,22 +202,37 @@ export class Store {
     this.#mark('blotter');
     if (!notify) return;
     const newQuotes = rfq.quotes.filter((q) => !before?.quotes.some((b) => b.quoteId === q.quoteId));
-    if (newQuotes.length > 0) {
+    if (newQuotes.length > 0 && rfq.status !== 'executed') {
       const last = newQuotes[newQuotes.length - 1]!;
-      this.toast('info', `Quote on ${rfq.instrument}`, `${this.dealerName(last.dealer)} ${rfq.side === 'buy' ? 'offers' : 'bids'} ${formatPrice(last.price)} for ${formatQuantity(rfq.quantity)} (${rfq.quotes.length} in)`, 'quotes');
+      const count = rfq.quotes.length;
+      this.toast('info', `Quote on ${rfq.instrument}`, `${this.dealerName(last.dealer)} ${rfq.side === 'buy' ? 'offers' : 'bids'} ${formatPrice(last.price, this.tick(rfq.instrument))} for ${formatQuantity(rfq.quantity)} · ${count} ${count === 1 ? 'quote' : 'quotes'} so far`, `quotes:${rfq.clientRfqId}`);
     }
-    if (before && before.status !== rfq.status && (rfq.status === 'rejected' || (rfq.status === 'expired' && before.status !== 'executed'))) {
-      this.toast('warning', `RFQ ${rfq.status}`, `${rfq.instrument} ${formatQuantity(rfq.quantity)}${rfq.reason ? `: ${rfq.reason}` : ''}`, `status:${rfq.clientRfqId}`);
-    }
+    if (before && before.status !== rfq.status) this.#statusNotice(before, rfq);
+  }
+
+  /** One notice per RFQ that ends without a trade, replacing its quote notice (which is stale by then). */
+  #statusNotice(before: Rfq, rfq: Rfq): void {
+    const what = `${rfq.side === 'buy' ? 'Buy' : 'Sell'} ${formatQuantity(rfq.quantity)} ${rfq.instrument}`;
+    const reason = rfq.reason ? `: ${rfq.reason}` : '';
+    let notice: [Toast['level'], string, string] | null = null;
+    if (rfq.status === 'expired' && before.status !== 'executed') notice = ['warning', 'RFQ expired', `${what} expired with no trade${reason}.`];
+    else if (rfq.status === 'cancelled') notice = ['info', 'RFQ cancelled', `${what} was cancelled${reason}.`];
+    else if (rfq.status === 'rejected') notice = ['warning', 'RFQ rejected', `${what} was rejected${reason}.`];
+    if (!notice) return;
+    this.dismissToast(`quotes:${rfq.clientRfqId}`);
+    this.toast(notice[0], notice[1], notice[2], `status:${rfq.clientRfqId}`);
   }
 
   addExecution(x: Execution, notify: boolean): void {
+    this.#inFlight?.executions.push(x);
     if (this.#execSeen.has(x.execId)) return;
+    this.executions.set(x.execId, x);
     this.#appendRow(executionRow(x, this.dealerNames));
     this.#mark('blotter');
     this.#mark('rfqs');
     if (notify) {
-      this.toast('success', 'Trade done', `${x.side === 'buy' ? 'Bought' : 'Sold'} ${formatQuantity(x.quantity)} ${x.instrument} at ${formatPrice(x.price)} with ${this.dealerName(x.dealer)}`);
+      this.dismissToast(`quotes:${x.clientRfqId}`);
+      this.toast('success', 'Trade done', `${x.side === 'buy' ? 'Bought' : 'Sold'} ${formatQuantity(x.quantity)} ${x.instrument} at ${formatPrice(x.price, this.tick(x.instrument))} with ${this.dealerName(x.dealer)}`);
     }
   }
 
@@ -323,47 +374,4 @@ export function outcomeText(outcome: string): string {
     default:
       return outcome;
   }
-}
-
-// Building a NumberFormat per call costs tens of microseconds; at 1,000 updates/s that matters.
-const PRICE = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 6 });
-
-export function formatPrice(p: number | null | undefined): string {
-  if (p === null || p === undefined || !Number.isFinite(p)) return '—';
-  return PRICE.format(p);
-}
-
-export function rfqRow(r: Rfq, names: ReadonlyMap<string, string> = new Map()): BlotterRow {
-  const best = bestQuoteIndex(r.quotes, r.side, (q) => q.price, (q) => q.status === 'live' || q.status === 'hit');
-  const hit = r.quotes.find((q) => q.status === 'hit');
-  const shown = hit ?? (best >= 0 ? r.quotes[best] : undefined);
-  return {
-    key: `rfq:${r.clientRfqId}`,
-    kind: 'RFQ',
-    time: r.createdAt,
-    id: r.clientRfqId,
-    instrument: r.instrument,
-    side: r.side,
-    quantity: r.quantity,
-    price: shown?.price ?? null,
-    dealer: shown ? (names.get(shown.dealer) ?? shown.dealer) : r.dealers === 'all' ? 'all' : r.dealers.join(' '),
-    status: r.status,
-    quotes: r.quotes.length,
-  };
-}
-
-export function executionRow(x: Execution, names: ReadonlyMap<string, string> = new Map()): BlotterRow {
-  return {
-    key: `exec:${x.execId}`,
-    kind: 'TRADE',
-    time: x.transactTime,
-    id: x.execId,
-    instrument: x.instrument,
-    side: x.side,
-    quantity: x.quantity,
-    price: x.price,
-    dealer: names.get(x.dealer) ?? x.dealer,
-    status: 'filled',
-    quotes: 0,
-  };
 }

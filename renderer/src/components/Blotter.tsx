@@ -1,6 +1,8 @@
 import { useMemo, useState } from 'react';
 import { useSlice } from '../storeContext.ts';
-import { formatPrice, type BlotterRow } from '../store.ts';
+import type { Store } from '../store.ts';
+import { formatPrice } from '../lib/prices.ts';
+import type { BlotterRow } from '../lib/blotterRows.ts';
 import { formatQuantity } from '../lib/quantity.ts';
 import { VirtualTable, type Column } from './VirtualTable.tsx';
 
@@ -11,18 +13,21 @@ function timeOf(iso: string): string {
   return Number.isNaN(t) ? '' : TIME.format(t);
 }
 
-export const BLOTTER_COLUMNS: Column<BlotterRow>[] = [
+/** The blotter's columns; prices to each instrument's tick. */
+export function blotterColumns(store: Pick<Store, 'tick'>): Column<BlotterRow>[] {
+  return [
   { id: 'time', label: 'Time', width: '76px', cell: (r) => <span className="mono">{timeOf(r.time)}</span> },
   { id: 'kind', label: 'Type', width: '50px', cell: (r) => <span className={`kind ${r.kind.toLowerCase()}`}>{r.kind}</span> },
   { id: 'side', label: 'Side', width: '40px', cell: (r) => <span className={`side-text ${r.side}`}>{r.side.toUpperCase()}</span> },
   { id: 'instrument', label: 'Instrument', width: 'minmax(110px, 1.3fr)', cell: (r) => <span className="mono">{r.instrument}</span> },
   { id: 'qty', label: 'Quantity', width: '80px', align: 'right', cell: (r) => <span className="mono">{formatQuantity(r.quantity)}</span> },
-  { id: 'price', label: 'Price', width: '86px', align: 'right', cell: (r) => <span className="mono">{formatPrice(r.price)}</span> },
+  { id: 'price', label: 'Price', width: '86px', align: 'right', cell: (r) => <span className="mono">{r.price === null ? '' : formatPrice(r.price, store.tick(r.instrument))}</span> },
   { id: 'dealer', label: 'Dealer', width: 'minmax(80px, 1fr)', cell: (r) => r.dealer },
   { id: 'quotes', label: 'Quotes', width: '58px', align: 'right', hideBelow: 820, cell: (r) => (r.kind === 'RFQ' ? r.quotes : '') },
   { id: 'status', label: 'Status', width: '76px', cell: (r) => <span className={`status ${r.status}`}>{r.status}</span> },
   { id: 'id', label: 'Id', width: 'minmax(90px, 1fr)', hideBelow: 900, cell: (r) => <span className="mono muted ellipsis" title={r.id}>{r.id}</span> },
-];
+  ];
+}
 
 /** Today's RFQs and executions, newest first. */
 export function Blotter() {
@@ -30,6 +35,7 @@ export function Blotter() {
   const version = store.version('blotter');
   const [tradesOnly, setTradesOnly] = useState(false);
   const rows = store.blotter;
+  const columns = useMemo(() => blotterColumns(store), [store]);
   const trades = useMemo(() => (tradesOnly ? rows.filter((r) => r.kind === 'TRADE') : null), [rows, tradesOnly, version]);
   const count = trades ? trades.length : rows.length;
   const rowAt = (i: number) => (trades ? trades[trades.length - 1 - i] : rows[rows.length - 1 - i]);
@@ -42,7 +48,7 @@ export function Blotter() {
       </div>
       <VirtualTable
         label="Blotter"
-        columns={BLOTTER_COLUMNS}
+        columns={columns}
         count={count}
         rowAt={rowAt}
         rowKey={(r) => r.key}

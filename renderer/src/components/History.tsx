@@ -5,7 +5,7 @@ import { explainError, type Explained } from '../lib/errors.ts';
 import { downloadCsv, toCsv } from '../lib/csv.ts';
 import { localIsoDate } from '../lib/ticket.ts';
 import { formatQuantity } from '../lib/quantity.ts';
-import { formatPrice } from '../store.ts';
+import { formatPrice } from '../lib/prices.ts';
 import { VirtualTable, type Column } from './VirtualTable.tsx';
 import { InlineError } from './ErrorPanel.tsx';
 

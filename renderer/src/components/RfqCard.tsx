@@ -5,7 +5,7 @@ import { bestQuoteIndex, countdownLevel, formatCountdown, remainingMs } from '..
 import { formatQuantity } from '../lib/quantity.ts';
 import { SubmitGuard } from '../lib/submitGuard.ts';
 import { explainError, type Explained } from '../lib/errors.ts';
-import { formatPrice } from '../store.ts';
+import { formatPrice } from '../lib/prices.ts';
 import { InlineError } from './ErrorPanel.tsx';
 
 // One guard for the whole renderer: a card that re-mounts (tab switch) must not forget a hit in flight.

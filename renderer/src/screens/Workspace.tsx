@@ -35,6 +35,7 @@ export function Workspace({ app, openSecurity }: { app: AppState; openSecurity: 
     });
     Promise.all([store.api.listInstruments(), dealersThenSession]).then(
       ([i, d]) => {
+        store.instruments = new Map(i.map((x) => [x.symbol, x]));
         setInstruments(i);
         setDealers(d);
         setAttempt((n) => n + 1);
