@@ -1,0 +1,119 @@
+/**
+ * The trader's own RFQ flow on the wire: QuoteRequest (R) out, Quotes (S) and QuoteRequestRejects (AG) in, a
+ * hit as QuoteResponse (AJ) answered by an ExecutionReport (8), a cancel as QuoteCancel (Z) acknowledged by a
+ * QuoteStatusReport (AI). The RfqBook holds the RFQs; this module moves them between the book and the wire.
+ */
+import type { FixMessage } from '../../fix/codec.ts';
+import { MsgType, Tag } from '../../fix/dictionary/tags.ts';
+import { ParleyError, type CreateRfq, type Execution, type HitResult, type Rfq } from '../ipc/contract.ts';
+import {
+  clientRfqIdFromResp,
+  quoteCancelFields,
+  quoteRequestFields,
+  quoteResponseFields,
+  readExecutionReport,
+  readQuote,
+} from './fix-mapping.ts';
+import { PendingRequests } from './pending-requests.ts';
+import type { RfqBook } from './rfq-book.ts';
+import type { SessionLink } from './session-link.ts';
+
+/**
+ * QuoteStatus(297) values that acknowledge a QuoteCancel: 4 = Cancelled, which the gateway sends
+ * (docs/protocol.md); 17 is FIX 5's value for the same, which readOpenRfqStatus accepts too.
+ */
+const CANCELLED_STATUSES: ReadonlySet<string> = new Set(['4', '17']);
+
+export class RfqTrading {
+  readonly #link: SessionLink;
+  readonly #book: RfqBook;
+  readonly #onExecution: (e: Execution) => void;
+  readonly #hits = new PendingRequests<HitResult>();
+
+  constructor(link: SessionLink, book: RfqBook, onExecution: (e: Execution) => void) {
+    this.#link = link;
+    this.#book = book;
+    this.#onExecution = onExecution;
+  }
+
+  async create(req: CreateRfq): Promise<Rfq> {
+    const s = this.#link.active();
+    const { rfq, isNew } = this.#book.create(req);
+    if (isNew) s.send(MsgType.QuoteRequest, quoteRequestFields(rfq));
+    return rfq;
+  }
+
+  async hit(clientRfqId: string, quoteId: string): Promise<HitResult> {
+    const s = this.#link.active();
+    const d = this.#book.hit(clientRfqId, quoteId);
+    if (!d.send) return d.result;
+    s.send(
+      MsgType.QuoteResponse,
+      quoteResponseFields({ quoteRespId: d.quoteRespId, quoteId, side: d.rfq.side, instrument: d.rfq.instrument, quantity: d.rfq.quantity, price: d.quote.price }),
+    );
+    // No answer in time is not a failure: the hit was sent and its execution arrives as an event.
+    return this.#hits.open(d.quoteRespId, {
+      timeoutMs: this.#link.timeoutMs(10_000),
+      onTimeout: () => ({ status: 'submitted', reason: 'waiting for the dealer' }),
+    });
+  }
+
+  pass(clientRfqId: string, quoteId: string): void {
+    this.#book.pass(clientRfqId, quoteId);
+  }
+
+  async cancel(clientRfqId: string): Promise<void> {
+    const rfq = this.#book.get(clientRfqId);
+    if (!rfq) throw new ParleyError('not-found', `no RFQ ${clientRfqId}`);
+    const s = this.#link.active();
+    s.send(MsgType.QuoteCancel, quoteCancelFields(clientRfqId, rfq.quotes[0]?.quoteId ?? clientRfqId));
+    this.#book.setStatus(clientRfqId, 'cancelled');
+  }
+
+  onQuote(m: FixMessage): void {
+    const q = readQuote(m);
+    if (q) this.#book.addQuote(q);
+  }
+
+  onQuoteRequestReject(m: FixMessage): void {
+    const id = m.get(Tag.QuoteReqID);
+    if (id) this.#book.setStatus(id, 'rejected', (m.get(Tag.Text) ?? 'the gateway refused the RFQ').slice(0, 2_000));
+  }
+
+  /** A QuoteStatusReport about the trader's own RFQ (no RfqOwner): the acknowledgement of a cancel. */
+  onQuoteStatus(m: FixMessage): void {
+    const quoteReqId = m.get(Tag.QuoteReqID);
+    const status = m.get(Tag.QuoteStatus);
+    if (quoteReqId && status !== undefined && CANCELLED_STATUSES.has(status)) this.#book.setStatus(quoteReqId, 'cancelled');
+  }
+
+  /** The gateway refused an RFQ (a BusinessMessageReject or a denied action naming it). */
+  rejected(clientRfqId: string, text: string): void {
+    this.#book.setStatus(clientRfqId, 'rejected', text);
+  }
+
+  onExecutionReport(m: FixMessage): void {
+    const r = readExecutionReport(m);
+    if (!r) return;
+    const clientRfqId = this.#book.clientRfqIdForResp(r.quoteRespId) ?? clientRfqIdFromResp(r.quoteRespId);
+    if (!clientRfqId) return;
+    if (r.kind === 'rejected') {
+      this.#book.hitRejected(clientRfqId, r.reason);
+      this.#hits.resolve(r.quoteRespId, { status: 'rejected', reason: r.reason });
+      return;
+    }
+    const rfq = this.#book.get(clientRfqId);
+    const quoteId = this.#book.hitQuoteId(clientRfqId) ?? 'UNKNOWN';
+    const { tradeDate, ...rest } = r.execution;
+    // The desk's SettlDate on the fill is what was booked; the RFQ's own date (or, failing both, the trade date)
+    // only stands in for a report without it.
+    const execution: Execution = { ...rest, clientRfqId, quoteId, settlementDate: r.execution.settlementDate ?? rfq?.settlementDate ?? tradeDate };
+    if (this.#book.addExecution(execution)) this.#onExecution(execution);
+    this.#hits.resolve(r.quoteRespId, { status: 'filled', execution });
+  }
+
+  /** The connection dropped: a hit in flight is not lost, its result arrives after the session resumes. */
+  dropped(): void {
+    this.#hits.settleAll(() => ({ status: 'submitted', reason: 'the connection dropped; the result arrives after reconnecting' }));
+  }
+}
