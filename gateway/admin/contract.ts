@@ -72,7 +72,8 @@ const TokenView = z.strictObject({
   /** An instant, or `revoked:<instant>` for a revoked token. */
   usedAt: text(100).nullable(), createdBy: text(200),
 });
-const CertView = z.strictObject({
+/** The registry's records grow fields (renewal chains): the known core is checked, the rest kept. */
+const CertView = z.looseObject({
   serial: text(64), user: text(64), compId: text(64), subject: text(1_000), notAfter: text(64), issuedAt: text(64),
   fingerprint256: text(200), via: z.enum(['enroll', 'renew', 'import']), revoked: z.boolean(),
 });

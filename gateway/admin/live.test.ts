@@ -1,0 +1,75 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../cli.ts';
+import { loggedIn, startTestGateway } from '../session/test-gateway.ts';
+import { adminCall } from './channel.ts';
+
+function quiet() {
+  let out = '';
+  let err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
+  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err += String(s); return true; });
+  return { get out() { return out; }, get err() { return err; } };
+}
+afterEach(() => { vi.restoreAllMocks(); });
+
+function pwFile(pw: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'gwpw-')), 'pw');
+  writeFileSync(file, pw, { mode: 0o600 });
+  return file;
+}
+
+type Line = { type: string; data: Record<string, unknown> };
+const auditLines = (file: string): Line[] => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line);
+
+describe('admin commands against a running gateway (one code path: its live objects)', () => {
+  it('adds and disables users in the live directory, revokes all of a user\'s certificates, refuses forged audit events', async () => {
+    const t = await startTestGateway({}, { memoryStores: true, users: ['alice', 'bob'] });
+    try {
+      const cfg = join(t.dir, 'cli.json');
+      writeFileSync(cfg, JSON.stringify({ dataDir: t.gw.cfg.paths.dataDir }));
+      const io = quiet();
+      // A user added while the gateway runs is in its live directory at once (no reload), saved, audited by it.
+      expect(await main(['--config', cfg, 'users', 'add', '--user', 'carol', '--role', 'Trader', '--password-file', pwFile('carol-password')])).toBe(0);
+      expect(t.gw.users.get('carol')?.compIds).toEqual(['CAROL']);
+      expect((JSON.parse(readFileSync(t.gw.cfg.paths.users, 'utf8')) as { users: { username: string }[] }).users.map((u) => u.username)).toContain('carol');
+      expect(await main(['--config', cfg, 'users', 'add', '--user', 'carol', '--role', 'Trader', '--password-file', pwFile('carol-password')])).toBe(1);
+      expect(io.err).toMatch(/user carol already exists/);
+
+      // Disabling a user ends their live session at once.
+      const bob = await loggedIn(t, 'bob');
+      expect(await main(['--config', cfg, 'users', 'disable', '--user', 'bob'])).toBe(0);
+      expect(io.out).toMatch(/user bob disabled; 1 live session\(s\) ended/);
+      await bob.closed();
+      expect(t.gw.users.get('bob')?.disabled).toBe(true);
+
+      // Every certificate of a user: revoked, CRL rewritten, the live session on one of them ended.
+      const alice = await loggedIn(t, 'alice');
+      const leaf = t.pki.clients.ALICE!.ec;
+      t.gw.registry.recordIssued({ serial: leaf.serialNumber, user: 'alice', compId: 'ALICE', subject: 'CN=ALICE', notAfter: new Date(Date.now() + 86_400_000).toISOString(),
+        issuedAt: new Date().toISOString(), fingerprint256: 'AA', via: 'import' });
+      expect(await main(['--config', cfg, 'certs', 'revoke', '--user', 'alice', '--reason', 'keyCompromise'])).toBe(0);
+      expect(io.out).toMatch(/revoked 1 certificate\(s\): [0-9a-f]+; CRL updated; 1 live session\(s\) ended/);
+      await alice.closed();
+      expect(t.gw.registry.isRevoked(leaf.serialNumber)).toBe(true);
+      expect(await main(['--config', cfg, 'certs', 'revoke', '--user', 'nobody'])).toBe(1);
+      expect(await main(['--config', cfg, 'certs', 'revoke', '--user', 'alice', '--serial', '01'])).toBe(2);
+      expect(await main(['--config', cfg, 'certs', 'list'])).toBe(0);
+      expect(io.out).toMatch(/"revoked": true/);
+
+      // The socket has no command that appends an event chosen by the caller.
+      await expect(adminCall(t.gw.cfg.paths.adminSocket, 'audit', { type: 'logon.success', data: { user: 'ceo' } })).rejects.toMatchObject({ code: 'unknown-command' });
+      vi.restoreAllMocks();
+      const lines = auditLines(t.gw.cfg.paths.audit);
+      expect(lines.some((l) => l.type === 'logon.success' && l.data.user === 'ceo')).toBe(false);
+      expect(lines.filter((l) => l.type === 'admin.user-added').map((l) => l.data)).toEqual([{ username: 'carol', role: 'Trader', compIds: ['CAROL'], privileged: false, by: 'admin' }]);
+      expect(lines.find((l) => l.type === 'cert.revoked')?.data).toMatchObject({ reason: 'keyCompromise', by: expect.any(String) });
+      expect(JSON.stringify(lines)).not.toMatch(/carol-password/);
+    } finally {
+      vi.restoreAllMocks();
+      await t.close();
+    }
+  });
+});
