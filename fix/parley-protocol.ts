@@ -6,6 +6,9 @@
  * Imports only fix/ files (layering).
  */
 import type { Field, FixMessage } from './codec.ts';
+import { readGroup } from './protocol/group.ts';
+import { parseUtcTimestamp, utcTimestamp } from './protocol/time.ts';
+import { safeText } from './protocol/values.ts';
 import { extendDictionary, fix44Dictionary, type Dictionary } from './dictionary/dictionary.ts';
 import {
   DECISION_WIRE, KEY_REG_STAGE_WIRE, KEY_REG_STATUS_WIRE, PARLEY_EXTENSION, PARLEY_MSG, PARLEY_TAG, SCOPE_WIRE, STEP_UP_RESULT_WIRE,
@@ -56,25 +59,12 @@ export function resultFromWire(v: string | undefined): StepUpResultCode | undefi
   return (Object.keys(RESULTS) as StepUpResultCode[]).find((k) => RESULTS[k] === v);
 }
 
-/** FIX UTCTimestamp with milliseconds: YYYYMMDD-HH:MM:SS.sss */
-export function utcTimestamp(d: Date): string {
-  const iso = d.toISOString();
-  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 23)}`;
-}
-export function parseUtcTimestamp(v: string | undefined): Date | undefined {
-  if (!v) return undefined;
-  const m = /^(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/.exec(v);
-  if (!m) return undefined;
-  const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
-  const t = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!, ms);
-  return Number.isNaN(t) ? undefined : new Date(t);
-}
-
-/** Replaces characters a FIX STRING field cannot carry (SOH, non-Latin-1) so free text never breaks encoding. */
-export function safeText(s: string, max = 512): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\x00-\x1f\x7f]/g, ' ').replace(/[^\x20-\xff]/g, '?').slice(0, max);
-}
+// One strict UTCTimestamp parser and formatter, one text sanitiser, one group reader for all of fix/: they
+// live in fix/protocol/ and are re-exported here under the names callers know. (A lax parser here once let
+// 25:00:00 roll over into the next day.)
+export { parseUtcTimestamp, utcTimestamp } from './protocol/time.ts';
+export { safeText } from './protocol/values.ts';
+export { readGroup } from './protocol/group.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Builders (bodies without the standard header) and readers
@@ -88,27 +78,6 @@ export function factorFields(factors: readonly Factor[]): Field[] {
     out.push({ tag: TAG.FactorName, value: safeText(f.name, 64) });
     out.push({ tag: TAG.FactorCondition, value: safeText(f.condition, 128) });
     out.push({ tag: TAG.FactorScore, value: String(Math.round(f.score)) });
-  }
-  return out;
-}
-
-/** Reads a repeating group whose instances start with `first`; each instance collects the listed tags. */
-export function readGroup(msg: FixMessage, countTag: number, first: number, tags: readonly number[]): Map<number, string>[] {
-  const at = msg.indexOf(countTag);
-  if (at < 0) return [];
-  const n = Math.min(Number(msg.valueAt(at)) || 0, 1000);
-  const out: Map<number, string>[] = [];
-  const allowed = new Set(tags);
-  for (let i = at + 1; i < msg.size && out.length <= n; i++) {
-    const tag = msg.tagAt(i);
-    if (tag === first) {
-      if (out.length === n) break;
-      out.push(new Map([[tag, msg.valueAt(i)]]));
-    } else if (allowed.has(tag) && out.length > 0) {
-      out[out.length - 1]!.set(tag, msg.valueAt(i));
-    } else if (out.length > 0) {
-      break;
-    }
   }
   return out;
 }

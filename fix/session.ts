@@ -45,6 +45,7 @@ import { decodeMessage, encodeMessage, type Field, FixMessage } from './codec.ts
 import { fix44Dictionary, type Dictionary } from './dictionary/dictionary.ts';
 import { GarbledMessageError } from './errors.ts';
 import { FixFramer, type FrameResult } from './framer.ts';
+import { parseUtcTimestampMs as parseUtcTimestamp, utcTimestamp } from './protocol/time.ts';
 import type { MessageStore } from './store.ts';
 import type { FixConnection } from './transport.ts';
 import { validateMessage } from './validate.ts';
@@ -145,23 +146,9 @@ const REJECT_TEXT: Record<number, string> = {
   17: 'Non Data value includes field delimiter',
 };
 
-export function utcTimestamp(d = new Date()): string {
-  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
-  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}.${p(d.getUTCMilliseconds(), 3)}`;
-}
-/** UTCTimestamp → epoch ms, undefined when malformed. */
-export function parseUtcTimestamp(s: string): number | undefined {
-  const m = /^(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/.exec(s);
-  if (!m) return undefined;
-  const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
-  const [y, mo, d, h, mi, sec] = [+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, +m[6]!];
-  const t = Date.UTC(y, mo - 1, d, h, mi, sec, ms);
-  // Date.UTC rolls 13/01 over into January: refuse anything that does not read back as written.
-  const back = new Date(t);
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d
-    || back.getUTCHours() !== h || back.getUTCMinutes() !== mi || back.getUTCSeconds() !== sec) return undefined;
-  return t;
-}
+// The one strict UTCTimestamp parser / formatter (fix/protocol/time.ts); exported here under the names the
+// session always had (parseUtcTimestamp → epoch ms).
+export { parseUtcTimestamp, utcTimestamp };
 
 type Role = 'acceptor' | 'initiator';
 

@@ -3,35 +3,14 @@
  * (YYYYMMDD) converted at the FIX mapping. The desk has no holiday calendar, so a business day is Monday to
  * Friday.
  */
+import { fromFixDate, isIsoDate, toFixDate } from '../../fix/protocol/time.ts';
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})$/;
-const FIX = /^(\d{4})(\d{2})(\d{2})$/;
+// The FIX date conversions are fix/'s one helper, shared with the client; re-exported for the desk's callers.
+export { fromFixDate, isIsoDate, toFixDate };
+
 const DAY_MS = 86_400_000;
 /** The farthest settlement the desk accepts (the trader's ticket allows the same). */
 export const MAX_SETTLEMENT_DAYS = 366;
-
-function calendarDate(y: string, m: string, d: string): string | undefined {
-  const t = Date.UTC(Number(y), Number(m) - 1, Number(d));
-  const iso = `${y}-${m}-${d}`;
-  // Date.UTC rolls 2026-02-30 over to March: only a date that survives the round trip is real.
-  return Number(y) >= 1900 && new Date(t).toISOString().slice(0, 10) === iso ? iso : undefined;
-}
-
-/** SettlDate(64) as sent (LocalMktDate YYYYMMDD) → YYYY-MM-DD, or undefined when it is not a real date. */
-export function fromFixDate(v: string): string | undefined {
-  const m = FIX.exec(v);
-  return m ? calendarDate(m[1]!, m[2]!, m[3]!) : undefined;
-}
-
-export function toFixDate(iso: string): string {
-  return iso.replace(/-/g, '');
-}
-
-export function isIsoDate(v: unknown): v is string {
-  if (typeof v !== 'string') return false;
-  const m = ISO.exec(v);
-  return !!m && calendarDate(m[1]!, m[2]!, m[3]!) !== undefined;
-}
 
 function isWeekend(t: number): boolean {
   const day = new Date(t).getUTCDay();
