@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DATA_FIELD_LENGTH_TAG, decodeMessage, encodeFixMessage, encodeMessage, FixMessage, SOH, checksum, type Field } from './codec.ts';
+import {
+  DATA_FIELD_LENGTH_TAG, decodeMessage, encodeFixMessage, encodeMessage, FixEncoder, FixMessage, renderTagPrefix, SOH, checksum, type Field,
+} from './codec.ts';
 import { fix44Dictionary } from './dictionary/dictionary.ts';
 import { EncodeError, GarbledMessageError, UnexpectedBeginStringError } from './errors.ts';
 
@@ -85,6 +87,77 @@ describe('encodeMessage', () => {
     const m = new FixMessage(fields('8=FIX.4.4|9=999|' + HEARTBEAT + '10=000|'));
     expect(show(encodeFixMessage(m))).toBe(frame(HEARTBEAT));
     expect(() => encodeFixMessage(new FixMessage(fields(HEARTBEAT)))).toThrow(/BeginString/);
+  });
+});
+
+describe('FixEncoder', () => {
+  const body = (i: number): Field[] => [
+    { tag: 35, value: 'S' }, { tag: 49, value: `SENDER-${i}` }, { tag: 56, value: 'ISLD' }, { tag: 34, value: String(i) },
+    { tag: 117, value: `Q-${i}-${'x'.repeat(i % 7)}` }, { tag: 132, value: String(1.08 + i / 1e5) }, { tag: 38, value: String(1e6 * (1 + (i % 3))) },
+  ];
+
+  it('two encoders interleaved field by field each produce their own correct messages', () => {
+    const a = new FixEncoder();
+    const b = new FixEncoder(256); // a small first slab: b moves to a bigger one mid-message
+    const kept: [Buffer, Buffer][] = [];
+    for (let i = 0; i < 3000; i++) {
+      const fa = body(i), fb = body(i + 1_000_000);
+      a.begin();
+      b.begin();
+      for (let k = 0; k < fa.length; k++) {
+        a.writeString(fa[k]!.tag, fa[k]!.value);
+        b.writeString(fb[k]!.tag, fb[k]!.value);
+      }
+      const outB = b.finish('FIX.4.2');
+      const outA = a.finish('FIX.4.4');
+      expect(show(outA)).toBe(show(encodeMessage('FIX.4.4', fa)));
+      expect(show(outB)).toBe(show(encodeMessage('FIX.4.2', fb)));
+      kept.push([outA, Buffer.from(outA)], [outB, Buffer.from(outB)]);
+    }
+    // Later messages never overwrite earlier ones (new slabs, not reuse).
+    for (const [view, copy] of kept) expect(view.equals(copy)).toBe(true);
+  });
+
+  it('writes integers, decimals, pre-rendered prefixes and fields as the text encodeMessage writes', () => {
+    const e = new FixEncoder();
+    const values = [0, -0, 1, -1, 9, 10, 99, 100, 12345, 2 ** 31, 2 ** 53 - 1, 1.5, -2.25, 1.08515, 0.000001, 1999.999999, 12345.6789, 1e15 + 0.5, 1e20, 1e-7];
+    for (const v of values) {
+      e.begin();
+      e.writeString(35, '0');
+      if (Number.isSafeInteger(v)) {
+        e.writeInt(34, v);
+        e.writePrefixedInt(renderTagPrefix(369), 369, v);
+      }
+      e.writeDecimal(44, v);
+      e.writePrefixedDecimal(renderTagPrefix(132), 132, v);
+      expect(e.writePrefixedString(renderTagPrefix(58), 58, 'free text')).toBeGreaterThan(0);
+      const out = e.finish('FIX.4.4');
+      const text = (x: number): string => (Object.is(x, -0) ? '0' : x === 1e20 ? '100000000000000000000' : x === 1e-7 ? '0.0000001' : String(x));
+      const want: Field[] = [{ tag: 35, value: '0' }];
+      if (Number.isSafeInteger(v)) want.push({ tag: 34, value: text(v) }, { tag: 369, value: text(v) });
+      want.push({ tag: 44, value: text(v) }, { tag: 132, value: text(v) }, { tag: 58, value: 'free text' });
+      expect(show(out), String(v)).toBe(show(encodeMessage('FIX.4.4', want)));
+    }
+  });
+
+  it('refuses to be re-entered, refuses bad values, and is usable after abort()', () => {
+    const e = new FixEncoder();
+    e.begin();
+    expect(() => e.begin()).toThrow(/re-entered/);
+    e.abort();
+    e.begin();
+    expect(() => e.writeString(58, 'a\x01b')).toThrow(/SOH/);
+    e.abort();
+    e.begin();
+    expect(e.writePrefixedString(renderTagPrefix(58), 58, 'EUR€')).toBe(-1);
+    e.abort();
+    e.begin();
+    expect(() => e.writeInt(34, 1.5)).toThrow(/integer/);
+    e.abort();
+    e.begin();
+    expect(() => e.writeDecimal(44, Number.POSITIVE_INFINITY)).toThrow(/finite/);
+    e.abort();
+    expect(show(encodeMessage('FIX.4.4', fields(HEARTBEAT), e))).toBe(frame(HEARTBEAT));
   });
 });
 

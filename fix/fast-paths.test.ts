@@ -6,7 +6,7 @@ import { decodeMessage, encodeMessage, type Field } from './codec.ts';
 import { fix44Dictionary } from './dictionary/dictionary.ts';
 import { TypedMessageError } from './errors.ts';
 import {
-  decodeTyped, encodeTyped, fromMessage, isTyped, toFields, typedOrRejection, type StandardHeader, type TypedMessage,
+  decodeTyped, encodeTyped, fromMessage, isTyped, toFields, TypedEncoder, typedOrRejection, type StandardHeader, type TypedMessage,
 } from './messages.ts';
 import { isTimestamp, validateMessage, type ValidateOptions } from './validate.ts';
 
@@ -143,6 +143,78 @@ describe('encodeTyped fast path', () => {
       kept.push([out, Buffer.from(out)]);
     }
     for (const [view, copy] of kept) expect(view.equals(copy)).toBe(true);
+  });
+});
+
+// A TypedEncoder kept across messages (as a session keeps one) uses its value caches and one slab for many
+// messages: the same checks as above, through one.
+describe('TypedEncoder kept across messages', () => {
+  it('writes exactly the bytes of toFields + encodeMessage over randomized messages', () => {
+    const g = generator(20261203);
+    const encoder = new TypedEncoder();
+    for (let i = 0; i < 4000; i++) {
+      const msg = g.message();
+      const header = g.header();
+      const fast = encoder.encode('FIX.4.4', msg, header);
+      const ref = encodeMessage('FIX.4.4', toFields(msg, header));
+      if (!fast.equals(ref)) expect.fail(`message ${i}: ${fast.toString('latin1')} !== ${ref.toString('latin1')}`);
+      expect(encodeTyped('FIX.4.4', msg, header, encoder).equals(ref)).toBe(true);
+    }
+  });
+
+  it('still refuses a bad value after good values of the same field were cached', () => {
+    const encoder = new TypedEncoder();
+    const header: StandardHeader = { senderCompID: 'A', targetCompID: 'B', msgSeqNum: 1, sendingTime: '20261121-10:00:00' };
+    const base = { msgType: 'AJ', quoteRespID: 'QR', quoteRespType: 1, symbol: 'EUR/USD', side: '1' } as const;
+    for (let i = 0; i < 300; i++) encoder.encode('FIX.4.4', { ...base, side: i % 2 ? '1' : '2', quoteRespType: 1 + (i % 2) }, header);
+    expect(() => encoder.encode('FIX.4.4', { ...base, side: 'Q' }, header)).toThrow(TypedMessageError);
+    expect(() => encoder.encode('FIX.4.4', { ...base, quoteRespType: 77 }, header)).toThrow(TypedMessageError);
+    expect(() => encoder.encode('FIX.4.4', { ...base, side: '11' }, header)).toThrow(TypedMessageError);
+    expect(() => encoder.encode('FIX.4.4', { ...base, price: Number.NaN }, header)).toThrow();
+    expect(() => encoder.encode('FIX.4.4', { ...base, transactTime: '20261121-25:00:00' }, header)).toThrow(TypedMessageError);
+    expect(() => encoder.encode('FIX.4.4', { ...base, symbol: 'a\x01b' }, header)).toThrow(/SOH/);
+    expect(() => encoder.encode('FIX.4.4', { ...base, symbol: 'EUR€' }, header)).toThrow(/Latin-1/);
+    expect(() => encoder.encode('FIX.4.4', { ...base, side: 1 as unknown as string }, header)).toThrow(TypedMessageError);
+    const ok = { ...base, price: 1.0851 };
+    expect(encoder.encode('FIX.4.4', ok, header).equals(encodeMessage('FIX.4.4', toFields(ok, header)))).toBe(true);
+  });
+
+  it('returns buffers that later encodes do not overwrite, across slab boundaries and for long messages', () => {
+    const g = generator(8);
+    const encoder = new TypedEncoder();
+    const kept: [Buffer, Buffer][] = [];
+    for (let i = 0; i < 3000; i++) {
+      const msg = i % 500 === 0 ? { msgType: '5' as const, text: 'y'.repeat(100_000 + i) } : g.message();
+      const out = encoder.encode('FIX.4.4', msg, g.header());
+      kept.push([out, Buffer.from(out)]);
+    }
+    for (const [view, copy] of kept) expect(view.equals(copy)).toBe(true);
+  });
+
+  it('is re-entrant across encoders: a value getter that encodes with another encoder leaves both messages intact', () => {
+    const g = generator(9);
+    const outer = new TypedEncoder();
+    const inner = new TypedEncoder();
+    const header: StandardHeader = { senderCompID: 'A', targetCompID: 'B', msgSeqNum: 7, sendingTime: '20261121-10:00:00' };
+    for (let i = 0; i < 200; i++) {
+      const innerMsg = g.message();
+      const innerHeader = g.header();
+      let innerBytes: Buffer | undefined;
+      // The getter runs in the middle of the outer message (after 35, the header and quoteRespID).
+      const msg = {
+        msgType: 'AJ', quoteRespID: `QR-${i}`, quoteRespType: 1,
+        get symbol(): string { innerBytes = inner.encode('FIX.4.4', innerMsg, innerHeader); return 'EUR/USD'; },
+        side: '1', price: 1.0851 + i / 1e4,
+      } as TypedMessage;
+      const outerBytes = outer.encode('FIX.4.4', msg, header);
+      const plainMsg = { msgType: 'AJ', quoteRespID: `QR-${i}`, quoteRespType: 1, symbol: 'EUR/USD', side: '1', price: 1.0851 + i / 1e4 } as TypedMessage;
+      expect(outerBytes.equals(encodeMessage('FIX.4.4', toFields(plainMsg, header)))).toBe(true);
+      expect(innerBytes!.equals(encodeMessage('FIX.4.4', toFields(innerMsg, innerHeader)))).toBe(true);
+    }
+    // One encoder cannot be entered from inside its own message: refused, and usable afterwards.
+    const selfMsg = { msgType: 'AJ', quoteRespID: 'QR', quoteRespType: 1, get symbol(): string { outer.encode('FIX.4.4', { msgType: '0' }, header); return 'X'; } } as TypedMessage;
+    expect(() => outer.encode('FIX.4.4', selfMsg, header)).toThrow(/re-entered/);
+    expect(outer.encode('FIX.4.4', { msgType: '0' }, header).equals(encodeMessage('FIX.4.4', toFields({ msgType: '0' }, header)))).toBe(true);
   });
 });
 

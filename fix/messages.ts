@@ -4,9 +4,8 @@
 // Numbers (INT, SEQNUM, QTY, PRICE, AMT, ...) are JS numbers, BOOLEAN is boolean, everything else (CHAR,
 // enumerations, timestamps, dates) stays the FIX string.
 import {
-  asBuffer, badStringError, encAbort, encBegin, encBuffer, encDecimalP, encEnd, encIntP, encMark, encPos, encRendered, encStringP, FixMessage,
-  internLatin1, latin1Slice, parseIntBytes, renderSince, renderTag, scanMessage, SCANNED, type DecodeOptions, type Field,
-  type Rendered,
+  asBuffer, FixEncoder, FixMessage, internLatin1, latin1Slice, parseIntBytes, renderTagPrefix, scanMessage, SCANNED,
+  unencodableStringError, type DecodeOptions, type Field, type RenderedBytes,
 } from './codec.ts';
 import {
   fix44Dictionary, SECTION_HEADER, SECTION_TRAILER, TYPE_CHAR, TYPE_STRING, TYPE_TIMESTAMP, type Dictionary, type FieldDef, type SectionDef,
@@ -452,23 +451,15 @@ interface CField {
    */
   readonly vcheck: boolean;
   /** "tag=", rendered once. */
-  readonly pre: Rendered;
-  /**
-   * Encoded "tag=value<SOH>" of values seen before (only values that passed every check), while they
-   * repeat often enough to pay for the lookup; null once they do not (ids, timestamps, prices).
-   */
-  cache: Map<unknown, Rendered> | null;
-  /** The last cache hit (values often repeat from one message to the next: no hashing then). */
-  lastV: unknown;
-  lastR: Rendered | null;
-  hits: number;
-  misses: number;
+  readonly tagPrefix: RenderedBytes;
+  /** Index of this field's value cache in a TypedEncoder (numbered once all specs are compiled). */
+  cacheSlot: number;
 }
 interface CGroup {
   readonly isGroup: true;
   readonly key: string;
   readonly tag: number;
-  readonly pre: Rendered;
+  readonly tagPrefix: RenderedBytes;
   readonly spec: CSpec;
 }
 type CEntry = CField | CGroup;
@@ -489,10 +480,10 @@ interface CSpec {
   readonly create: () => Record<string, unknown>;
   /** Generated: stores one field's converted value on an object of this spec; 1 if the tag is a field here. */
   set: (o: Record<string, unknown>, tag: number, b: Buffer, vs: number, ve: number, trusted: boolean) => number;
-  /** Generated: encodes an object of this spec (fields and groups in dictionary order). */
-  enc: (o: Record<string, unknown>) => void;
+  /** Generated: encodes an object of this spec (fields and groups in dictionary order) with `w`. */
+  enc: (o: Record<string, unknown>, w: TypedEncoder, msgType: string) => void;
   /** Generated: throws TypedMessageError for the first required property that is undefined. */
-  req: (o: Record<string, unknown>) => void;
+  req: (o: Record<string, unknown>, msgType: string) => void;
   /** Generated: every required property is set. */
   has: (o: Record<string, unknown>) => boolean;
   /** Generated, for readTyped: see makeReader. */
@@ -530,15 +521,14 @@ function compile(name: string, decl: Decl, section: SectionDef, dict: Dictionary
       const checked = def.values !== null || !UNCHECKED_TYPES.has(def.type);
       const vcheck = (def.typeCode !== TYPE_STRING || def.values !== null) && (conv === STR || def.values !== null);
       entries.push({
-        isGroup: false, key, tag: v, conv, def, checked, intValues, vcheck, pre: renderTag(v),
-        cache: new Map(), lastV: undefined, lastR: null, hits: 0, misses: 0,
+        isGroup: false, key, tag: v, conv, def, checked, intValues, vcheck, tagPrefix: renderTagPrefix(v), cacheSlot: -1,
       });
     } else {
       const g = section.groups.get(v.group);
       if (g === undefined) throw new Error(`messages: ${name}.${key}: tag ${v.group} is not a repeating group`);
       const spec = compile(`${name}.${key}`, v.fields, g, dict, v.required ?? [], g.delimiter);
       if (spec.byTag[g.delimiter] === undefined) throw new Error(`messages: ${name}.${key} must map the group delimiter ${g.delimiter}`);
-      entries.push({ isGroup: true, key, tag: v.group, pre: renderTag(v.group), spec });
+      entries.push({ isGroup: true, key, tag: v.group, tagPrefix: renderTagPrefix(v.group), spec });
     }
   }
   const pos = (t: number): number => section.order.indexOf(t);
@@ -615,18 +605,19 @@ function makeHasRequired(spec: CSpec): CSpec['has'] {
 function makeEncoder(spec: CSpec): CSpec['enc'] {
   const lines: string[] = [];
   spec.entries.forEach((e, i) => {
-    const fn = e.isGroup ? 'eGroup' : e.conv === INT ? 'eInt' : e.conv === DEC ? 'eDec' : e.conv === BOOL ? 'eBool' : 'eStr';
-    const missing = spec.required.includes(e) ? ` else eMissing(SP, E[${i}]);` : '';
-    lines.push(`v = o.${e.key}; if (v !== undefined) ${fn}(SP, E[${i}], v);${missing}`);
+    const fn = e.isGroup ? 'writeGroup' : e.conv === INT ? 'writeIntField' : e.conv === DEC ? 'writeDecimalField'
+      : e.conv === BOOL ? 'writeBooleanField' : 'writeStringField';
+    const missing = spec.required.includes(e) ? ` else missingRequired(SP, E[${i}], mt);` : '';
+    lines.push(`v = o.${e.key}; if (v !== undefined) ${fn}(w, mt, SP, E[${i}], v);${missing}`);
   });
-  const src = `return function enc(o) { let v; ${lines.join(' ')} };`;
-  return new Function('E', 'SP', 'eStr', 'eInt', 'eDec', 'eBool', 'eGroup', 'eMissing', src)(
-    spec.entries, spec, eStr, eInt, eDec, eBool, eGroup, eMissing) as CSpec['enc'];
+  const src = `return function enc(o, w, mt) { let v; ${lines.join(' ')} };`;
+  return new Function('E', 'SP', 'writeStringField', 'writeIntField', 'writeDecimalField', 'writeBooleanField', 'writeGroup', 'missingRequired', src)(
+    spec.entries, spec, writeStringField, writeIntField, writeDecimalField, writeBooleanField, writeGroup, missingRequired) as CSpec['enc'];
 }
 
 function makeRequiredCheck(spec: CSpec): CSpec['req'] {
-  const lines = spec.required.map((e) => `if (o.${e.key} === undefined) eMissing(SP, E[${spec.entries.indexOf(e)}]);`);
-  return new Function('E', 'SP', 'eMissing', `return function req(o) { ${lines.join(' ')} };`)(spec.entries, spec, eMissing) as CSpec['req'];
+  const lines = spec.required.map((e) => `if (o.${e.key} === undefined) missingRequired(SP, E[${spec.entries.indexOf(e)}], mt);`);
+  return new Function('E', 'SP', 'missingRequired', `return function req(o, mt) { ${lines.join(' ')} };`)(spec.entries, spec, missingRequired) as CSpec['req'];
 }
 
 /** MsgType of the message being decoded or encoded, for error messages from the generated code. */
@@ -690,89 +681,121 @@ function dDup(sp: CSpec, e: CField): never {
   fail(sp, curMt, e.tag, `tag ${e.tag} appears more than once`);
 }
 
-// Value cache bounds: at most CACHE_SIZE values per field; a field whose lookups mostly miss after
-// CACHE_TRIAL misses stops being cached (its values do not repeat).
+// The typed encoder's value caches: at most CACHE_SIZE values per field; a field whose lookups mostly miss
+// after CACHE_TRIAL misses stops being cached (its values do not repeat).
 const CACHE_SIZE = 64;
 const CACHE_TRIAL = 256;
 
-function cached(e: CField, v: unknown): boolean {
-  if (v === e.lastV) {
-    e.hits++;
-    encRendered(e.lastR!);
+/** One field's value cache in a TypedEncoder. */
+interface FieldValueCache {
+  /**
+   * Encoded "tag=value<SOH>" of values seen before (only values that passed every check), while they
+   * repeat often enough to pay for the lookup; null once they do not (ids, timestamps, prices).
+   */
+  rendered: Map<unknown, RenderedBytes> | null;
+  /** The last hit (values often repeat from one message to the next: no hashing then). */
+  lastValue: unknown;
+  lastRendered: RenderedBytes | null;
+  hits: number;
+  misses: number;
+}
+
+/** Writes the cached field for `v`, if there is one. */
+function writeCached(out: FixEncoder, cache: FieldValueCache, v: unknown): boolean {
+  if (v === cache.lastValue) {
+    cache.hits++;
+    out.writeRendered(cache.lastRendered!);
     return true;
   }
-  const r = e.cache!.get(v);
+  const r = cache.rendered!.get(v);
   if (r === undefined) return false;
-  e.hits++;
-  e.lastV = v;
-  e.lastR = r;
-  encRendered(r);
+  cache.hits++;
+  cache.lastValue = v;
+  cache.lastRendered = r;
+  out.writeRendered(r);
   return true;
 }
 
-function remember(e: CField, v: unknown, from: number): void {
-  const c = e.cache!;
-  if (++e.misses >= CACHE_TRIAL && e.misses > e.hits) {
-    e.cache = null;
-    e.lastV = undefined;
-    e.lastR = null;
+/** Keeps the field just written (from `offset` on) for `v`, or gives up caching a field that keeps missing. */
+function remember(out: FixEncoder, cache: FieldValueCache, v: unknown, offset: number): void {
+  const c = cache.rendered!;
+  if (++cache.misses >= CACHE_TRIAL && cache.misses > cache.hits) {
+    cache.rendered = null;
+    cache.lastValue = undefined;
+    cache.lastRendered = null;
     return;
   }
-  if (c.size < CACHE_SIZE) c.set(v, renderSince(from));
+  if (c.size < CACHE_SIZE) c.set(v, out.renderSince(offset));
 }
 
-function eStr(sp: CSpec, e: CField, v: unknown): void {
-  if (e.cache !== null && cached(e, v)) return;
-  if (typeof v !== 'string') fail(sp, curMt, e.tag, `${e.key} must be a string, got ${JSON.stringify(v)}`);
-  if (v.length === 0) fail(sp, curMt, e.tag, `${e.key} must not be empty`);
+// The generated encoders (makeEncoder) call these with the TypedEncoder, the MsgType (for errors), the spec
+// and the field: each checks the value as toFields' encodeValue does and writes tag=value<SOH>.
+function writeStringField(w: TypedEncoder, mt: string, sp: CSpec, e: CField, v: unknown): void {
+  const cache = w.valueCaches[e.cacheSlot];
+  const caching = cache !== undefined && cache.rendered !== null;
+  const out = w.bytes;
+  if (caching && writeCached(out, cache, v)) return;
+  if (typeof v !== 'string') fail(sp, mt, e.tag, `${e.key} must be a string, got ${JSON.stringify(v)}`);
+  if (v.length === 0) fail(sp, mt, e.tag, `${e.key} must not be empty`);
   const d = e.def;
   const enumerated = e.checked && d.values !== null && !d.multiValue;
-  if (enumerated && !(d.values!.has(v) && (d.typeCode !== TYPE_CHAR || v.length === 1))) invalidString(e, v, sp, curMt);
-  const from = encMark();
-  const vs = encStringP(e.pre, e.tag, v);
-  if (vs < 0) {
+  if (enumerated && !(d.values!.has(v) && (d.typeCode !== TYPE_CHAR || v.length === 1))) invalidString(e, v, sp, mt);
+  const from = out.offsetInMessage();
+  const valueStart = out.writePrefixedString(e.tagPrefix, e.tag, v);
+  if (valueStart < 0) {
     // Report a bad value as such before reporting the character the wire cannot carry.
-    if (e.checked && !enumerated && !stringValueOk(d, v)) invalidString(e, v, sp, curMt);
-    throw badStringError(e.tag, v);
+    if (e.checked && !enumerated && !stringValueOk(d, v)) invalidString(e, v, sp, mt);
+    throw unencodableStringError(e.tag, v);
   }
   // Other checked types (timestamps, dates, CHAR, ...) are checked on the bytes just written.
-  if (e.checked && !enumerated && checkValue(d, encBuffer(), vs, encPos() - 1) !== 0) invalidString(e, v, sp, curMt);
-  if (e.cache !== null) remember(e, v, from);
+  if (e.checked && !enumerated && checkValue(d, out.writtenBytes(), valueStart, out.writePosition() - 1) !== 0) {
+    invalidString(e, v, sp, mt);
+  }
+  if (caching) remember(out, cache, v, from);
 }
-function eInt(sp: CSpec, e: CField, v: unknown): void {
-  if (e.cache !== null && cached(e, v)) return;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) fail(sp, curMt, e.tag, `${e.key} must be an integer, got ${JSON.stringify(v)}`);
-  if (e.intValues !== null && !e.intValues.has(v)) invalidString(e, String(v), sp, curMt);
-  const from = encMark();
-  encIntP(e.pre, e.tag, v);
-  if (e.cache !== null) remember(e, v, from);
+function writeIntField(w: TypedEncoder, mt: string, sp: CSpec, e: CField, v: unknown): void {
+  const cache = w.valueCaches[e.cacheSlot];
+  const caching = cache !== undefined && cache.rendered !== null;
+  const out = w.bytes;
+  if (caching && writeCached(out, cache, v)) return;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) fail(sp, mt, e.tag, `${e.key} must be an integer, got ${JSON.stringify(v)}`);
+  if (e.intValues !== null && !e.intValues.has(v)) invalidString(e, String(v), sp, mt);
+  const from = out.offsetInMessage();
+  out.writePrefixedInt(e.tagPrefix, e.tag, v);
+  if (caching) remember(out, cache, v, from);
 }
-function eDec(sp: CSpec, e: CField, v: unknown): void {
-  if (e.cache !== null && cached(e, v)) return;
-  if (typeof v !== 'number' || !Number.isFinite(v)) fail(sp, curMt, e.tag, `${e.key} must be a finite number, got ${JSON.stringify(v)}`);
-  const from = encMark();
-  encDecimalP(e.pre, e.tag, v);
-  if (e.cache !== null) remember(e, v, from);
+function writeDecimalField(w: TypedEncoder, mt: string, sp: CSpec, e: CField, v: unknown): void {
+  const cache = w.valueCaches[e.cacheSlot];
+  const caching = cache !== undefined && cache.rendered !== null;
+  const out = w.bytes;
+  if (caching && writeCached(out, cache, v)) return;
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(sp, mt, e.tag, `${e.key} must be a finite number, got ${JSON.stringify(v)}`);
+  const from = out.offsetInMessage();
+  out.writePrefixedDecimal(e.tagPrefix, e.tag, v);
+  if (caching) remember(out, cache, v, from);
 }
-function eBool(sp: CSpec, e: CField, v: unknown): void {
-  if (e.cache !== null && cached(e, v)) return;
-  if (typeof v !== 'boolean') fail(sp, curMt, e.tag, `${e.key} must be a boolean, got ${JSON.stringify(v)}`);
-  const from = encMark();
-  encStringP(e.pre, e.tag, v ? 'Y' : 'N');
-  if (e.cache !== null) remember(e, v, from);
+function writeBooleanField(w: TypedEncoder, mt: string, sp: CSpec, e: CField, v: unknown): void {
+  const cache = w.valueCaches[e.cacheSlot];
+  const caching = cache !== undefined && cache.rendered !== null;
+  const out = w.bytes;
+  if (caching && writeCached(out, cache, v)) return;
+  if (typeof v !== 'boolean') fail(sp, mt, e.tag, `${e.key} must be a boolean, got ${JSON.stringify(v)}`);
+  const from = out.offsetInMessage();
+  out.writePrefixedString(e.tagPrefix, e.tag, v ? 'Y' : 'N');
+  if (caching) remember(out, cache, v, from);
 }
-function eGroup(sp: CSpec, e: CGroup, v: unknown): void {
-  if (!Array.isArray(v)) fail(sp, curMt, e.tag, `${e.key} must be an array`);
-  encIntP(e.pre, e.tag, v.length);
+function writeGroup(w: TypedEncoder, mt: string, sp: CSpec, e: CGroup, v: unknown): void {
+  if (!Array.isArray(v)) fail(sp, mt, e.tag, `${e.key} must be an array`);
+  w.bytes.writePrefixedInt(e.tagPrefix, e.tag, v.length);
   const inner = e.spec;
   for (let j = 0; j < v.length; j++) {
     const o = v[j] as unknown;
-    if (o === null || typeof o !== 'object') fail(inner, curMt, undefined, `expected an object, got ${JSON.stringify(o)}`);
-    inner.enc(o as Record<string, unknown>);
+    if (o === null || typeof o !== 'object') fail(inner, mt, undefined, `expected an object, got ${JSON.stringify(o)}`);
+    inner.enc(o as Record<string, unknown>, w, mt);
   }
 }
-function eMissing(sp: CSpec, e: CEntry): never {
-  fail(sp, curMt, e.tag, `required tag ${e.tag} (${e.key}) is missing`);
+function missingRequired(sp: CSpec, e: CEntry, mt: string): never {
+  fail(sp, mt, e.tag, `required tag ${e.tag} (${e.key}) is missing`);
 }
 
 interface Compiled {
@@ -781,6 +804,8 @@ interface Compiled {
   messages: Map<string, CSpec>;
   /** Message specs by MsgType bytes: c0 | c1 << 8. */
   byCode: Map<number, CSpec>;
+  /** Number of fields in all specs (CField.cacheSlot is below it). */
+  cacheSlots: number;
 }
 let compiled: Compiled | undefined;
 
@@ -803,8 +828,21 @@ function specs(): Compiled {
     }
     byCode.set(mt.length === 1 ? mt.charCodeAt(0) : mt.charCodeAt(0) | (mt.charCodeAt(1) << 8), spec);
   }
-  compiled = { dict, header, messages, byCode };
+  compiled = { dict, header, messages, byCode, cacheSlots: numberCacheSlots([header, ...messages.values()]) };
   return compiled;
+}
+
+/** Gives every field of these specs (groups included) its own TypedEncoder cache slot; returns how many. */
+function numberCacheSlots(roots: CSpec[]): number {
+  let next = 0;
+  const walk = (spec: CSpec): void => {
+    for (const e of spec.entries) {
+      if (e.isGroup) walk(e.spec);
+      else e.cacheSlot = next++;
+    }
+  };
+  for (const r of roots) walk(r);
+  return next;
 }
 
 /** MsgTypes with a typed form. */
@@ -981,8 +1019,7 @@ function closeGroup(f: Frame, mt: string): void {
 }
 
 function checkRequired(spec: CSpec, obj: Record<string, unknown>, mt: string): void {
-  curMt = mt;
-  spec.req(obj);
+  spec.req(obj, mt);
 }
 
 function badValue(e: CField, buf: Buffer, vs: number, ve: number, spec: CSpec, mt: string): never {
@@ -1142,12 +1179,10 @@ function encodeValue(e: CField, v: unknown, spec: CSpec, mt: string): string {
   return s;
 }
 
-// Value checks of outgoing strings reuse the byte-level checkers through a small scratch copy.
-let checkBuf = new Uint8Array(256);
+// Value checks of outgoing strings reuse the byte-level checkers through a copy of the string's bytes.
 function stringValueOk(fd: FieldDef, s: string): boolean {
   const n = s.length;
-  if (n > checkBuf.length) checkBuf = new Uint8Array(n * 2);
-  const b = checkBuf;
+  const b = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     b[i] = c > 0xff ? 0x3f : c;
@@ -1159,33 +1194,60 @@ function invalidString(e: CField, s: string, spec: CSpec, mt: string): never {
   fail(spec, mt, e.tag, `${e.key}=${JSON.stringify(s)} is not a valid ${e.def.type}${e.def.values ? ` (allowed: ${[...e.def.values].join(', ')})` : ''}`);
 }
 
-const MSGTYPE_PRE = renderTag(35);
+const MSG_TYPE_PREFIX = renderTagPrefix(35);
 
 /**
- * Encodes a typed message straight to bytes — the fast path, same output as
- * encodeMessage(beginString, toFields(msg, header)) without building the Field[] in between. The Buffer is a
- * view of the encoder's slab (codec.ts, SLAB_SIZE): never overwritten, but it keeps the slab alive.
+ * Encodes typed messages straight to bytes — the fast path, the same output as
+ * encodeMessage(beginString, toFields(msg, header)) without building the Field[] in between. It owns its
+ * FixEncoder (the slab the messages are written into) and, per field, a cache of the encoded fields of values
+ * that repeat (CompIDs, symbols, enumerations, dates, quantities), so keep one per session or connection:
+ * encoders are independent of each other. A returned Buffer is a view of the slab (see fix/codec/encoder.ts):
+ * never overwritten, but it keeps the slab alive.
  */
-export function encodeTyped(beginString: string, msg: TypedMessage, header?: StandardHeader): Buffer {
-  const c = specs();
-  const mt = (msg as { msgType?: unknown }).msgType;
-  const spec = typeof mt === 'string' ? c.messages.get(mt) : undefined;
-  if (spec === undefined) throw new TypedMessageError(String(mt), 35, `MsgType ${JSON.stringify(mt)} has no typed form`);
-  curMt = mt as string;
-  encBegin();
-  try {
-    if (encStringP(MSGTYPE_PRE, 35, mt as string) < 0) throw badStringError(35, mt as string);
-    const h = header ?? msg.header;
-    if (h !== undefined) {
-      if (h === null || typeof h !== 'object') fail(c.header, curMt, undefined, 'header must be an object');
-      c.header.enc(h as unknown as Record<string, unknown>);
+export class TypedEncoder {
+  readonly bytes: FixEncoder;
+  /** Per field (CField.cacheSlot): its value cache; none for a one-message encoder. */
+  readonly valueCaches: FieldValueCache[];
+
+  /** `oneMessage`: for a single message (a small slab and no value caches: they would not be reused). */
+  constructor(opts?: { oneMessage?: boolean }) {
+    const oneMessage = opts?.oneMessage === true;
+    this.bytes = new FixEncoder(oneMessage ? 1024 : undefined);
+    this.valueCaches = [];
+    if (!oneMessage) {
+      for (let i = 0; i < specs().cacheSlots; i++) {
+        this.valueCaches.push({ rendered: new Map(), lastValue: undefined, lastRendered: null, hits: 0, misses: 0 });
+      }
     }
-    spec.enc(msg as unknown as Record<string, unknown>);
-  } catch (e) {
-    encAbort();
-    throw e;
   }
-  return encEnd(beginString);
+
+  encode(beginString: string, msg: TypedMessage, header?: StandardHeader): Buffer {
+    const c = specs();
+    const mt = (msg as { msgType?: unknown }).msgType;
+    const spec = typeof mt === 'string' ? c.messages.get(mt) : undefined;
+    if (spec === undefined) throw new TypedMessageError(String(mt), 35, `MsgType ${JSON.stringify(mt)} has no typed form`);
+    const msgType = mt as string;
+    const out = this.bytes;
+    out.begin();
+    try {
+      if (out.writePrefixedString(MSG_TYPE_PREFIX, 35, msgType) < 0) throw unencodableStringError(35, msgType);
+      const h = header ?? msg.header;
+      if (h !== undefined) {
+        if (h === null || typeof h !== 'object') fail(c.header, msgType, undefined, 'header must be an object');
+        c.header.enc(h as unknown as Record<string, unknown>, this, msgType);
+      }
+      spec.enc(msg as unknown as Record<string, unknown>, this, msgType);
+    } catch (e) {
+      out.abort();
+      throw e;
+    }
+    return out.finish(beginString);
+  }
+}
+
+/** TypedEncoder.encode with `encoder`, or with one made for this message. */
+export function encodeTyped(beginString: string, msg: TypedMessage, header?: StandardHeader, encoder?: TypedEncoder): Buffer {
+  return (encoder ?? new TypedEncoder({ oneMessage: true })).encode(beginString, msg, header);
 }
 
 function encodeSection(spec: CSpec, obj: Record<string, unknown>, out: Field[], mt: string): void {

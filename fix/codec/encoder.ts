@@ -1,0 +1,468 @@
+// The FIX encoder: an object that owns the buffer it writes into, so any number of them can be used at once
+// (two encoders interleaved each produce their own correct messages).
+//
+// It writes a message's body into a slab, leaving room in front for the 8=<BeginString><SOH>9=<BodyLength><SOH>
+// head (right-aligned once the length is known), summing the checksum as it writes. The finished message is
+// returned as a view of the slab, not a copy, and the next message starts after it; a full slab is left to the
+// views into it (as Node's own Buffer pool is) and a new one started. So a returned Buffer keeps up to
+// SLAB_SIZE bytes alive: copy it if you keep many for long. One encoder writes one message at a time: begin()
+// refuses to nest (a getter calling the same encoder from inside a message would corrupt it).
+import { EncodeError } from '../errors.ts';
+import { DIGIT_ZERO, digitCount, DOT, EQUALS, isDataField, MINUS, SOH } from './bytes.ts';
+import { renderBytes, type RenderedBytes } from './rendered-bytes.ts';
+
+const SLAB_SIZE = 64 * 1024;
+/** A message starts in a new slab when less than this is left of the current one (and it is not empty). */
+const SLAB_MIN_FREE = 4 * 1024;
+/** Room left in front of the body for the head (8=<BeginString><SOH>9=<BodyLength><SOH>). */
+const HEAD_ROOM = 64;
+/** Bytes of 10=nnn<SOH>. */
+const TRAILER_LENGTH = 7;
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
+const INT_POW10 = new Int32Array([1, 10, 100, 1000, 10000, 100000, 1000000]);
+
+/** Slab bytes a message of this body length needs (for an encoder sized for one message). */
+export function slabBytesFor(bodyLength: number): number {
+  return HEAD_ROOM + bodyLength + TRAILER_LENGTH + 8;
+}
+
+function throwBadCharacter(tag: number, c: number): never {
+  if (c === SOH) throw new EncodeError(`value of tag ${tag} contains SOH`);
+  throw new EncodeError(`value of tag ${tag} contains U+${c.toString(16).padStart(4, '0')}, not Latin-1 (use an Encoded* data field)`);
+}
+
+/** A character a FIX value cannot carry: beyond Latin-1, or SOH outside a data field (NUL itself is fine). */
+function isUnencodable(tag: number, c: number): boolean {
+  // One unsigned compare lets 2..0xff through; 0, SOH and anything beyond Latin-1 are looked at.
+  return c - 2 >>> 0 > 0xfd && (c === SOH ? !isDataField(tag) : c !== 0);
+}
+
+/** The EncodeError for a value writePrefixedString refused (its -1). */
+export function unencodableStringError(tag: number, value: string): EncodeError {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (isUnencodable(tag, c)) {
+      try { throwBadCharacter(tag, c); } catch (e) { return e as EncodeError; }
+    }
+  }
+  return new EncodeError(`value of tag ${tag} cannot be encoded`);
+}
+
+export class FixEncoder {
+  /** The buffer messages are written into. */
+  private slab: Buffer;
+  /** The slab as a DataView: pre-rendered words are stored through it (a store may write up to 3 bytes past
+   * their end, which the next write overwrites; reserve() keeps that slack inside the slab). */
+  private slabWords: DataView;
+  /** Where the message being written begins in the slab (the start of its head room). */
+  private messageStart = 0;
+  /** Next byte to write. */
+  private writeAt = 0;
+  /** Sum of the body bytes written so far (CheckSum). */
+  private bodyByteSum = 0;
+  private writing = false;
+  /** "8=<BeginString><SOH>9=" of the last BeginString used (a session uses one), and its byte sum. */
+  private headBeginString = '';
+  private headBytes = new Uint8Array(0);
+  private headByteSum = 0;
+
+  /** `firstSlabBytes`: the size of the first slab (small for an encoder made for one message). */
+  constructor(firstSlabBytes = SLAB_SIZE) {
+    this.slab = FixEncoder.allocate(firstSlabBytes > 0 && firstSlabBytes <= SLAB_SIZE ? firstSlabBytes : SLAB_SIZE);
+    this.slabWords = new DataView(this.slab.buffer, this.slab.byteOffset, this.slab.length);
+  }
+
+  private static allocate(bytes: number): Buffer {
+    // Small slabs come from Node's pool (cheap for a one-message encoder); full ones are their own.
+    return bytes < 4096 ? Buffer.allocUnsafe(bytes) : Buffer.allocUnsafeSlow(bytes);
+  }
+
+  /** Starts a message body. Every begin() must be followed by finish() or abort(). */
+  begin(): void {
+    if (this.writing) throw new EncodeError('encoder re-entered while encoding another message');
+    this.writing = true;
+    if (this.messageStart > 0 && this.slab.length - this.messageStart < SLAB_MIN_FREE) {
+      this.replaceSlab(FixEncoder.allocate(SLAB_SIZE));
+      this.messageStart = 0;
+    }
+    this.writeAt = this.messageStart + HEAD_ROOM;
+    this.bodyByteSum = 0;
+  }
+
+  /** Gives up the message being written (after an error); the encoder can begin() again. */
+  abort(): void {
+    this.writing = false;
+  }
+
+  /** Makes room for `extra` more bytes, moving the message so far into a bigger slab if needed. */
+  private reserve(extra: number): void {
+    if (this.writeAt + extra <= this.slab.length) return;
+    const written = this.writeAt - this.messageStart;
+    const bigger = Buffer.allocUnsafeSlow(Math.max(SLAB_SIZE, written * 2 + extra + 1024));
+    this.slab.copy(bigger, 0, this.messageStart, this.writeAt);
+    this.writeAt = written;
+    this.messageStart = 0;
+    this.replaceSlab(bigger);
+  }
+
+  private replaceSlab(slab: Buffer): void {
+    this.slab = slab;
+    this.slabWords = new DataView(slab.buffer, slab.byteOffset, slab.length);
+  }
+
+  /** Writes a non-negative integer's digits, adding them to the checksum. */
+  private putUnsigned(n: number): void {
+    const slab = this.slab;
+    let p = this.writeAt;
+    if (n < 10) {
+      slab[p] = DIGIT_ZERO + n; this.bodyByteSum += DIGIT_ZERO + n; this.writeAt = p + 1;
+      return;
+    }
+    if (n < 100) {
+      const t = (n / 10) | 0;
+      const a = DIGIT_ZERO + t, b = DIGIT_ZERO + ((n | 0) - t * 10);
+      slab[p] = a; slab[p + 1] = b; this.bodyByteSum += a + b; this.writeAt = p + 2;
+      return;
+    }
+    const d = n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6 : digitCount(n);
+    const first = p;
+    p += d;
+    this.writeAt = p;
+    let sum = 0;
+    if (n < 0x80000000) {
+      // int32 arithmetic (a double modulo is a call into C)
+      let x = n | 0;
+      while (p > first) {
+        const q = (x / 10) | 0;
+        const c = DIGIT_ZERO + (x - q * 10);
+        slab[--p] = c;
+        sum += c;
+        x = q;
+      }
+    } else {
+      while (p > first) {
+        const q = Math.floor(n / 10);
+        const c = DIGIT_ZERO + (n - q * 10);
+        slab[--p] = c;
+        sum += c;
+        n = q;
+      }
+    }
+    this.bodyByteSum += sum;
+  }
+
+  private putByte(c: number): void {
+    this.slab[this.writeAt++] = c;
+    this.bodyByteSum += c;
+  }
+
+  /** "tag=". */
+  private putTag(tag: number): void {
+    if (!(tag > 0 && tag < 1_000_000_000 && (tag | 0) === tag)) {
+      // Tags 0 and below are written too: test tools need to send them to see the peer reject them.
+      if (!Number.isInteger(tag) || tag > 999_999_999 || tag < -99_999_999) throw new EncodeError(`invalid tag ${tag}`);
+      if (tag < 0) { this.putByte(MINUS); tag = -tag; }
+    }
+    this.putUnsigned(tag);
+    this.putByte(EQUALS);
+  }
+
+  private putRendered(r: RenderedBytes): void {
+    const words = this.slabWords;
+    const p = this.writeAt;
+    const n = r.length;
+    words.setInt32(p, r.firstWord, true);
+    if (n > 4) {
+      words.setInt32(p + 4, r.secondWord, true);
+      if (n > 8) {
+        const w = r.words;
+        for (let k = 2, q = p + 8; k < w.length; k++, q += 4) words.setInt32(q, w[k]!, true);
+      }
+    }
+    this.writeAt = p + n;
+    this.bodyByteSum += r.byteSum;
+  }
+
+  /** `value`'s characters and SOH; false (nothing usable written) when one of them cannot be carried. */
+  private putLatin1(tag: number, value: string): boolean {
+    const n = value.length;
+    const slab = this.slab;
+    const words = this.slabWords;
+    const p = this.writeAt;
+    let sum = 0;
+    let i = 0;
+    // Four characters per store; any character outside 2..0xff sends the rest to the checking loop.
+    for (; i + 4 <= n; i += 4) {
+      const a = value.charCodeAt(i), b = value.charCodeAt(i + 1), c = value.charCodeAt(i + 2), d = value.charCodeAt(i + 3);
+      if ((a | b | c | d) > 0xff || a < 2 || b < 2 || c < 2 || d < 2) break;
+      words.setInt32(p + i, a | (b << 8) | (c << 16) | (d << 24), true);
+      sum += a + b + c + d;
+    }
+    for (; i < n; i++) {
+      const c = value.charCodeAt(i);
+      if (isUnencodable(tag, c)) return false;
+      slab[p + i] = c;
+      sum += c;
+    }
+    slab[p + n] = SOH;
+    this.bodyByteSum += sum + SOH;
+    this.writeAt = p + n + 1;
+    return true;
+  }
+
+  /** tag=<Latin-1 string><SOH>. */
+  writeString(tag: number, value: string): void {
+    this.reserve(value.length + 24);
+    this.putTag(tag);
+    if (!this.putLatin1(tag, value)) throw unencodableStringError(tag, value);
+  }
+
+  /** tag=<integer><SOH>. */
+  writeInt(tag: number, value: number): void {
+    this.reserve(40);
+    this.putTag(tag);
+    this.putInt(tag, value);
+  }
+
+  private putInt(tag: number, v: number): void {
+    if (!Number.isSafeInteger(v)) throw new EncodeError(`value of tag ${tag} must be an integer, got ${v}`);
+    if (v < 0) { this.putByte(MINUS); v = -v; }
+    this.putUnsigned(v);
+    this.putByte(SOH);
+  }
+
+  /**
+   * tag=<decimal><SOH>, shortest digits that read back as the same double. For m / 10^k with m < 2^53 and
+   * k <= 10, the decimal text "m with k fraction digits" parses to the correctly rounded m / 10^k, so finding
+   * the smallest k with Math.round(v * 10^k) / 10^k === v gives the shortest exact form without String(v).
+   */
+  writeDecimal(tag: number, value: number): void {
+    if (!Number.isFinite(value)) throw new EncodeError(`value of tag ${tag} must be a finite number, got ${value}`);
+    const a = value < 0 ? -value : value;
+    if (a < 9e15) {
+      for (let k = 0; k <= 10; k++) {
+        const m = Math.round(a * POW10[k]!);
+        if (m / POW10[k]! === a && m < 9e15) {
+          this.reserve(48);
+          this.putTag(tag);
+          this.putScaledDecimal(value < 0 && m !== 0, m, k);
+          return;
+        }
+      }
+    }
+    this.writeDecimalText(tag, value, a);
+  }
+
+  /** Decimals with no short exact form: String(v), or fixed notation where that has an exponent. */
+  private writeDecimalText(tag: number, v: number, a: number): void {
+    if (a >= 1e21) throw new EncodeError(`value of tag ${tag} is too large for a FIX decimal: ${v}`);
+    let s = String(v);
+    if (s.indexOf('e') >= 0) s = v.toFixed(20).replace(/0+$/, '').replace(/\.$/, '');
+    this.writeString(tag, s);
+  }
+
+  /** m / 10^k as decimal text and SOH (see writeDecimal). */
+  private putScaledDecimal(negative: boolean, m: number, k: number): void {
+    if (negative) this.putByte(MINUS);
+    if (k === 0) {
+      this.putUnsigned(m);
+    } else {
+      const whole = Math.floor(m / POW10[k]!);
+      let fraction = m - whole * POW10[k]!;
+      this.putUnsigned(whole);
+      this.putByte(DOT);
+      // k fraction digits, leading zeros included.
+      const slab = this.slab;
+      let p = this.writeAt + k;
+      this.writeAt = p;
+      let sum = 0;
+      for (let i = 0; i < k; i++) {
+        const q = Math.floor(fraction / 10);
+        const c = DIGIT_ZERO + (fraction - q * 10);
+        slab[--p] = c;
+        sum += c;
+        fraction = q;
+      }
+      this.bodyByteSum += sum;
+    }
+    this.putByte(SOH);
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Pre-rendered prefixes and fields (the typed encoder's fast path).
+
+  /** Copies pre-rendered bytes (a whole "tag=value<SOH>" field). */
+  writeRendered(r: RenderedBytes): void {
+    this.reserve(r.length + 8);
+    this.putRendered(r);
+  }
+
+  /**
+   * <prefix><Latin-1 string><SOH>; returns where the value starts in writtenBytes(), or -1 (nothing usable
+   * written) when the value has a character the field cannot carry (see unencodableStringError).
+   */
+  writePrefixedString(prefix: RenderedBytes, tag: number, value: string): number {
+    this.reserve(value.length + prefix.length + 16);
+    this.putRendered(prefix);
+    const valueStart = this.writeAt;
+    return this.putLatin1(tag, value) ? valueStart : -1;
+  }
+
+  /** <prefix><integer><SOH>. */
+  writePrefixedInt(prefix: RenderedBytes, tag: number, value: number): void {
+    this.reserve(prefix.length + 40);
+    this.putRendered(prefix);
+    this.putInt(tag, value);
+  }
+
+  /** <prefix><decimal><SOH>, the same text as writeDecimal. */
+  writePrefixedDecimal(prefix: RenderedBytes, tag: number, value: number): void {
+    if (!Number.isFinite(value)) throw new EncodeError(`value of tag ${tag} must be a finite number, got ${value}`);
+    const a = value < 0 ? -value : value;
+    if (a < 2000 && this.tryPrice(prefix, value, a)) return;
+    if (a < 1e5) {
+      // One multiplication instead of writeDecimal's search: below 1e5, a * 1e10 is within 0.08 of the one
+      // integer every decimal that reads back as `a` (with <= 10 fraction digits) scales to, so its trailing
+      // zeros give the shortest such decimal — the k that search finds. Checked before use all the same.
+      let m = Math.round(a * 1e10);
+      if (m / 1e10 === a) {
+        let k = 10;
+        for (; k > 0; k--) {
+          const q = Math.floor(m / 10);
+          if (q * 10 !== m) break;
+          m = q;
+        }
+        if (m / POW10[k]! === a) {
+          this.reserve(prefix.length + 48);
+          this.putRendered(prefix);
+          this.putScaledDecimal(value < 0 && m !== 0, m, k);
+          return;
+        }
+      }
+    }
+    if (a < 9e15) {
+      for (let k = 0; k <= 10; k++) {
+        const m = Math.round(a * POW10[k]!);
+        if (m / POW10[k]! === a && m < 9e15) {
+          this.reserve(prefix.length + 48);
+          this.putRendered(prefix);
+          this.putScaledDecimal(value < 0 && m !== 0, m, k);
+          return;
+        }
+      }
+    }
+    this.writeDecimalText(tag, value, a);
+  }
+
+  /** Prices (|v| < 2000) with at most 6 fraction digits, in int32 arithmetic (the argument of writeDecimal,
+   * at 1e6); false, nothing written, for any other value. */
+  private tryPrice(prefix: RenderedBytes, v: number, a: number): boolean {
+    const m6 = Math.round(a * 1e6);
+    if (m6 / 1e6 !== a) return false;
+    let m = m6 | 0;
+    let k = 6;
+    for (; k > 0; k--) {
+      const q = (m / 10) | 0;
+      if (q * 10 !== m) break;
+      m = q;
+    }
+    this.reserve(prefix.length + 48);
+    this.putRendered(prefix);
+    if (v < 0 && m !== 0) this.putByte(MINUS);
+    if (k === 0) {
+      this.putUnsigned(m);
+    } else {
+      const p10 = INT_POW10[k]!;
+      const whole = (m / p10) | 0;
+      let fraction = m - whole * p10;
+      this.putUnsigned(whole);
+      const slab = this.slab;
+      let p = this.writeAt;
+      slab[p++] = DOT;
+      let sum = DOT;
+      p += k;
+      this.writeAt = p;
+      for (let i = 0; i < k; i++) {
+        const q = (fraction / 10) | 0;
+        const c = DIGIT_ZERO + (fraction - q * 10);
+        slab[--p] = c;
+        sum += c;
+        fraction = q;
+      }
+      this.bodyByteSum += sum;
+    }
+    this.putByte(SOH);
+    return true;
+  }
+
+  /** A position in the message being written that survives the slab being replaced (for renderSince). */
+  offsetInMessage(): number {
+    return this.writeAt - this.messageStart;
+  }
+
+  /** The bytes written since `offset` (an offsetInMessage() of this message), as RenderedBytes. */
+  renderSince(offset: number): RenderedBytes {
+    return renderBytes(this.slab, this.messageStart + offset, this.writeAt);
+  }
+
+  /** The buffer being written; valid until the next write (for checking a value in place). */
+  writtenBytes(): Buffer {
+    return this.slab;
+  }
+
+  /** Where the next byte goes in writtenBytes(). */
+  writePosition(): number {
+    return this.writeAt;
+  }
+
+  /** Finishes the message: writes the head and 10=<checksum><SOH>; returns the bytes (a view, see above). */
+  finish(beginString: string): Buffer {
+    try {
+      this.reserve(TRAILER_LENGTH + 1);
+      const bodyEnd = this.writeAt;
+      const bodyStart = this.messageStart + HEAD_ROOM;
+      const bodyLength = bodyEnd - bodyStart;
+      const headLength = 2 + beginString.length + 1 + 2 + digitCount(bodyLength) + 1;
+      if (headLength > HEAD_ROOM) throw new EncodeError(`BeginString ${JSON.stringify(beginString)} is too long`);
+      if (beginString !== this.headBeginString) this.renderHead(beginString);
+      const bodySum = this.bodyByteSum;
+      // Head, right-aligned against the body.
+      const start = bodyStart - headLength;
+      const slab = this.slab;
+      const head = this.headBytes;
+      for (let i = 0; i < head.length; i++) slab[start + i] = head[i]!;
+      this.writeAt = start + head.length;
+      this.bodyByteSum = this.headByteSum;
+      this.putUnsigned(bodyLength);
+      this.putByte(SOH);
+      const sum = (this.bodyByteSum + bodySum) & 0xff;
+      let p = bodyEnd; // reserve() above left room for the trailer
+      slab[p++] = 0x31; slab[p++] = DIGIT_ZERO; slab[p++] = EQUALS;
+      slab[p++] = DIGIT_ZERO + ((sum / 100) | 0); slab[p++] = DIGIT_ZERO + (((sum / 10) | 0) % 10); slab[p++] = DIGIT_ZERO + (sum % 10);
+      slab[p++] = SOH;
+      this.messageStart = p;
+      this.writeAt = p;
+      return slab.subarray(start, p);
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private renderHead(beginString: string): void {
+    const b = new Uint8Array(beginString.length + 5);
+    let p = 0;
+    b[p++] = 0x38; b[p++] = EQUALS;
+    for (let i = 0; i < beginString.length; i++) {
+      const c = beginString.charCodeAt(i);
+      if (c > 0xff || c === SOH) throwBadCharacter(8, c);
+      b[p++] = c;
+    }
+    b[p++] = SOH; b[p++] = 0x39; b[p++] = EQUALS;
+    let sum = 0;
+    for (let i = 0; i < p; i++) sum += b[i]!;
+    this.headBytes = b;
+    this.headByteSum = sum;
+    this.headBeginString = beginString;
+  }
+}
