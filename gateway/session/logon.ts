@@ -84,11 +84,11 @@ export async function authorizeLogon(ports: Ports, lockouts: Lockouts, logon: Fi
   const ip = conn.remoteAddress.replace(/^::ffff:/, '');
   const serial = conn.peerCertificate.serialNumber.toLowerCase().replace(/^0+(?=.)/, '');
   const base = { compId, ip, serial };
-  const refuse = (reason: string, detail: Record<string, unknown> = {}, text = reason): LogonOutcome => {
+  const refuse = (reason: string, detail: Record<string, unknown> = {}, text = reason, scope: 'logon' | 'revocation' = 'logon'): LogonOutcome => {
     audit.event('logon.denied', { ...base, reason, ...detail });
     audit.alert('logon.denied', { ...base, reason, ...detail });
     // The Logout carries the decision as fields too (ParleyDecision DENY, scope LOGON, the reason), for clients.
-    return { ok: false, text: safeText(`logon denied: ${text}`), extraFields: logoutDecisionFields({ decision: 'deny', scope: 'logon', factors: [], reason: text }) };
+    return { ok: false, text: safeText(`logon denied: ${text}`), extraFields: logoutDecisionFields({ decision: 'deny', scope, factors: [], reason: text }) };
   };
 
   // The acceptor follows the client's HeartBtInt, as FIX prescribes; the gateway bounds it, so a dead
@@ -110,7 +110,8 @@ export async function authorizeLogon(ports: Ports, lockouts: Lockouts, logon: Fi
   // Certificate → user binding: the CompID (already bound to the certificate by the acceptor) must be the
   // user's, and a certificate issued by enrollment must have been issued to this user.
   if (!user.compIds.includes(compId)) return refuse(`SenderCompID ${compId} does not belong to user ${username}`, { username });
-  if (ports.isRevoked(serial)) return refuse('the client certificate is revoked', { username });
+  // Scope REVOCATION tells the client its certificate is no good (it asks to enroll again), not to retry.
+  if (ports.isRevoked(serial)) return refuse('the client certificate is revoked', { username }, undefined, 'revocation');
   const owner = ports.certOwner(serial);
   if (owner !== undefined && owner !== user.username) return refuse(`the client certificate was issued to another user`, { username, owner });
   if (owner === undefined && user.certSubjects.length > 0 && !user.certSubjects.includes(conn.peerCertificate.subject.replace(/\n/g, ', '))) {
