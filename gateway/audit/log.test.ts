@@ -4,16 +4,16 @@ import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AlertSink, AuditLog, verifyAuditLog } from './log.ts';
+import { AlertSink, AuditLog, verifyAuditLog, type AuditOptions } from './log.ts';
 
 let dir: string;
 let n = 0;
 beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'parley-audit-')); });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-async function logWith(count: number): Promise<string> {
+async function logWith(count: number, opts: AuditOptions = {}): Promise<string> {
   const f = join(dir, `audit-${++n}.jsonl`);
-  const log = await AuditLog.open(f);
+  const log = await AuditLog.open(f, opts);
   await Promise.all(Array.from({ length: count }, (_, i) => log.append('access.decision', { i, user: `u${i}`, decision: i % 2 ? 'allow' : 'deny', note: 'ünïcødé ✓' })));
   await log.close();
   return f;
@@ -58,8 +58,8 @@ describe('AuditLog', () => {
     expect(await verifyAuditLog(f)).toMatchObject({ ok: false, line: 3, reason: expect.stringMatching(/edited/) });
   });
 
-  it('detects an edit that also recomputes the line hash (the next link breaks)', async () => {
-    const f = await logWith(5);
+  it('detects an edit that also recomputes the line hash (the next link breaks) in a legacy unkeyed log', async () => {
+    const f = await logWith(5, { keyFile: null });
     const ls = await lines(f);
     const { createHash } = await import('node:crypto');
     const edited = ls[1]!.replace('"user":"u1"', '"user":"mallory"');
@@ -113,10 +113,25 @@ describe('AuditLog', () => {
     expect(await verifyAuditLog(join(dir, 'none.jsonl'))).toMatchObject({ ok: false, line: 0, reason: expect.stringMatching(/ENOENT/) });
   });
 
-  it('refuses to continue a chain whose last line is damaged', async () => {
+  it('repairs a torn last line at open and records the cut (issue 19 item 7); a complete damaged last line is still refused', async () => {
     const f = await logWith(2);
+    const size = (await stat(f)).size;
     await appendFile(f, '{"seq":3,"torn');
-    await expect(AuditLog.open(f)).rejects.toThrow(/last line is not a valid audit entry/);
+    const said: string[] = [];
+    const log = await AuditLog.open(f, { alert: (l) => said.push(l) });
+    await log.append('after', {});
+    await log.close();
+    const ls = (await lines(f)).map((l) => JSON.parse(l));
+    expect(ls.map((l) => l.type)).toEqual(['access.decision', 'access.decision', 'audit.tail-repaired', 'after']);
+    expect(ls[2].data).toEqual({ file: f, offset: size, bytes: 14, keptAs: `${f}.torn-${size}` });
+    expect(await readFile(`${f}.torn-${size}`, 'utf8')).toBe('{"seq":3,"torn');
+    expect(said).toEqual([`audit: ${f}: torn last line of 14 bytes cut at offset ${size} (kept as ${f}.torn-${size})`]);
+    expect(await verifyAuditLog(f)).toMatchObject({ ok: true, lines: 4 });
+    const g = await logWith(2);
+    const at = (await stat(g)).size;
+    await appendFile(g, '{"seq":3,"complete but not an entry"}\n');
+    await expect(AuditLog.open(g)).rejects.toThrow(/last line is not a valid audit entry/);
+    await expect(AuditLog.open(g)).rejects.toMatchObject({ file: g, offset: at });
   });
 
   it('refuses bad entry types and unserialisable data, and keeps logging', async () => {
