@@ -46,8 +46,14 @@ export type DeskOptions = {
   now?: () => Date;
   /** Bounds memory under a flood: open RFQs per user. */
   maxOpenRfqsPerUser?: number;
-  /** How long closed RFQs and their quotes stay known, so a late hit reads "expired", not "unknown". */
+  /** How long closed RFQs and their quotes stay known, so a late hit reads "expired", not "unknown" (default 10 min). */
   retainMs?: number;
+  /**
+   * At most this many closed RFQs (with their quotes) stay known, oldest closed first out (default 20,000): under a
+   * flood the time bound alone lets memory grow with the RFQ rate. A hit on an evicted quote reads "unknown"; a
+   * traded one still reads "already traded" from the trade store.
+   */
+  maxClosedRfqs?: number;
   /** The longest ExpireTime(126) an RFQ may ask for, from now (default: the ticket's hour plus a minute of clock skew). */
   maxRfqTtlMs?: number;
 };
@@ -61,6 +67,8 @@ export class DealerDesk extends EventEmitter {
   readonly #rfqs = new Map<string, Rfq>();
   readonly #quotes = new Map<string, QuoteEntry>();
   readonly #openByUser = new Map<string, number>();
+  /** Closed RFQs by key, in the order they closed: the count bound evicts from the front. */
+  readonly #closed = new Map<string, Rfq>();
   /** Cancels of each RFQ's pending dealer quotes and expiry. */
   readonly #timers = new Map<string, Set<() => void>>();
   #seq = 0;
@@ -74,7 +82,7 @@ export class DealerDesk extends EventEmitter {
     this.instruments = new Map(o.instruments.map((i) => [i.symbol, i]));
     this.#opts = {
       quoteTtlMs: o.quoteTtlMs, trades: o.trades, now: o.now ?? (() => new Date()),
-      maxOpenRfqsPerUser: o.maxOpenRfqsPerUser ?? 200, retainMs: o.retainMs ?? 10 * 60_000,
+      maxOpenRfqsPerUser: o.maxOpenRfqsPerUser ?? 200, retainMs: o.retainMs ?? 10 * 60_000, maxClosedRfqs: Math.max(0, o.maxClosedRfqs ?? 20_000),
       maxRfqTtlMs: o.maxRfqTtlMs ?? 3_660_000,
     };
   }
@@ -243,6 +251,21 @@ export class DealerDesk extends EventEmitter {
     for (const cancel of this.#timers.get(rfq.key) ?? []) cancel();
     this.#timers.delete(rfq.key);
     this.#changed(rfq);
+    this.#closed.delete(rfq.key);
+    this.#closed.set(rfq.key, rfq);
+    while (this.#closed.size > this.#opts.maxClosedRfqs) this.#forget(this.#closed.values().next().value!);
+  }
+
+  #forget(rfq: Rfq): void {
+    this.#closed.delete(rfq.key);
+    // A newer RFQ may reuse the key only after this one is forgotten; never delete someone else's entry.
+    if (this.#rfqs.get(rfq.key) === rfq) this.#rfqs.delete(rfq.key);
+    for (const q of rfq.quotes) if (this.#quotes.get(q.quoteId)?.rfq === rfq) this.#quotes.delete(q.quoteId);
+  }
+
+  /** How much of the book is held in memory (open and closed RFQs, quotes): what the retention bounds. */
+  get held(): { rfqs: number; closedRfqs: number; quotes: number } {
+    return { rfqs: this.#rfqs.size, closedRfqs: this.#closed.size, quotes: this.#quotes.size };
   }
 
   /** Risk officers follow the book; building views costs nothing when nobody does. */
@@ -257,12 +280,7 @@ export class DealerDesk extends EventEmitter {
     if (nowMs - this.#lastPrune < 1000) return;
     this.#lastPrune = nowMs;
     const cutoff = this.#opts.now().getTime() - this.#opts.retainMs;
-    for (const [k, rfq] of this.#rfqs) {
-      if (rfq.status !== 'open' && rfq.expiresAt.getTime() < cutoff) {
-        this.#rfqs.delete(k);
-        for (const q of rfq.quotes) this.#quotes.delete(q.quoteId);
-      }
-    }
+    for (const rfq of [...this.#closed.values()]) if (rfq.expiresAt.getTime() < cutoff) this.#forget(rfq);
   }
 
   openRfqs(): RfqView[] {
