@@ -68,10 +68,10 @@ export interface ConnectionLoopEvents {
 }
 
 /**
- * TLS failures that mean "this certificate is no good any more", not "the network is down": OpenSSL's alert
- * codes (err.code) and, for a TLS stack that reports no code, the alert names in its message.
+ * TLS alerts that mean "this certificate is no good any more", not "the network is down", by OpenSSL's error
+ * code (err.code, e.g. ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED): the code, never the error's message.
  */
-const CERT_REFUSED = /CERTIFICATE_REVOKED|CERTIFICATE_EXPIRED|certificate revoked|certificate expired|ALERT_BAD_CERTIFICATE|UNKNOWN_CA/i;
+const CERT_REFUSED_ALERT = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(?:CERTIFICATE_REVOKED|CERTIFICATE_EXPIRED|BAD_CERTIFICATE|UNKNOWN_CA)$/;
 /**
  * fix/session's words (its close reason, or the peer engine's Logout) when the peer's sequence numbers are behind
  * ours. FIX 4.4 has no field for it (SessionStatus 1409 = 9 came with FIXT 1.1): this is the engine's fixed
@@ -235,7 +235,7 @@ export class ConnectionLoop extends EventEmitter<ConnectionLoopEvents> {
         });
       } catch (e) {
         const msg = (e as Error).message ?? String(e);
-        if (CERT_REFUSED.test(`${(e as NodeJS.ErrnoException).code ?? ''} ${msg}`)) {
+        if (CERT_REFUSED_ALERT.test((e as NodeJS.ErrnoException).code ?? '')) {
           this.#certificateRefused(`the gateway refused this device's certificate (${msg})`);
           return;
         }
