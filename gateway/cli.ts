@@ -68,7 +68,7 @@ function findCommand(words: string[]): CliCommand {
   const exact = CLI_COMMANDS.find((c) => c.words.length === words.length && c.words.every((w, i) => w === words[i]));
   if (exact) return exact;
   // Name what would have been valid at the first word that went wrong.
-  for (let n = words.length - 1; n >= 0; n--) {
+  for (let n = words.length; n >= 0; n--) {
     const under = CLI_COMMANDS.filter((c) => c.words.length > n && words.slice(0, n).every((w, i) => c.words[i] === w));
     if (under.length === 0) continue;
     const next = [...new Set(under.map((c) => c.words[n]!))];
