@@ -8,7 +8,7 @@ import { FixMessage, type Field } from '../codec.ts';
 import { MsgType, Tag } from '../dictionary/tags.ts';
 import {
   fromFixDate, isIsoDate, MAX_GROUP_INSTANCES, parseUtcTimestamp, readAttestation, readAttestationRequest, readBusinessReject,
-  readDealerListRequest, readExecutionReport, readOpenRfqsAck, readOpenRfqsRequest, readQuote, readQuoteCancel, readQuoteRequest,
+  readDealerListRequest, readExecutionReport, readLogonDecision, readLogonRequest, readOpenRfqsAck, readOpenRfqsRequest, readQuote, readQuoteCancel, readQuoteRequest,
   readQuoteRequestReject, readQuoteResponse, readQuoteStatus, readRfqStatus, readSecurityList, readSecurityListRequest,
   readTradeCapture, readTradeCaptureAck, readTradeCaptureRequest, utcTimestamp, writeExecutionFill, writeQuote, writeQuoteRequest,
   writeRfqStatus, writeSecurityList, writeTradeCapture, type ReadResult,
@@ -18,7 +18,7 @@ const READERS: [string, (m: FixMessage) => ReadResult<unknown>][] = [
   ['R', readQuoteRequest], ['AG', readQuoteRequestReject], ['S', readQuote], ['AJ', readQuoteResponse], ['Z', readQuoteCancel],
   ['AI', readQuoteStatus], ['AI', readRfqStatus], ['8', readExecutionReport], ['AD', readTradeCaptureRequest], ['AQ', readTradeCaptureAck],
   ['AE', readTradeCapture], ['x', readSecurityListRequest], ['y', readSecurityList], ['j', readBusinessReject], ['UA', readAttestation],
-  ['UF', readAttestationRequest], ['UH', readDealerListRequest], ['UI', readOpenRfqsRequest], ['UJ', readOpenRfqsAck],
+  ['A', readLogonRequest], ['A', readLogonDecision], ['UF', readAttestationRequest], ['UH', readDealerListRequest], ['UI', readOpenRfqsRequest], ['UJ', readOpenRfqsAck],
 ];
 
 const msg = (type: string, body: Field[]) => new FixMessage([{ tag: Tag.MsgType, value: type }, ...body]);

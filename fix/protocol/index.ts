@@ -8,6 +8,7 @@ export { MsgType, Tag } from '../dictionary/tags.ts';
 export * from './business-reject.ts';
 export * from './execution.ts';
 export * from './group.ts';
+export * from './logon.ts';
 export * from './parley-requests.ts';
 export * from './quote-request.ts';
 export * from './quote-status.ts';

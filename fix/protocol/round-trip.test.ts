@@ -11,7 +11,7 @@ import {
   readAttestation, readAttestationRequest, readBusinessReject, readDealerListRequest, readExecutionReport, readOpenRfqsAck,
   readOpenRfqsRequest, readQuote, readQuoteCancel, readQuoteRequest, readQuoteRequestReject, readQuoteResponse, readQuoteStatus,
   readRfqStatus, readSecurityList, readSecurityListRequest, readTradeCapture, readTradeCaptureAck, readTradeCaptureRequest,
-  rejectRefOf, writeAttestation, writeAttestationRequest, writeBusinessReject, writeDealerListRequest, writeExecutionFill,
+  readLogonDecision, readLogonRequest, rejectRefOf, writeAttestation, writeLogonCredentials, writeLogonDecision, writeAttestationRequest, writeBusinessReject, writeDealerListRequest, writeExecutionFill,
   writeExecutionReject, writeOpenRfqsAck, writeOpenRfqsRequest, writeQuote, writeQuoteCancel, writeQuoteCancelled, writeQuoteRequest,
   writeQuoteRequestReject, writeQuoteResponse, writeRfqStatus, writeSecurityList, writeSecurityListRequest, writeTradeCapture,
   writeTradeCaptureAck, writeTradeCaptureRequest, type ReadResult,
@@ -62,6 +62,19 @@ describe('client writer → gateway reader', () => {
     for (const mode of ['snapshot', 'subscribe', 'unsubscribe'] as const) {
       expect(value(readOpenRfqsRequest(send(MsgType.ParleyOpenRfqsRequest, writeOpenRfqsRequest({ requestId: 'OR-1', mode }))))).toEqual({ requestId: 'OR-1', mode });
     }
+  });
+});
+
+describe('Logon(A) both ways', () => {
+  it('credentials and attestation, client → gateway', () => {
+    const m = send(MsgType.Logon, [{ tag: Tag.EncryptMethod, value: '0' }, { tag: Tag.HeartBtInt, value: '30' }, ...writeLogonCredentials({ username: 'alice', password: 'pw', attestation: 'a.b.c' })]);
+    expect(value(readLogonRequest(m))).toEqual({ compId: 'A', username: 'alice', password: 'pw', heartBtInt: 30, attestation: 'a.b.c' });
+    expect(readLogonRequest(send(MsgType.Logon, [{ tag: Tag.EncryptMethod, value: '0' }, { tag: Tag.HeartBtInt, value: '30' }]))).toEqual({ ok: false, reason: 'Username(553) and Password(554) are required' });
+  });
+  it('the decision, gateway → client', () => {
+    const d = { decision: 'step-up' as const, score: 25, factors: [{ name: 'network', condition: 'public wifi', score: 25 }], role: 'Trader' };
+    const m = send(MsgType.Logon, [{ tag: Tag.EncryptMethod, value: '0' }, { tag: Tag.HeartBtInt, value: '30' }, ...writeLogonDecision(d)]);
+    expect(value(readLogonDecision(m))).toEqual(d);
   });
 });
 
