@@ -90,6 +90,9 @@ describe('encodeMessage', () => {
   });
 });
 
+/** The bytes as text, or the error's name and message. */
+const outcomeOf = (f: () => Buffer): string => { try { return show(f()); } catch (err) { return `${(err as Error).name}: ${(err as Error).message}`; } };
+
 describe('FixEncoder', () => {
   const body = (i: number): Field[] => [
     { tag: 35, value: 'S' }, { tag: 49, value: `SENDER-${i}` }, { tag: 56, value: 'ISLD' }, { tag: 34, value: String(i) },
@@ -116,6 +119,25 @@ describe('FixEncoder', () => {
     }
     // Later messages never overwrite earlier ones (new slabs, not reuse).
     for (const [view, copy] of kept) expect(view.equals(copy)).toBe(true);
+  });
+
+  it('gives the same bytes and the same errors with and without an encoder', () => {
+    const e = new FixEncoder(128);
+    let seed = 17;
+    const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+    const chars = 'abcXYZ019 -.:/|ü\u00ff\u0000';
+    for (let i = 0; i < 3000; i++) {
+      const body: Field[] = [{ tag: 35, value: 'B' }];
+      for (let k = rand(12); k > 0; k--) {
+        const tag = [0, -1, 1, 58, 354, 355, 999_999_999, 1.5, 9, 10][rand(10)]!;
+        const value = Array.from({ length: rand(i % 100 === 0 ? 5000 : 30) }, () => chars[rand(chars.length)]!).join('')
+          + (rand(20) === 0 ? '\x01' : rand(20) === 0 ? '€' : '');
+        body.push({ tag, value });
+      }
+      expect(outcomeOf(() => encodeMessage('FIX.4.4', body))).toBe(outcomeOf(() => encodeMessage('FIX.4.4', body, e)));
+    }
+    expect(outcomeOf(() => encodeMessage('F\x01X', fields(HEARTBEAT)))).toBe(outcomeOf(() => encodeMessage('F\x01X', fields(HEARTBEAT), e)));
+    expect(outcomeOf(() => encodeMessage('X'.repeat(60), fields(HEARTBEAT)))).toBe(outcomeOf(() => encodeMessage('X'.repeat(60), fields(HEARTBEAT), e)));
   });
 
   it('writes integers, decimals, pre-rendered prefixes and fields as the text encodeMessage writes', () => {

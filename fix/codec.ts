@@ -3,8 +3,8 @@
 // object, FixEncoder, that writes bytes straight into a slab it owns and returns the finished message as a
 // view of it. This module is the codec's public face: the parts, and the one-call encoders.
 import { EncodeError } from './errors.ts';
-import { FixEncoder, slabBytesFor } from './codec/encoder.ts';
-import { digitCount } from './codec/bytes.ts';
+import { encodeFields } from './codec/encode-fields.ts';
+import type { FixEncoder } from './codec/encoder.ts';
 import { FixMessage, type Field } from './codec/fix-message.ts';
 
 export { DATA_FIELD_LENGTH_TAG, SOH, type Latin1Buffer } from './codec/bytes.ts';
@@ -15,11 +15,12 @@ export { internLatin1, latin1Slice, parseIntBytes } from './codec/latin1.ts';
 export { renderTagPrefix, type RenderedBytes } from './codec/rendered-bytes.ts';
 
 /**
- * Encodes 8=<beginString>, 9=<computed>, the body (35 onwards, without 8/9/10) and 10=<computed>, with
- * `encoder` (a session keeps one: its slab serves many messages), or with one made for this message.
+ * Encodes 8=<beginString>, 9=<computed>, the body (35 onwards, without 8/9/10) and 10=<computed>: with
+ * `encoder` into its slab (the result is a view of it), or without one into a Buffer of the message's size.
  */
 export function encodeMessage(beginString: string, body: Field[], encoder?: FixEncoder): Buffer {
-  const e = encoder ?? new FixEncoder(slabBytesFor(bodyLength(body)));
+  if (encoder === undefined) return encodeFields(beginString, body);
+  const e = encoder;
   e.begin();
   try {
     for (let i = 0; i < body.length; i++) {
@@ -34,16 +35,6 @@ export function encodeMessage(beginString: string, body: Field[], encoder?: FixE
     throw err;
   }
   return e.finish(beginString);
-}
-
-/** Bytes of the fields as tag=value<SOH> (Latin-1: one byte per character). */
-function bodyLength(body: Field[]): number {
-  let n = 0;
-  for (let i = 0; i < body.length; i++) {
-    const f = body[i]!;
-    n += digitCount(f.tag) + f.value.length + 2;
-  }
-  return n;
 }
 
 /** Encodes an already-built FixMessage (its 8, 9 and 10 fields, if any, are recomputed). */

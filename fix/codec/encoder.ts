@@ -22,18 +22,13 @@ const TRAILER_LENGTH = 7;
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
 const INT_POW10 = new Int32Array([1, 10, 100, 1000, 10000, 100000, 1000000]);
 
-/** Slab bytes a message of this body length needs (for an encoder sized for one message). */
-export function slabBytesFor(bodyLength: number): number {
-  return HEAD_ROOM + bodyLength + TRAILER_LENGTH + 8;
-}
-
 function throwBadCharacter(tag: number, c: number): never {
   if (c === SOH) throw new EncodeError(`value of tag ${tag} contains SOH`);
   throw new EncodeError(`value of tag ${tag} contains U+${c.toString(16).padStart(4, '0')}, not Latin-1 (use an Encoded* data field)`);
 }
 
 /** A character a FIX value cannot carry: beyond Latin-1, or SOH outside a data field (NUL itself is fine). */
-function isUnencodable(tag: number, c: number): boolean {
+export function isUnencodable(tag: number, c: number): boolean {
   // One unsigned compare lets 2..0xff through; 0, SOH and anything beyond Latin-1 are looked at.
   return c - 2 >>> 0 > 0xfd && (c === SOH ? !isDataField(tag) : c !== 0);
 }
