@@ -71,6 +71,12 @@ async function startAcceptor(gw: Awaited<ReturnType<typeof startEnrollServer>>):
               { name: 'authentication', condition: 'password only', score: 30 }, { name: 'device', condition: 'non-compliant posture', score: 25 }, { name: 'network', condition: 'corporate', score: 0 }] }),
           };
         }
+        if (logon.get(TAG.Password) === 'revoked horse') {
+          return {
+            ok: false, text: 'logon denied: the client certificate is revoked',
+            extraFields: logoutDecisionFields({ decision: 'deny', scope: 'revocation', factors: [], reason: 'the client certificate is revoked' }),
+          };
+        }
         if (logon.get(TAG.Password) !== 'correct horse') return { ok: false, text: 'DENY: wrong username or password' };
         if (!logon.get(TAG.Attestation)?.startsWith('jws.')) return { ok: false, text: 'DENY: attestation missing' };
         const stepUp = a.stepUp && ++okLogons === 1;
@@ -229,6 +235,13 @@ describe('GatewaySession', () => {
     expect(r.reason).toBe('logon denied: risk score 55 (authentication: password only +30, device: non-compliant posture +25)');
     expect(session.risk).toMatchObject({ score: 55, decision: 'deny' });
     expect(session.risk!.factors.map((f) => f.name)).toEqual(['authentication', 'device', 'network']);
+    await session.signOut();
+  });
+
+  it('a Logon refused with the revocation scope asks to enroll again, whatever the CRL says', async () => {
+    const r = await session.signIn('alice', 'revoked horse');
+    expect(r).toMatchObject({ state: 'enrollment-needed', reason: 'the device certificate is revoked: logon denied: the client certificate is revoked' });
+    expect(await isRevokedPerCrl({ url: gw.url, ca: [gw.caPem] }, mgr.identity!.certificatePem)).toBe(false);
     await session.signOut();
   });
 
