@@ -231,12 +231,41 @@ export const PostureFactSchema = z.strictObject({
 });
 export type PostureFact = z.infer<typeof PostureFactSchema>;
 
+/**
+ * How a session ended, read from the gateway's structured decision (its Decision / StatusScope / PolicyReason
+ * fields), never from a Logout's Text: the screens word the cause, name who acted and say what to do next.
+ */
+export const SessionEndCauseSchema = z.enum([
+  /** IT ended the session (an admin kill). */
+  'ended-by-it',
+  /** IT revoked this device's certificate. */
+  'certificate-revoked',
+  /** The access policy denied the logon or ended the session. */
+  'policy-denied',
+  /** The device's posture check lapsed or failed (re-attestation). */
+  'posture-lapsed',
+  /** The second factor failed or was locked. */
+  'step-up-failed',
+  /** The connection was lost (network, gateway restart). */
+  'network-lost',
+]);
+export type SessionEndCause = z.infer<typeof SessionEndCauseSchema>;
+export const SessionEndSchema = z.strictObject({
+  cause: SessionEndCauseSchema,
+  /** IT's or the policy's own short reason (the kill or revocation reason, PolicyReason), shown quoted. */
+  detail: text(500).optional(),
+  at: InstantSchema,
+});
+export type SessionEnd = z.infer<typeof SessionEndSchema>;
+
 export const ConnectionEventSchema = z.strictObject({
   state: ConnectionStateSchema,
   /** For 'reconnecting': seconds until the next attempt. */
   retryInSec: z.number().nonnegative().optional(),
   /** For 'denied', 'config-error', 'enrollment-needed', 'offline': why, in words for the user. */
   reason: text().optional(),
+  /** Set while the state follows the end of a session (also while reconnecting after it): why, structured. */
+  ended: SessionEndSchema.optional(),
   at: InstantSchema,
 });
 export type ConnectionEvent = z.infer<typeof ConnectionEventSchema>;
@@ -271,6 +300,11 @@ export const NotificationSchema = z.strictObject({
   level: z.enum(['info', 'warning', 'error']),
   title: text(200),
   message: text(),
+  /**
+   * 'session': about the session's state (ended, downgraded); the screens show that state themselves, so
+   * such a notice is folded into the session banner rather than stacked as a toast.
+   */
+  topic: z.enum(['session', 'action', 'trading']).optional(),
   at: InstantSchema,
 });
 export type Notification = z.infer<typeof NotificationSchema>;

@@ -4,6 +4,7 @@ import type {
   Execution,
   Instrument,
   OpenRfq,
+  Notification,
   ParleyApi,
   Rfq,
   Security,
@@ -65,6 +66,8 @@ export class Store {
   #inFlight: { rfqs: Map<string, Rfq>; executions: Execution[] } | null = null;
   #loadSeq = 0;
   #loadedOnce = false;
+  /** Toasts that came from the core: stale once the session is back, and cleared then. */
+  #coreToasts = new Set<string>();
 
   constructor(api: ParleyApi) {
     this.api = api;
@@ -93,9 +96,7 @@ export class Store {
         this.security = s;
         this.#mark('security');
       }),
-      api.on('notification', (n) => {
-        this.toast(n.level, n.title, n.message);
-      }),
+      api.on('notification', (n) => this.#onNotification(n)),
       api.on('openRfqs', (list) => {
         this.openRfqs = list;
         this.openRfqsError = null;
@@ -125,8 +126,29 @@ export class Store {
     this.#mark('app');
   }
 
+  /**
+   * The core's notices, deduplicated (the same notice twice is one toast). A notice about the session's state
+   * is one toast at most, and none while the session banner or screen already shows why the session ended.
+   */
+  #onNotification(n: Notification): void {
+    const key = n.topic === 'session' ? 'core:session' : `core:${n.level}|${n.title}|${n.message}`;
+    if (n.topic === 'session' && this.#endShown(this.app?.connection)) return;
+    this.#coreToasts.add(key);
+    this.toast(n.level, n.title, n.message, key);
+  }
+
+  #endShown(c: ConnectionEvent | undefined): boolean {
+    return !!c?.ended && c.ended.cause !== 'network-lost' && c.state !== 'connected';
+  }
+
   #onConnection(e: ConnectionEvent): void {
     const previous = this.app?.connection.state;
+    if (this.#endShown(e)) this.dismissToast('core:session');
+    if (e.state === 'connected' && previous !== undefined && previous !== 'connected') {
+      // Signed back in: what the core said about the last session must not stay over the blotter.
+      for (const id of this.#coreToasts) this.dismissToast(id);
+      this.#coreToasts.clear();
+    }
     if (this.app) this.app = { ...this.app, connection: e };
     this.#mark('app');
     if (this.security && this.security.connection !== e.state) {

@@ -1,5 +1,6 @@
 import type { ConnectionEvent } from '../../../main/ipc/contract.ts';
 import { useNow } from '../lib/useNow.ts';
+import { bannerView, type SessionView } from '../lib/sessionState.ts';
 
 /** "reconnecting in 4 s", counted down locally from the event's time and delay. */
 export function connectionLabel(c: ConnectionEvent, now: number): string {
@@ -36,13 +37,34 @@ export function ConnectionPill({ connection, onClick }: { connection: Connection
   );
 }
 
-/** A banner across the workspace while the session is not fully up, so no one trades on a stale screen. */
-export function ConnectionBanner({ connection }: { connection: ConnectionEvent }) {
+/** An ended session in the "what happened / who acted / what to do" layout the user guide shows. */
+export function SessionEndBlock({ view, at }: { view: SessionView; at?: string }) {
+  return (
+    <>
+      <strong className="session-end-title">{view.title}</strong>{' '}
+      <span className="session-end-reason">{view.reason}{view.detail ? <> Reason given: “{view.detail}”.</> : null}</span>{' '}
+      <span className="session-end-actor">Who acted: {view.actor}.</span>{' '}
+      <span className="session-end-next"><strong>What to do: </strong>{view.next}</span>
+      {at && <span className="muted small"> ({new Date(at).toLocaleTimeString()})</span>}
+    </>
+  );
+}
+
+/**
+ * One banner across the workspace while the session is not fully up, so no one trades on a stale screen. It
+ * is the only place a session state is shown there: session notices are folded into it, not stacked as toasts.
+ * `canTrade` is false for a role that cannot trade, which is never told that trading is paused.
+ */
+export function ConnectionBanner({ connection, canTrade = true }: { connection: ConnectionEvent; canTrade?: boolean }) {
   const now = useNow(500);
   if (connection.state === 'connected') return null;
+  const ended = bannerView(connection, connectionLabel(connection, now).replace(/…$/, ''), canTrade);
+  if (ended) {
+    return <div className={`conn-banner ${ended.tone} session-end`} role="alert"><SessionEndBlock view={ended} at={connection.ended?.at} /></div>;
+  }
   let text: string;
-  if (connection.state === 'reconnecting') text = `Connection lost — ${connectionLabel(connection, now).replace(/…$/, '')}. Quotes and trades resume when the session is back; nothing is lost.`;
-  else if (connection.state === 'challenged') text = 'The gateway asks you to confirm it is you (step-up). Trading is paused until you answer.';
+  if (connection.state === 'reconnecting') text = `Connection lost — ${connectionLabel(connection, now).replace(/…$/, '')}. ${canTrade ? 'Quotes and trades resume' : 'The view resumes'} when the session is back; nothing is lost.`;
+  else if (connection.state === 'challenged') text = canTrade ? 'The gateway asks you to confirm it is you (step-up). Trading is paused until you answer.' : 'The gateway asks you to confirm it is you (step-up). Your view resumes when you answer.';
   else if (connection.state === 'offline') text = `Offline${connection.reason ? `: ${connection.reason}` : ''}. Parley reconnects when the network is back.`;
   else if (connection.state === 'connecting') text = 'Connecting to the gateway…';
   else text = `${connectionLabel(connection, now)}${connection.reason ? `: ${connection.reason}` : ''}`;

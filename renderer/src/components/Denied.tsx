@@ -1,3 +1,6 @@
+import type { SessionEnd } from '../../../main/ipc/contract.ts';
+import { endView } from '../lib/sessionState.ts';
+
 /**
  * A denial names the gateway's reason and what the person can do. The gateway's reason is written for
  * users; the advice below adds the next step for the usual causes.
@@ -25,14 +28,30 @@ export function adviceFor(reason: string | undefined): string {
   return 'If you think this is wrong, contact the service desk and quote the reason and time shown here.';
 }
 
-export function Denied({ reason, at, openSecurity }: { reason: string | undefined; at: string; openSecurity?: () => void }) {
+/**
+ * The "Access denied / What to do" screen. With the core's structured `ended` the cause, who acted and the next
+ * step come from the session-state model and the gateway's text is not shown; without it (an older core, a
+ * peer without Parley's fields) the reason the core gave is shown with advice for the usual causes.
+ */
+export function Denied({ reason, at, ended, openSecurity }: { reason: string | undefined; at: string; ended?: SessionEnd | undefined; openSecurity?: () => void }) {
+  const view = ended ? endView(ended) : null;
   return (
     <div className="denied" role="alert">
-      <h2>Access denied</h2>
-      <p className="denied-reason">{reason ?? 'The gateway denied access without giving a reason.'}</p>
-      <p><strong>What to do: </strong>{adviceFor(reason)}</p>
+      <h2>{view?.title ?? 'Access denied'}</h2>
+      {view ? (
+        <>
+          <p className="denied-reason">{view.reason}{view.detail ? <> Reason given: “{view.detail}”.</> : null}</p>
+          <p><strong>Who acted: </strong>{view.actor}</p>
+          <p><strong>What to do: </strong>{view.next}</p>
+        </>
+      ) : (
+        <>
+          <p className="denied-reason">{reason ?? 'The gateway denied access without giving a reason.'}</p>
+          <p><strong>What to do: </strong>{adviceFor(reason)}</p>
+        </>
+      )}
       <p className="muted small">
-        Denied at {new Date(at).toLocaleTimeString()}
+        {view ? 'Ended' : 'Denied'} at {new Date(ended?.at ?? at).toLocaleTimeString()}
         {openSecurity && <> · <button type="button" className="link" onClick={openSecurity}>Show security details (F2)</button></>}
       </p>
     </div>

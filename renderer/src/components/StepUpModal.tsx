@@ -9,6 +9,7 @@ import { useHotkeys } from '../lib/useHotkeys.ts';
 import { outcomeText } from '../store.ts';
 import type { Store } from '../store.ts';
 import { InlineError } from './ErrorPanel.tsx';
+import { endView } from '../lib/sessionState.ts';
 
 /** Shown whenever the gateway wants more proof: from sign-in, a risky RFQ, or mid-session re-evaluation. */
 export function StepUpModal() {
@@ -41,6 +42,9 @@ function StepUpDialog({ store, challenge }: { store: Store; challenge: StepUpCha
   const [busy, setBusy] = useState<'' | 'totp' | 'webauthn' | 'cancel'>('');
   const [attemptsLeft, setAttemptsLeft] = useState(challenge.attemptsLeft);
   const [message, setMessage] = useState<string | null>(null);
+  /** A refused code: shown as an error on the code field, which gets the focus back. */
+  const [codeError, setCodeError] = useState<string | null>(null);
+  const [refocus, setRefocus] = useState(0);
   const [final, setFinal] = useState<string | null>(null);
   const [error, setError] = useState<Explained | null>(null);
   const codeRef = useRef<HTMLInputElement>(null);
@@ -51,11 +55,16 @@ function StepUpDialog({ store, challenge }: { store: Store; challenge: StepUpCha
   const raised = challenge.reason.filter((f) => f.score !== 0);
   const why = raised.length > 0 ? raised : challenge.reason;
   const canTotp = challenge.methods.includes('totp');
+  // After IT or the policy ended the session, that is why the gateway asks: say so before the risk factors.
+  const end = store.app?.connection.ended;
+  const ended = end && end.cause !== 'network-lost' ? endView(end) : null;
   const canKey = challenge.methods.includes('webauthn') && !!challenge.webauthnOptions;
 
+  // Also after a refused code: the field is disabled while the answer is checked, so it can take the focus
+  // only once the check is over (focusing a disabled input does nothing and typing would go nowhere).
   useEffect(() => {
-    codeRef.current?.focus();
-  }, []);
+    if (!busy) codeRef.current?.focus();
+  }, [refocus, busy]);
 
   useHotkeys({ Escape: () => void cancel() });
 
@@ -68,9 +77,9 @@ function StepUpDialog({ store, challenge }: { store: Store; challenge: StepUpCha
     }
     const text = result.reason ? `${outcomeText(result.outcome)} ${result.reason}` : outcomeText(result.outcome);
     if (result.outcome === 'rejected') {
-      setMessage(text);
+      setCodeError(text);
       setCode('');
-      codeRef.current?.focus();
+      setRefocus((n) => n + 1);
     } else setFinal(text);
   }
 
@@ -79,11 +88,13 @@ function StepUpDialog({ store, challenge }: { store: Store; challenge: StepUpCha
     if (busy || expired) return;
     const digits = code.replace(/\s/g, '');
     if (!/^\d{6,8}$/.test(digits)) {
-      setMessage('Enter the 6-digit code from your authenticator app.');
+      setCodeError('Enter the 6-digit code from your authenticator app.');
+      setRefocus((n) => n + 1);
       return;
     }
     setBusy('totp');
     setMessage(null);
+    setCodeError(null);
     setError(null);
     try {
       handle(await store.api.answerStepUp({ challengeId: challenge.challengeId, method: 'totp', code: digits }));
@@ -138,7 +149,12 @@ function StepUpDialog({ store, challenge }: { store: Store; challenge: StepUpCha
       <div className="modal stepup" role="alertdialog" aria-modal="true" aria-labelledby="stepup-title" aria-describedby="stepup-why">
         <h2 id="stepup-title">Confirm it's you</h2>
         <div id="stepup-why">
-          <p>The gateway needs a second factor before it continues, because:</p>
+          {ended && (
+            <p className="notice error">
+              <strong>{ended.title}</strong> ({ended.actor}): {ended.reason}{ended.detail ? ` “${ended.detail}”` : ''}
+            </p>
+          )}
+          <p>{ended ? 'To let you back in, the gateway needs a second factor. It also scored:' : 'The gateway needs a second factor before it continues, because:'}</p>
           <ul className="factors-list">
             {why.length === 0 && <li>the session's risk is above what this action allows.</li>}
             {why.map((f, i) => (
@@ -171,10 +187,13 @@ function StepUpDialog({ store, challenge }: { store: Store; challenge: StepUpCha
                     placeholder="123456"
                     value={code}
                     disabled={!!busy}
+                    aria-invalid={codeError ? true : undefined}
+                    aria-describedby={codeError ? 'stepup-code-error' : undefined}
                     onChange={(e) => setCode(e.target.value.replace(/[^\d\s]/g, ''))}
                   />
                   <button type="submit" className="btn primary" disabled={!!busy}>{busy === 'totp' ? 'Checking…' : 'Verify'}</button>
                 </div>
+                {codeError && <p id="stepup-code-error" className="field-error" role="alert">{codeError}</p>}
               </form>
             )}
             {canKey && (

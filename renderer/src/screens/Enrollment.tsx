@@ -3,6 +3,7 @@ import type { AppState } from '../../../main/ipc/contract.ts';
 import { useStore } from '../storeContext.ts';
 import { explainError, type Explained } from '../lib/errors.ts';
 import { InlineError } from '../components/ErrorPanel.tsx';
+import { Denied } from '../components/Denied.tsx';
 
 const TOKEN = /^[\x21-\x7e]{8,512}$/;
 
@@ -54,15 +55,19 @@ export function Enrollment({ app, onEnrolled }: { app: AppState; onEnrolled: (r:
   }
 
   const working = phase.kind === 'working';
+  const revoked = app.connection.ended?.cause === 'certificate-revoked' ? app.connection.ended : undefined;
   return (
     <main className="center-screen">
       <form className="card auth-card" onSubmit={submit} aria-labelledby="enroll-title" noValidate>
         <div className="brand auth-brand">Parley</div>
         <h1 id="enroll-title">Enroll this device</h1>
-        {app.connection.state === 'enrollment-needed' && app.connection.reason && (
+        {revoked ? (
+          // The structured cause, not the gateway's text; and no words about an unused managed token here.
+          <Denied reason={undefined} at={app.connection.at} ended={revoked} />
+        ) : app.connection.state === 'enrollment-needed' && app.connection.reason && (
           <p className="notice warning" role="status">{app.connection.reason}</p>
         )}
-        {app.silentEnrollment ? (
+        {app.silentEnrollment && !revoked ? (
           // The core tries IT's token before this screen can appear: being here means it did not enroll.
           <p>IT's managed configuration has an enrollment token, but it did not enroll this device (a token works once and expires). Paste a new one-time token from IT; the key Parley creates never leaves the keychain.</p>
         ) : (

@@ -36,13 +36,15 @@ export function SignIn({ app, openSecurity }: { app: AppState; openSecurity: () 
   }
 
   const conn = result ?? app.connection;
-  const denied = conn.state === 'denied';
+  // One session state: a denial, or a session IT or the policy ended (the core then signs out or waits).
+  const ended = conn.ended && conn.ended.cause !== 'network-lost' ? conn.ended : undefined;
+  const denied = conn.state === 'denied' || ended !== undefined;
   return (
     <main className="center-screen">
       <form className="card auth-card" onSubmit={submit} aria-labelledby="signin-title" noValidate>
         <div className="brand auth-brand">Parley</div>
         <h1 id="signin-title">Sign in to Parley</h1>
-        {denied && <Denied reason={conn.reason} at={conn.at} openSecurity={openSecurity} />}
+        {denied && <Denied reason={conn.reason} at={conn.at} ended={ended} openSecurity={openSecurity} />}
         {conn.state === 'challenged' && <p className="notice" role="status">The gateway asks you to confirm it is you: answer the step-up prompt.</p>}
         {conn.state === 'offline' && <p className="notice warning" role="status">Offline{conn.reason ? `: ${conn.reason}` : ''}. Parley will connect when the network is back.</p>}
         <label htmlFor="signin-user">Username</label>

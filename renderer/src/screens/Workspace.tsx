@@ -90,7 +90,7 @@ export function Workspace({ app, openSecurity }: { app: AppState; openSecurity: 
         <button type="button" className="btn small ghost" onClick={openSecurity}>Security <kbd>F2</kbd></button>
         <button type="button" className="btn small ghost" onClick={() => void signOut()} disabled={signingOut}>Sign out</button>
       </header>
-      <ConnectionBanner connection={app.connection} />
+      <ConnectionBanner connection={app.connection} canTrade={!risk} />
       {risk ? (
         <main className="risk-main"><RiskView connected={app.connection.state === 'connected'} /></main>
       ) : (

@@ -19,6 +19,7 @@ import type {
   Quote,
   Rfq,
   Security,
+  SessionEnd,
   StepUpChallenge,
   StepUpMethod,
 } from '../../../main/ipc/contract.ts';
@@ -47,7 +48,7 @@ export interface FakeOptions {
 
 export interface FakeControl {
   emit<E extends EventName>(event: E, payload: EventPayload<E>): void;
-  setConnection(state: ConnectionState, extra?: { retryInSec?: number; reason?: string }): void;
+  setConnection(state: ConnectionState, extra?: { retryInSec?: number; reason?: string; ended?: SessionEnd }): void;
   calls: { name: string; request: unknown }[];
   rfqs: Map<string, Rfq>;
   executions: Execution[];
@@ -142,10 +143,11 @@ export function createFakeParley(options: FakeOptions = {}): { api: ParleyApi; c
     const copy = JSON.parse(JSON.stringify(payload)) as unknown;
     for (const l of listeners.get(event) ?? []) l(copy);
   }
-  function setConnection(state: ConnectionState, extra: { retryInSec?: number; reason?: string } = {}) {
+  function setConnection(state: ConnectionState, extra: { retryInSec?: number; reason?: string; ended?: SessionEnd } = {}) {
     const e: ConnectionEvent = { state, at: new Date().toISOString() };
     if (extra.retryInSec !== undefined) e.retryInSec = extra.retryInSec;
     if (extra.reason !== undefined) e.reason = extra.reason;
+    if (extra.ended !== undefined) e.ended = extra.ended;
     app.connection = e;
     emit('connection', e);
   }
