@@ -258,6 +258,48 @@ describe('gateway CLI: passwords never on the command line (issue 10 item 11)', 
   });
 });
 
+/** Runs a command on a real pseudo-terminal (Python's pty), types PW once the prompt shows, returns all it printed. */
+const DRIVE_TTY = `
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+out = b''
+while b'password: ' not in out:
+    chunk = os.read(fd, 1024)
+    if not chunk: break
+    out += chunk
+os.write(fd, os.environ['PW'].encode() + b'\\r')
+while True:
+    try:
+        chunk = os.read(fd, 1024)
+    except OSError:
+        break
+    if not chunk: break
+    out += chunk
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode('utf8', 'replace'))
+sys.exit(os.waitstatus_to_exitcode(status))
+`;
+
+describe('gateway CLI: a password typed at a terminal', () => {
+  it('--password-stdin on a terminal prompts with echo off', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { verifyPassword } = await import('./identity/directory.ts');
+    const cfg = tmpConfig();
+    const driver = join(cfg, '..', 'drive_tty.py');
+    writeFileSync(driver, DRIVE_TTY);
+    const r = spawnSync('python3', [driver, 'bash', 'scripts/node.sh', 'gateway/cli.ts', '--config', cfg, 'users', 'add', '--user', 'tess', '--role', 'Trader', '--password-stdin'],
+      { encoding: 'utf8', env: { ...process.env, PW: 'typed-password' } });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('password: ');
+    expect(r.stdout).toContain('user tess (Trader) added');
+    expect(r.stdout).not.toContain('typed-password');
+    const users = JSON.parse(readFileSync(join(cfg, '..', 'data', 'users.json'), 'utf8')) as { users: { username: string; passwordHash: string }[] };
+    expect(await verifyPassword(users.users.find((u) => u.username === 'tess')!.passwordHash, 'typed-password')).toBe(true);
+  });
+});
+
 describe('gateway CLI: the admin contract on both sides of the socket', () => {
   it('validates arguments before sending (nothing sent) and the answer when it comes back', async () => {
     const { AdminServer } = await import('./admin/channel.ts');

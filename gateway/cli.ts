@@ -8,13 +8,13 @@
  * command on its live state), and the result is checked on the way back. With no gateway running, the same
  * handler runs in this process against the files — one code path either way.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs as parseArgv } from 'node:util';
 import { adminCall } from './admin/channel.ts';
 import { CLI_COMMANDS, GLOBAL_OPTIONS, UsageError, usageLines, type CliCommand, type CliEnv, type Values } from './admin/cli-commands.ts';
 import { AdminFailure, needsGateway, validateArgs, validateResult, type AdminErrorCode } from './admin/contract.ts';
 import { run as runHandler } from './admin/dispatch.ts';
 import { filesContext } from './admin/offline.ts';
+import { readStdinPassword } from './admin/password.ts';
 import { ConfigError, loadConfig, parseConfig, type GatewayConfig } from './config.ts';
 import { ROLES } from './identity/directory.ts';
 import { Gateway } from './server.ts';
@@ -29,7 +29,8 @@ Run:
 Administer (add --config <file> to name the same config the gateway runs with):
 ${usageLines().join('\n')}
 
-Passwords are read from standard input (--password-stdin) or a file (--password-file), never the command line.
+Passwords are read from standard input (--password-stdin; typed unechoed on a terminal) or a file (--password-file),
+never from the command line.
 Roles: ${ROLES.join(', ')}
 Exit codes: 0 ok, 1 failed, 2 usage, 3 configuration/startup, 4 gateway not running.`;
 
@@ -89,7 +90,7 @@ function print(v: unknown): void {
 
 function env(cfg: GatewayConfig): CliEnv {
   return {
-    cfg, print, error: (line) => process.stderr.write(`${line}\n`), stdin: () => readFileSync(0, 'utf8'),
+    cfg, print, error: (line) => process.stderr.write(`${line}\n`), stdinPassword: readStdinPassword,
     execute: async (cmd, args) => {
       const valid = validateArgs(cmd, args);
       try {

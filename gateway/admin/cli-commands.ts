@@ -5,7 +5,7 @@
  * running gateway, else the same handler in-process on the files.
  *
  * Passwords are never taken on the command line (every local user sees arguments in ps): `--password-stdin`
- * or `--password-file <file>` only.
+ * (typed with echo off on a terminal) or `--password-file <file>` only.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -26,8 +26,8 @@ export interface CliEnv {
   execute<N extends AdminCommand>(cmd: N, args: AdminArgs<N>): Promise<{ result: AdminResult<N>; where: Where }>;
   print(v: unknown): void;
   error(line: string): void;
-  /** The whole of standard input (for --password-stdin). */
-  stdin(): string;
+  /** A password from standard input: typed with echo off on a terminal, else read to the end (password.ts). */
+  stdinPassword(): Promise<string>;
 }
 
 export interface CliCommand {
@@ -60,8 +60,12 @@ export function parseDuration(s: string): number {
   return Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
 }
 
-/** From standard input or a file, one trailing newline dropped; the password rule is the handler's. */
-export function readPassword(v: Values, env: CliEnv): string {
+/**
+ * From a file (--password-file) or standard input (--password-stdin: typed with echo off on a terminal), one
+ * trailing newline dropped. Always asked for explicitly, so a script never hangs at a prompt. The password rule
+ * itself is the handler's.
+ */
+export async function readPassword(v: Values, env: CliEnv): Promise<string> {
   const file = str(v, 'password-file');
   if (v['password-stdin'] === true && file !== undefined) throw new UsageError('give --password-stdin or --password-file, not both');
   if (v['password-stdin'] !== true && file === undefined) {
@@ -69,7 +73,7 @@ export function readPassword(v: Values, env: CliEnv): string {
   }
   let text: string;
   try {
-    text = file !== undefined ? readFileSync(file, 'utf8') : env.stdin();
+    text = file !== undefined ? readFileSync(file, 'utf8') : await env.stdinPassword();
   } catch (e) {
     throw new UsageError(`cannot read the password from ${file ?? 'standard input'}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
@@ -78,13 +82,13 @@ export function readPassword(v: Values, env: CliEnv): string {
 
 function contract<N extends AdminCommand>(spec: Omit<CliCommand, 'run'> & {
   cmd: N;
-  args(v: Values, env: CliEnv): AdminArgs<N>;
+  args(v: Values, env: CliEnv): AdminArgs<N> | Promise<AdminArgs<N>>;
   print?(r: AdminResult<N>, where: Where, env: CliEnv): unknown;
 }): CliCommand {
   return {
     words: spec.words, synopsis: spec.synopsis, about: spec.about, options: spec.options,
     run: async (v, env) => {
-      const { result, where } = await env.execute(spec.cmd, spec.args(v, env));
+      const { result, where } = await env.execute(spec.cmd, await spec.args(v, env));
       env.print(spec.print ? spec.print(result, where, env) : result);
     },
   };
@@ -119,15 +123,15 @@ export const CLI_COMMANDS: readonly CliCommand[] = [
     words: ['users', 'add'], cmd: 'users.add',
     synopsis: '--user <name> --role <role> [--compid <CompID> ...] (--password-stdin | --password-file <file>)\n            [--country <CC> ...] [--privileged] [--cert-subject <DN> ...]',
     options: { user: S, role: S, compid: M, country: M, privileged: B, 'cert-subject': M, ...PASSWORD },
-    args: (v, env) => ({
-      ...user(v), role: str(v, 'role', true)! as AdminArgs<'users.add'>['role'], password: readPassword(v, env), compIds: list(v, 'compid'),
+    args: async (v, env) => ({
+      ...user(v), role: str(v, 'role', true)! as AdminArgs<'users.add'>['role'], password: await readPassword(v, env), compIds: list(v, 'compid'),
       countries: list(v, 'country') ?? [], privileged: v.privileged === true, certSubjects: list(v, 'cert-subject') ?? [],
     }),
     print: (r) => `user ${r.username} (${r.role}) added with CompID ${r.compIds.join(', ')}`,
   }),
   contract({
     words: ['users', 'set-password'], synopsis: '--user <name> (--password-stdin | --password-file <file>)', cmd: 'users.set-password',
-    options: { user: S, ...PASSWORD }, args: (v, env) => ({ ...user(v), password: readPassword(v, env) }),
+    options: { user: S, ...PASSWORD }, args: async (v, env) => ({ ...user(v), password: await readPassword(v, env) }),
     print: (r) => `password of ${r.username} changed`,
   }),
   contract({ words: ['users', 'enroll-totp'], synopsis: '--user <name>', about: 'new TOTP secret; prints the otpauth:// URI once', options: { user: S }, cmd: 'users.enroll-totp', args: user }),
