@@ -480,8 +480,9 @@ interface CSpec {
   readonly create: () => Record<string, unknown>;
   /** Generated: stores one field's converted value on an object of this spec; 1 if the tag is a field here. */
   set: (o: Record<string, unknown>, tag: number, b: Buffer, vs: number, ve: number, trusted: boolean) => number;
-  /** Generated: encodes an object of this spec (fields and groups in dictionary order) with `w`. */
-  enc: (o: Record<string, unknown>, w: TypedEncoder, msgType: string) => void;
+  /** Generated: encodes an object of this spec (fields and groups in dictionary order) into `out`, with a
+   * TypedEncoder's value caches. */
+  enc: (o: Record<string, unknown>, out: FixEncoder, caches: readonly FieldValueCache[], msgType: string) => void;
   /** Generated: throws TypedMessageError for the first required property that is undefined. */
   req: (o: Record<string, unknown>, msgType: string) => void;
   /** Generated: every required property is set. */
@@ -608,9 +609,9 @@ function makeEncoder(spec: CSpec): CSpec['enc'] {
     const fn = e.isGroup ? 'writeGroup' : e.conv === INT ? 'writeIntField' : e.conv === DEC ? 'writeDecimalField'
       : e.conv === BOOL ? 'writeBooleanField' : 'writeStringField';
     const missing = spec.required.includes(e) ? ` else missingRequired(SP, E[${i}], mt);` : '';
-    lines.push(`v = o.${e.key}; if (v !== undefined) ${fn}(w, mt, SP, E[${i}], v);${missing}`);
+    lines.push(`v = o.${e.key}; if (v !== undefined) ${fn}(out, caches, mt, SP, E[${i}], v);${missing}`);
   });
-  const src = `return function enc(o, w, mt) { let v; ${lines.join(' ')} };`;
+  const src = `return function enc(o, out, caches, mt) { let v; ${lines.join(' ')} };`;
   return new Function('E', 'SP', 'writeStringField', 'writeIntField', 'writeDecimalField', 'writeBooleanField', 'writeGroup', 'missingRequired', src)(
     spec.entries, spec, writeStringField, writeIntField, writeDecimalField, writeBooleanField, writeGroup, missingRequired) as CSpec['enc'];
 }
@@ -728,12 +729,11 @@ function remember(out: FixEncoder, cache: FieldValueCache, v: unknown, offset: n
   if (c.size < CACHE_SIZE) c.set(v, out.renderSince(offset));
 }
 
-// The generated encoders (makeEncoder) call these with the TypedEncoder, the MsgType (for errors), the spec
-// and the field: each checks the value as toFields' encodeValue does and writes tag=value<SOH>.
-function writeStringField(w: TypedEncoder, mt: string, sp: CSpec, e: CField, v: unknown): void {
-  const cache = w.valueCaches[e.cacheSlot];
+// The generated encoders (makeEncoder) call these with the FixEncoder, the TypedEncoder's value caches, the
+// MsgType (for errors), the spec and the field: each checks the value as toFields' encodeValue does and writes tag=value<SOH>.
+function writeStringField(out: FixEncoder, caches: readonly FieldValueCache[], mt: string, sp: CSpec, e: CField, v: unknown): void {
+  const cache = caches[e.cacheSlot];
   const caching = cache !== undefined && cache.rendered !== null;
-  const out = w.bytes;
   if (caching && writeCached(out, cache, v)) return;
   if (typeof v !== 'string') fail(sp, mt, e.tag, `${e.key} must be a string, got ${JSON.stringify(v)}`);
   if (v.length === 0) fail(sp, mt, e.tag, `${e.key} must not be empty`);
@@ -753,10 +753,9 @@ function writeStringField(w: TypedEncoder, mt: string, sp: CSpec, e: CField, v: 
   }
   if (caching) remember(out, cache, v, from);
 }
-function writeIntField(w: TypedEncoder, mt: string, sp: CSpec, e: CField, v: unknown): void {
-  const cache = w.valueCaches[e.cacheSlot];
+function writeIntField(out: FixEncoder, caches: readonly FieldValueCache[], mt: string, sp: CSpec, e: CField, v: unknown): void {
+  const cache = caches[e.cacheSlot];
   const caching = cache !== undefined && cache.rendered !== null;
-  const out = w.bytes;
   if (caching && writeCached(out, cache, v)) return;
   if (typeof v !== 'number' || !Number.isSafeInteger(v)) fail(sp, mt, e.tag, `${e.key} must be an integer, got ${JSON.stringify(v)}`);
   if (e.intValues !== null && !e.intValues.has(v)) invalidString(e, String(v), sp, mt);
@@ -764,34 +763,32 @@ function writeIntField(w: TypedEncoder, mt: string, sp: CSpec, e: CField, v: unk
   out.writePrefixedInt(e.tagPrefix, e.tag, v);
   if (caching) remember(out, cache, v, from);
 }
-function writeDecimalField(w: TypedEncoder, mt: string, sp: CSpec, e: CField, v: unknown): void {
-  const cache = w.valueCaches[e.cacheSlot];
+function writeDecimalField(out: FixEncoder, caches: readonly FieldValueCache[], mt: string, sp: CSpec, e: CField, v: unknown): void {
+  const cache = caches[e.cacheSlot];
   const caching = cache !== undefined && cache.rendered !== null;
-  const out = w.bytes;
   if (caching && writeCached(out, cache, v)) return;
   if (typeof v !== 'number' || !Number.isFinite(v)) fail(sp, mt, e.tag, `${e.key} must be a finite number, got ${JSON.stringify(v)}`);
   const from = out.offsetInMessage();
   out.writePrefixedDecimal(e.tagPrefix, e.tag, v);
   if (caching) remember(out, cache, v, from);
 }
-function writeBooleanField(w: TypedEncoder, mt: string, sp: CSpec, e: CField, v: unknown): void {
-  const cache = w.valueCaches[e.cacheSlot];
+function writeBooleanField(out: FixEncoder, caches: readonly FieldValueCache[], mt: string, sp: CSpec, e: CField, v: unknown): void {
+  const cache = caches[e.cacheSlot];
   const caching = cache !== undefined && cache.rendered !== null;
-  const out = w.bytes;
   if (caching && writeCached(out, cache, v)) return;
   if (typeof v !== 'boolean') fail(sp, mt, e.tag, `${e.key} must be a boolean, got ${JSON.stringify(v)}`);
   const from = out.offsetInMessage();
   out.writePrefixedString(e.tagPrefix, e.tag, v ? 'Y' : 'N');
   if (caching) remember(out, cache, v, from);
 }
-function writeGroup(w: TypedEncoder, mt: string, sp: CSpec, e: CGroup, v: unknown): void {
+function writeGroup(out: FixEncoder, caches: readonly FieldValueCache[], mt: string, sp: CSpec, e: CGroup, v: unknown): void {
   if (!Array.isArray(v)) fail(sp, mt, e.tag, `${e.key} must be an array`);
-  w.bytes.writePrefixedInt(e.tagPrefix, e.tag, v.length);
+  out.writePrefixedInt(e.tagPrefix, e.tag, v.length);
   const inner = e.spec;
   for (let j = 0; j < v.length; j++) {
     const o = v[j] as unknown;
     if (o === null || typeof o !== 'object') fail(inner, mt, undefined, `expected an object, got ${JSON.stringify(o)}`);
-    inner.enc(o as Record<string, unknown>, w, mt);
+    inner.enc(o as Record<string, unknown>, out, caches, mt);
   }
 }
 function missingRequired(sp: CSpec, e: CEntry, mt: string): never {
@@ -1234,9 +1231,9 @@ export class TypedEncoder {
       const h = header ?? msg.header;
       if (h !== undefined) {
         if (h === null || typeof h !== 'object') fail(c.header, msgType, undefined, 'header must be an object');
-        c.header.enc(h as unknown as Record<string, unknown>, this, msgType);
+        c.header.enc(h as unknown as Record<string, unknown>, out, this.valueCaches, msgType);
       }
-      spec.enc(msg as unknown as Record<string, unknown>, this, msgType);
+      spec.enc(msg as unknown as Record<string, unknown>, out, this.valueCaches, msgType);
     } catch (e) {
       out.abort();
       throw e;
