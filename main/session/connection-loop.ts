@@ -79,10 +79,35 @@ const CERT_REFUSED_ALERT = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(?:CERTIFICATE
  */
 const SEQ_TOO_LOW = /MsgSeqNum too low/;
 
+/** The persistent FIX stores, one per CompID pair: a reconnect (or a restart) resumes the same FIX session. */
+class FixStores {
+  readonly #dir: string;
+  readonly #stores = new Map<string, FileStore>();
+
+  constructor(dir: string) {
+    this.#dir = dir;
+  }
+
+  get(compId: string, target: string): FileStore {
+    const key = `${compId}-${target}`.replace(/[^A-Za-z0-9._-]/g, '_');
+    let st = this.#stores.get(key);
+    if (!st) {
+      st = new FileStore(path.join(this.#dir, `${key}.store`));
+      this.#stores.set(key, st);
+    }
+    return st;
+  }
+
+  close(): void {
+    for (const st of this.#stores.values()) st.close();
+    this.#stores.clear();
+  }
+}
+
 export class ConnectionLoop extends EventEmitter<ConnectionLoopEvents> {
   readonly #o: ConnectionLoopOptions;
   readonly #backoff: Backoff;
-  readonly #stores = new Map<string, FileStore>();
+  readonly #stores: FixStores;
   #creds: { username: string; password: string } | null = null;
   #state: ConnectionEvent = { state: 'signed-out', at: new Date().toISOString() };
   #session: FixSession | null = null;
@@ -105,6 +130,7 @@ export class ConnectionLoop extends EventEmitter<ConnectionLoopEvents> {
     super();
     this.#o = o;
     this.#backoff = o.backoff ?? new Backoff();
+    this.#stores = new FixStores(path.join(o.dataDir, 'fix'));
     o.watcher?.on('change', () => this.#networkChanged('the network changed'));
     o.watcher?.on('resume', () => this.#networkChanged('the computer woke up'));
   }
@@ -170,8 +196,7 @@ export class ConnectionLoop extends EventEmitter<ConnectionLoopEvents> {
   }
 
   closeStores(): void {
-    for (const st of this.#stores.values()) st.close();
-    this.#stores.clear();
+    this.#stores.close();
   }
 
   /**
@@ -197,17 +222,6 @@ export class ConnectionLoop extends EventEmitter<ConnectionLoopEvents> {
 
   #attempt(): void {
     this.#connect().catch((e: unknown) => this.#scheduleReconnect(`connection failed: ${(e as Error).message}`));
-  }
-
-  #store(compId: string, target: string): FileStore {
-    const key = `${compId}-${target}`.replace(/[^A-Za-z0-9._-]/g, '_');
-    let st = this.#stores.get(key);
-    if (!st) {
-      // Persistent: a reconnect (or a restart) resumes the same FIX session with its sequence numbers.
-      st = new FileStore(path.join(this.#o.dataDir, 'fix', `${key}.store`));
-      this.#stores.set(key, st);
-    }
-    return st;
   }
 
   async #connect(): Promise<void> {
@@ -264,7 +278,7 @@ export class ConnectionLoop extends EventEmitter<ConnectionLoopEvents> {
         senderCompId: id.compId,
         targetCompId: target.compId,
         heartBtInt: this.#o.heartBtIntSec ?? 30,
-        store: this.#store(id.compId, target.compId),
+        store: this.#stores.get(id.compId, target.compId),
         ...(resetOnLogon ? { resetOnLogon: true } : {}),
         dictionary: parleyDictionary(),
         ...(this.#o.heartbeatUnitMs ? { heartbeatUnitMs: this.#o.heartbeatUnitMs } : {}),
