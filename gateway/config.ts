@@ -70,6 +70,20 @@ export const configSchema = z.object({
     /** Lifetime of enrolled client certificates: short, so renewal is the normal path. */
     clientCertHours: z.number().int().min(1).max(24 * 90).default(72),
   }).strict().prefault({}),
+  /** The enrollment endpoint and the CRL (issue 10 items 2, 5, 6). */
+  enroll: z.object({
+    /** A renewal chain ends this long after its enrollment with a token: then the user enrolls again. */
+    renewalMaxAgeDays: z.number().positive().max(3_650).default(30),
+    /** CRL thisUpdate → nextUpdate; it is re-issued when half of this has passed. */
+    crlValiditySec: z.number().int().min(2).max(30 * 86_400).default(86_400),
+    handshakeTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+    headersTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+    maxConnections: z.number().int().min(1).max(100_000).default(256),
+    maxConnectionsPerIp: z.number().int().min(1).max(100_000).default(32),
+    requestsPerMinutePerIp: z.number().int().min(1).max(1_000_000).default(60),
+    /** Refused requests after the first of this window are one summary line (and one alert) at its end. */
+    refusalWindowSec: z.number().int().min(1).max(86_400).default(60),
+  }).strict().prefault({}),
   users: z.string().default('users.json'),
   identity: z.object({
     /** How long a password verified with scrypt is remembered (keyed HMAC) so a reconnect skips scrypt; 0 = off. */

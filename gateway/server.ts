@@ -3,7 +3,7 @@
  * (identity, risk, policy, geo, mfa, posture, audit), the dealer desk, the enrollment CA and its HTTPS
  * endpoint, and the local admin channel, from one validated configuration.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createFixsServer, type FixsServer } from '../fix/transport.ts';
 import type { AdminServer } from './admin/channel.ts';
 import { revokeSerials } from './admin/certs.ts';
@@ -13,6 +13,7 @@ import type { GatewayConfig } from './config.ts';
 import { DealerDesk } from './desk/desk.ts';
 import { TradeStore } from './desk/trade-store.ts';
 import { GatewayCa } from './enroll/ca.ts';
+import { CrlPublisher } from './enroll/crl-publisher.ts';
 import { EnrollServer } from './enroll/http.ts';
 import { CertRegistry, normSerial } from './enroll/registry.ts';
 import { TokenStore } from './enroll/tokens.ts';
@@ -62,6 +63,8 @@ export class Gateway {
   registry!: CertRegistry;
   tokens!: TokenStore;
   ca!: GatewayCa;
+  /** The published CRL (cached; re-issued on a timer before nextUpdate). */
+  crl!: CrlPublisher;
   auditLog!: AuditLog;
   audit!: Audit;
   /** Passwords verified with scrypt, remembered as keyed HMACs (identity.credentialCacheTtlSec). */
@@ -69,7 +72,6 @@ export class Gateway {
   #fix: FixsServer | undefined;
   #enroll: EnrollServer | undefined;
   #admin: AdminServer | undefined;
-  #crl = { pem: '', mtimeMs: -1 };
   readonly #log: (line: string) => void;
 
   private constructor(cfg: GatewayConfig, log: (line: string) => void) {
@@ -113,8 +115,10 @@ export class Gateway {
     };
 
     this.ca = await GatewayCa.load(caPem, caKey);
-    this.registry = new CertRegistry({ issued: p.issued, revoked: p.revoked, crl: p.crl });
-    await this.registry.writeCrl(this.ca);
+    const crlValidityMs = cfg.enroll.crlValiditySec * 1000;
+    this.registry = new CertRegistry({ issued: p.issued, revoked: p.revoked, crl: p.crl, crlValidityMs });
+    this.crl = new CrlPublisher({ registry: this.registry, ca: this.ca, validityMs: crlValidityMs, onEvent: (e) => this.#enrollEvent(e) });
+    await this.crl.start();
     this.tokens = TokenStore.open(p.tokens);
 
     const trades = TradeStore.open(p.trades, {
@@ -184,18 +188,18 @@ export class Gateway {
 
     this.#fix = await createFixsServer({
       key: serverKey, cert: serverCert, ca: caPem, host: cfg.listen.host, port: cfg.listen.fixPort,
-      crl: () => this.#currentCrl(),
+      crl: () => this.crl.current(),
       onRefused: (info) => this.audit.event('connection.refused', info),
     }, (conn) => this.manager.onConnection(conn));
     this.fixPort = this.#fix.port;
 
     this.#enroll = new EnrollServer({
       host: cfg.listen.host, port: cfg.listen.enrollPort, serverCert, serverKey, ca: this.ca, tokens: this.tokens,
-      registry: this.registry, certHours: cfg.pki.clientCertHours,
-      onEvent: (e) => {
-        this.audit.event(e.type, e.data);
-        if (e.type === 'enroll.refused' || e.type === 'enroll.renew-refused') this.audit.alert(e.type, e.data);
-      },
+      registry: this.registry, certHours: cfg.pki.clientCertHours, crl: this.crl,
+      userEnabled: (u) => { const x = this.users.get(u); return x ? !x.disabled : undefined; },
+      maxChainAgeMs: cfg.enroll.renewalMaxAgeDays * 86_400_000,
+      limits: { ...cfg.enroll, refusalWindowMs: cfg.enroll.refusalWindowSec * 1000 },
+      onEvent: (e) => this.#enrollEvent(e),
     });
     this.enrollPort = await this.#enroll.listen();
 
@@ -203,13 +207,10 @@ export class Gateway {
     this.audit.event('gateway.started', { fixPort: this.fixPort, enrollPort: this.enrollPort, policyMode: this.policy.mode, config: cfg.source });
   }
 
-  /** The CRL the acceptor checks on every handshake; re-read when the file changes (offline revocations). */
-  #currentCrl(): string {
-    try {
-      const st = statSync(this.cfg.paths.crl);
-      if (st.mtimeMs !== this.#crl.mtimeMs) this.#crl = { pem: readFileSync(this.cfg.paths.crl, 'utf8'), mtimeMs: st.mtimeMs };
-    } catch { /* keep the last good CRL */ }
-    return this.#crl.pem;
+  /** Enrollment and CRL events: audited; alerted where they say so (refusals come aggregated, see enroll/refusals.ts). */
+  #enrollEvent(e: { type: string; data: Record<string, unknown>; alert?: boolean }): void {
+    this.audit.event(e.type, e.data);
+    if (e.alert) this.audit.alert(e.type, e.data);
   }
 
   async reloadPolicy(by: string): Promise<{ ok: true; policies: number } | { ok: false; error: string }> {
@@ -248,6 +249,7 @@ export class Gateway {
     await this.manager?.close().catch(() => {});
     await this.#fix?.close().catch(() => {});
     await this.#enroll?.close().catch(() => {});
+    this.crl?.stop();
     await this.#admin?.close().catch(() => {});
     this.desk?.close();
     if (this.auditLog) {

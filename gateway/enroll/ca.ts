@@ -59,7 +59,7 @@ export class GatewayCa {
   }
 
   /** Verifies the CSR's self-signature and key, then issues a client certificate. */
-  async signCsr(csrPem: string, o: { compId: string; user: string; hours: number; now?: Date }): Promise<SignedCert> {
+  async signCsr(csrPem: string, o: { compId: string; user: string; hours: number; now?: Date; notAfterCap?: Date }): Promise<SignedCert> {
     let csr: x509.Pkcs10CertificateRequest;
     try {
       csr = new x509.Pkcs10CertificateRequest(csrPem);
@@ -83,7 +83,8 @@ export class GatewayCa {
     }
     const now = o.now ?? new Date();
     const notBefore = new Date(now.getTime() - 60_000);
-    const notAfter = new Date(now.getTime() + o.hours * 3_600_000);
+    // A renewal never outlives its chain's cap (the original enrollment plus the maximum chain age).
+    const notAfter = new Date(Math.min(now.getTime() + o.hours * 3_600_000, o.notAfterCap?.getTime() ?? Infinity));
     const serial = `01${randomBytes(15).toString('hex')}`;
     const subject = clientSubject(o.compId, o.user);
     const cert = await x509.X509CertificateGenerator.create({
@@ -111,11 +112,11 @@ export class GatewayCa {
     };
   }
 
-  async crl(entries: { serial: string; time: Date; reason?: x509.X509CrlReason }[], now = new Date()): Promise<string> {
+  async crl(entries: { serial: string; time: Date; reason?: x509.X509CrlReason }[], now = new Date(), validityMs = 24 * 3_600_000): Promise<string> {
     const crl = await x509.X509CrlGenerator.create({
       issuer: this.cert.subject,
       thisUpdate: now,
-      nextUpdate: new Date(now.getTime() + 24 * 3_600_000),
+      nextUpdate: new Date(now.getTime() + validityMs),
       signingKey: this.#key,
       signingAlgorithm: this.#alg,
       entries: entries.map((e) => ({ serialNumber: e.serial, revocationDate: e.time, reason: e.reason ?? x509.X509CrlReason.unspecified })),

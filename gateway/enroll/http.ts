@@ -1,110 +1,106 @@
 /**
  * The enrollment endpoint: HTTPS (TLS 1.3 only) on loopback.
  *   POST /v1/enroll {token, csr}  -> {certificate, chain, notAfter, compId, serial}
- *   POST /v1/renew  {csr}         -> same, authenticated by the current (valid, unrevoked) client cert
- *   GET  /v1/crl                  -> the CA's CRL (PEM)
- * Bodies are capped and validated; every failure is a JSON {error, code} with a 4xx status.
+ *   POST /v1/renew  {csr}         -> same, authenticated by the current (valid, unrevoked) client cert; the
+ *                                    presented certificate is revoked once its successor is issued
+ *   GET  /v1/crl                  -> the CA's current CRL (PEM), from CrlPublisher's cache
+ * Bodies are capped and validated; every failure is a JSON {error, code} with a 4xx status. The endpoint
+ * shares its process with the FIX acceptor, so it bounds what an unauthenticated peer can hold: a TLS
+ * handshake deadline, header/request/idle timeouts, a connection cap, per-address connection and request
+ * limits, and refusals aggregated before they reach the audit log and the alert webhook.
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { z } from 'zod';
 import { CsrError, type GatewayCa } from './ca.ts';
+import { CrlPublisher, systemClock, type Clock } from './crl-publisher.ts';
+import { HttpError, json, send } from './http-body.ts';
+import { AddressLimits } from './limits.ts';
+import { RefusalDigest, type RefusalEvent } from './refusals.ts';
 import { normSerial, type CertRegistry } from './registry.ts';
 import type { TokenStore } from './tokens.ts';
 
-const MAX_BODY = 16 * 1024;
 const pem = z.string().min(64).max(12 * 1024).regex(/-----BEGIN CERTIFICATE REQUEST-----/, 'expected a PEM CERTIFICATE REQUEST');
 const enrollBody = z.object({ token: z.string().min(8).max(256), csr: pem }).strict();
 const renewBody = z.object({ csr: pem }).strict();
+const DAY_MS = 86_400_000;
 
-export type EnrollEvent = { type: 'enroll.issued' | 'enroll.refused' | 'enroll.renewed' | 'enroll.renew-refused'; data: Record<string, unknown> };
+export type EnrollEvent =
+  | { type: 'enroll.issued' | 'enroll.renewed'; data: Record<string, unknown>; alert?: false }
+  | RefusalEvent;
+
+export type EnrollLimits = {
+  /** A connection that has not finished its TLS handshake by then is closed (Node's default: 120 s). */
+  handshakeTimeoutMs: number;
+  /** From the TLS connection to the end of the request headers (then the request body must follow within 15 s). */
+  headersTimeoutMs: number;
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  requestsPerMinutePerIp: number;
+  /** Refusals after the first of a window are summarised in one line at the window's end. */
+  refusalWindowMs: number;
+};
+export const DEFAULT_ENROLL_LIMITS: EnrollLimits = {
+  handshakeTimeoutMs: 10_000, headersTimeoutMs: 10_000, maxConnections: 256, maxConnectionsPerIp: 32, requestsPerMinutePerIp: 60, refusalWindowMs: 60_000,
+};
 
 export type EnrollServerOptions = {
   host: string; port: number; serverCert: string; serverKey: string;
   ca: GatewayCa; tokens: TokenStore; registry: CertRegistry; certHours: number;
+  /** The published CRL; default: one of its own over the registry (24 h validity). */
+  crl?: CrlPublisher;
+  /** Whether the user may (still) hold a certificate: false = disabled, undefined = not in the directory. Absent: no check. */
+  userEnabled?: (user: string) => boolean | undefined;
+  /** A renewal chain (enrollment, then renewals) ends this long after the enrollment; then enroll again. Default 30 days. */
+  maxChainAgeMs?: number;
+  limits?: Partial<EnrollLimits>;
+  clock?: Clock;
   onEvent?: (e: EnrollEvent) => void;
 };
-
-class HttpError extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_BODY) {
-      reject(new HttpError(413, 'too-large', `body over ${MAX_BODY} bytes`));
-      req.resume();
-      return;
-    }
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        // Stop buffering but let the response go out; the connection closes after it.
-        if (chunks.length) chunks.length = 0;
-        reject(new HttpError(413, 'too-large', `body over ${MAX_BODY} bytes`));
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-async function json<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> {
-  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'content-type', 'Content-Type must be application/json');
-  const text = await readBody(req);
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    throw new HttpError(400, 'bad-json', 'body is not valid JSON');
-  }
-  const r = schema.safeParse(v);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new HttpError(400, 'bad-request', `${i.path.join('.') || '(body)'}: ${i.message}`);
-  }
-  return r.data;
-}
-
-function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text),
-    ...(status >= 400 ? { connection: 'close' } : {}) });
-  res.end(text);
-}
 
 export class EnrollServer {
   readonly server: Server;
   readonly #o: EnrollServerOptions;
+  readonly #clock: Clock;
+  readonly #crl: CrlPublisher;
+  readonly #ownCrl: boolean;
+  readonly #limits: AddressLimits;
+  readonly #refusals: RefusalDigest;
+  readonly #renewing = new Set<string>();
 
   constructor(o: EnrollServerOptions) {
     this.#o = o;
+    this.#clock = o.clock ?? systemClock;
+    const lim = { ...DEFAULT_ENROLL_LIMITS, ...o.limits };
+    this.#ownCrl = !o.crl;
+    this.#crl = o.crl ?? new CrlPublisher({ registry: o.registry, ca: o.ca, validityMs: DAY_MS, clock: this.#clock });
+    this.#limits = new AddressLimits({ maxConnectionsPerIp: lim.maxConnectionsPerIp, requestsPerMinutePerIp: lim.requestsPerMinutePerIp, clock: this.#clock });
+    this.#refusals = new RefusalDigest({ windowMs: lim.refusalWindowMs, clock: this.#clock, emit: (e) => o.onEvent?.(e) });
     this.server = createServer({
       key: o.serverKey, cert: o.serverCert, ca: [o.ca.certPem],
       minVersion: 'TLSv1.3',
       // The certificate is optional (enroll has none yet); renew demands an authorized one.
       requestCert: true, rejectUnauthorized: false,
+      handshakeTimeout: lim.handshakeTimeoutMs,
+      // headersTimeout/requestTimeout are enforced by a sweep this often (Node's default 30 s would let a
+      // slow client hold a connection up to 40 s).
+      connectionsCheckingInterval: 1_000,
     }, (req, res) => { void this.#handle(req, res); });
-    this.server.headersTimeout = 10_000;
-    this.server.requestTimeout = 15_000;
+    this.server.headersTimeout = lim.headersTimeoutMs;
+    this.server.requestTimeout = Math.max(15_000, lim.headersTimeoutMs);
+    this.server.keepAliveTimeout = 5_000;
+    this.server.timeout = 30_000;
     this.server.maxHeadersCount = 50;
+    this.server.maxConnections = lim.maxConnections;
+    // Counted at the TCP accept, before TLS: sockets that never start a handshake count against their address.
+    this.server.on('connection', (sock: Socket) => { this.#limits.admit(sock); });
     this.server.on('tlsClientError', () => { /* a bad handshake hurts only that connection */ });
   }
 
   async listen(): Promise<number> {
+    if (this.#ownCrl) await this.#crl.start();
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.#o.port, this.#o.host, () => resolve());
@@ -112,7 +108,14 @@ export class EnrollServer {
     return (this.server.address() as AddressInfo).port;
   }
 
+  /** Ends the current refusal window now (its summary line, if any, is emitted). */
+  flushRefusals(): void {
+    this.#refusals.flush();
+  }
+
   close(): Promise<void> {
+    this.#refusals.flush();
+    if (this.#ownCrl) this.#crl.stop();
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -121,17 +124,21 @@ export class EnrollServer {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '').split('?')[0];
+    const remote = req.socket.remoteAddress ?? 'unknown';
     try {
+      if (!this.#limits.allowRequest(remote)) {
+        this.#refusals.refused(path === '/v1/renew' ? 'enroll.renew-refused' : 'enroll.refused', { reason: 'rate-limited', remote });
+        throw new HttpError(429, 'rate-limited', 'too many requests from this address; try again in a minute');
+      }
       if (path === '/v1/crl') {
         if (req.method !== 'GET') throw new HttpError(405, 'method', 'use GET');
-        this.#o.registry.reload();
-        send(res, 200, await this.#o.registry.writeCrl(this.#o.ca), 'application/pkix-crl');
+        send(res, 200, this.#crl.current(), 'application/pkix-crl');
       } else if (path === '/v1/enroll') {
         if (req.method !== 'POST') throw new HttpError(405, 'method', 'use POST');
-        send(res, 200, await this.#enroll(req));
+        send(res, 200, await this.#enroll(req, remote));
       } else if (path === '/v1/renew') {
         if (req.method !== 'POST') throw new HttpError(405, 'method', 'use POST');
-        send(res, 200, await this.#renew(req));
+        send(res, 200, await this.#renew(req, remote));
       } else {
         throw new HttpError(404, 'not-found', `no such endpoint ${path}`);
       }
@@ -143,39 +150,73 @@ export class EnrollServer {
     }
   }
 
-  async #enroll(req: IncomingMessage) {
+  #refuse(type: 'enroll.refused' | 'enroll.renew-refused', status: number, code: string, message: string, data: { reason: string; remote: string } & Record<string, unknown>): never {
+    this.#refusals.refused(type, data);
+    throw new HttpError(status, code, message);
+  }
+
+  async #enroll(req: IncomingMessage, remote: string) {
     const body = await json(req, enrollBody);
-    const use = this.#o.tokens.consume(body.token);
-    if (!use.ok) {
-      this.#o.onEvent?.({ type: 'enroll.refused', data: { reason: use.reason, remote: req.socket.remoteAddress } });
-      throw new HttpError(401, `token-${use.reason}`, `enrollment token refused: ${use.reason === 'used' ? 'already used (tokens are single-use)' : use.reason}`);
+    const tokenRefused = (reason: string): never =>
+      this.#refuse('enroll.refused', 401, `token-${reason}`, `enrollment token refused: ${reason === 'used' ? 'already used (tokens are single-use)' : reason}`, { reason, remote });
+    // Checked, not used: a CSR that fails below must not burn the token.
+    const peek = this.#o.tokens.peek(body.token, this.#clock.now());
+    if (!peek.ok) return tokenRefused(peek.reason);
+    const { user, compId } = peek.record;
+    if (this.#o.userEnabled && this.#o.userEnabled(user) === false) {
+      this.#refuse('enroll.refused', 403, 'user-disabled', 'the user is disabled', { reason: 'user-disabled', remote, user });
     }
-    const { user, compId } = use.record;
-    const signed = await this.#o.ca.signCsr(body.csr, { user, compId, hours: this.#o.certHours });
-    this.#o.registry.recordIssued({ serial: signed.serial, user, compId, subject: signed.subject, notAfter: signed.notAfter.toISOString(), issuedAt: new Date().toISOString(), fingerprint256: signed.fingerprint256, via: 'enroll' });
+    const signed = await this.#o.ca.signCsr(body.csr, { user, compId, hours: this.#o.certHours, now: this.#clock.now() });
+    // Used now, synchronously: of two requests racing with one token, one gets here first and the other is refused
+    // (its certificate, signed but never recorded or returned, is dropped).
+    const use = this.#o.tokens.consume(body.token, this.#clock.now());
+    if (!use.ok) return tokenRefused(use.reason);
+    const issuedAt = this.#clock.now().toISOString();
+    this.#o.registry.recordIssued({ serial: signed.serial, user, compId, subject: signed.subject, notAfter: signed.notAfter.toISOString(), issuedAt, enrolledAt: issuedAt, fingerprint256: signed.fingerprint256, via: 'enroll' });
     this.#o.onEvent?.({ type: 'enroll.issued', data: { user, compId, serial: signed.serial, notAfter: signed.notAfter.toISOString(), tokenId: use.record.id } });
     return { certificate: signed.certificate, chain: [this.#o.ca.certPem], notAfter: signed.notAfter.toISOString(), compId, serial: signed.serial };
   }
 
-  async #renew(req: IncomingMessage) {
+  async #renew(req: IncomingMessage, remote: string) {
     const sock = req.socket as TLSSocket;
     const peer = sock.getPeerCertificate();
     if (!sock.authorized || !peer || !peer.serialNumber) {
-      this.#o.onEvent?.({ type: 'enroll.renew-refused', data: { reason: 'no valid client certificate', detail: String(sock.authorizationError ?? '') } });
-      throw new HttpError(401, 'no-client-cert', `renewal needs the current client certificate (${sock.authorizationError ?? 'none presented'})`);
+      this.#refuse('enroll.renew-refused', 401, 'no-client-cert', `renewal needs the current client certificate (${sock.authorizationError ?? 'none presented'})`,
+        { reason: 'no valid client certificate', detail: String(sock.authorizationError ?? ''), remote });
     }
     this.#o.registry.reload();
     const serial = normSerial(peer.serialNumber);
     if (this.#o.registry.isRevoked(serial)) {
-      this.#o.onEvent?.({ type: 'enroll.renew-refused', data: { reason: 'revoked', serial } });
-      throw new HttpError(403, 'revoked', 'the presented certificate is revoked');
+      this.#refuse('enroll.renew-refused', 403, 'revoked', 'the presented certificate is revoked', { reason: 'revoked', serial, remote });
     }
     const prior = this.#o.registry.issued(serial);
-    if (!prior) throw new HttpError(403, 'unknown-cert', 'the presented certificate was not issued by enrollment');
-    const body = await json(req, renewBody);
-    const signed = await this.#o.ca.signCsr(body.csr, { user: prior.user, compId: prior.compId, hours: this.#o.certHours });
-    this.#o.registry.recordIssued({ serial: signed.serial, user: prior.user, compId: prior.compId, subject: signed.subject, notAfter: signed.notAfter.toISOString(), issuedAt: new Date().toISOString(), fingerprint256: signed.fingerprint256, via: 'renew' });
-    this.#o.onEvent?.({ type: 'enroll.renewed', data: { user: prior.user, compId: prior.compId, serial: signed.serial, previous: serial } });
-    return { certificate: signed.certificate, chain: [this.#o.ca.certPem], notAfter: signed.notAfter.toISOString(), compId: prior.compId, serial: signed.serial };
+    if (!prior) this.#refuse('enroll.renew-refused', 403, 'unknown-cert', 'the presented certificate was not issued by enrollment', { reason: 'unknown-cert', serial, remote });
+    if (this.#o.userEnabled && this.#o.userEnabled(prior.user) !== true) {
+      this.#refuse('enroll.renew-refused', 403, 'user-disabled', 'the user is disabled or no longer exists; ask IT', { reason: 'user-disabled', user: prior.user, serial, remote });
+    }
+    const start = this.#o.registry.chainStart(prior);
+    const cap = new Date(start.getTime() + (this.#o.maxChainAgeMs ?? 30 * DAY_MS));
+    const now = this.#clock.now();
+    if (now >= cap) {
+      this.#refuse('enroll.renew-refused', 403, 'chain-expired', `renewals of this enrollment ended on ${cap.toISOString()}; enroll again with a new token from IT`,
+        { reason: 'chain-expired', user: prior.user, serial, enrolledAt: start.toISOString(), remote });
+    }
+    // One renewal per certificate: a thief racing the owner with the same certificate cannot fork the chain.
+    if (this.#renewing.has(serial)) throw new HttpError(409, 'renewal-in-progress', 'a renewal with this certificate is already in progress');
+    this.#renewing.add(serial);
+    try {
+      const body = await json(req, renewBody);
+      const signed = await this.#o.ca.signCsr(body.csr, { user: prior.user, compId: prior.compId, hours: this.#o.certHours, now, notAfterCap: cap });
+      this.#o.registry.reload();
+      if (this.#o.registry.isRevoked(serial)) this.#refuse('enroll.renew-refused', 403, 'revoked', 'the presented certificate is revoked', { reason: 'revoked', serial, remote });
+      this.#o.registry.recordIssued({ serial: signed.serial, user: prior.user, compId: prior.compId, subject: signed.subject, notAfter: signed.notAfter.toISOString(), issuedAt: now.toISOString(), enrolledAt: start.toISOString(), previous: serial, fingerprint256: signed.fingerprint256, via: 'renew' });
+      // The replaced certificate is revoked at once (a stolen copy of it renews nothing and connects nowhere new).
+      this.#o.registry.revokeSerials([serial], 'superseded', 'renewal', now);
+      await this.#crl.reissue('renewal');
+      this.#o.onEvent?.({ type: 'enroll.renewed', data: { user: prior.user, compId: prior.compId, serial: signed.serial, previous: serial, previousRevoked: true, enrolledAt: start.toISOString() } });
+      return { certificate: signed.certificate, chain: [this.#o.ca.certPem], notAfter: signed.notAfter.toISOString(), compId: prior.compId, serial: signed.serial };
+    } finally {
+      this.#renewing.delete(serial);
+    }
   }
 }

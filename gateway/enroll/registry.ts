@@ -6,7 +6,14 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeF
 import { dirname } from 'node:path';
 import type { GatewayCa } from './ca.ts';
 
-export type IssuedCert = { serial: string; user: string; compId: string; subject: string; notAfter: string; issuedAt: string; fingerprint256: string; via: 'enroll' | 'renew' | 'import' };
+export type IssuedCert = {
+  serial: string; user: string; compId: string; subject: string; notAfter: string; issuedAt: string; fingerprint256: string;
+  via: 'enroll' | 'renew' | 'import';
+  /** When the renewal chain began (the enrollment with a token); absent in older records: issuedAt then. */
+  enrolledAt?: string;
+  /** The certificate this one renewed (and replaced). */
+  previous?: string;
+};
 export type Revocation = { serial: string; time: string; reason: string; by: string };
 
 export class CertRegistry {
@@ -16,7 +23,11 @@ export class CertRegistry {
   #issued = new Map<string, IssuedCert>();
   #revoked = new Map<string, Revocation>();
 
-  constructor(files: { issued: string | null; revoked: string | null; crl: string | null }) {
+  readonly #crlValidityMs: number | undefined;
+
+  /** crlValidityMs: the nextUpdate every CRL written here gets (default the CA's 24 h). */
+  constructor(files: { issued: string | null; revoked: string | null; crl: string | null; crlValidityMs?: number }) {
+    this.#crlValidityMs = files.crlValidityMs;
     this.#issuedFile = files.issued;
     this.#revokedFile = files.revoked;
     this.#crlFile = files.crl;
@@ -66,19 +77,77 @@ export class CertRegistry {
     return [...this.#revoked.values()];
   }
 
-  /** Adds a revocation and rewrites the CRL; returns the new CRL PEM. Revoking twice is harmless. */
+  /** Where the CRL is written (null: nowhere). */
+  get crlFile(): string | null {
+    return this.#crlFile;
+  }
+
+  /** When a certificate's renewal chain began: its enrollment (older records: its own issue time). */
+  chainStart(c: IssuedCert): Date {
+    return new Date(c.enrolledAt ?? c.issuedAt);
+  }
+
+  /** Every certificate renewed, directly or not, from this one (a stolen certificate's renewals). */
+  successors(serial: string): string[] {
+    const children = new Map<string, string[]>();
+    for (const c of this.#issued.values()) {
+      if (!c.previous) continue;
+      const p = normSerial(c.previous);
+      children.set(p, [...(children.get(p) ?? []), c.serial]);
+    }
+    const out: string[] = [];
+    const todo = [...(children.get(normSerial(serial)) ?? [])];
+    while (todo.length) {
+      const s = todo.pop()!;
+      if (out.includes(s)) continue;
+      out.push(s);
+      todo.push(...(children.get(s) ?? []));
+    }
+    return out;
+  }
+
+  /**
+   * Records revocations without signing a CRL (the caller re-issues it: CrlPublisher, or revoke() below).
+   * Returns the serials newly revoked; revoking twice is harmless.
+   */
+  revokeSerials(serials: string[], reason: string, by: string, now = new Date()): string[] {
+    this.reload();
+    const added: string[] = [];
+    for (const serial of serials) {
+      const s = normSerial(serial);
+      if (this.#revoked.has(s) || added.includes(s)) continue;
+      this.#revoked.set(s, { serial: s, time: now.toISOString(), reason, by });
+      added.push(s);
+    }
+    if (added.length && this.#revokedFile) writeAtomic(this.#revokedFile, JSON.stringify([...this.#revoked.values()], null, 1));
+    return added;
+  }
+
+  /**
+   * Revokes a certificate and every certificate renewed from it, and rewrites the CRL; returns the new CRL PEM.
+   * (Revoking a stolen certificate must also kill what the thief renewed it into.)
+   */
   async revoke(ca: GatewayCa, serial: string, reason: string, by: string): Promise<string> {
     this.reload();
-    const s = normSerial(serial);
-    if (!this.#revoked.has(s)) {
-      this.#revoked.set(s, { serial: s, time: new Date().toISOString(), reason, by });
-      if (this.#revokedFile) writeAtomic(this.#revokedFile, JSON.stringify([...this.#revoked.values()], null, 1));
-    }
+    this.revokeSerials([serial, ...this.successors(serial)], reason, by);
     return this.writeCrl(ca);
   }
 
-  async writeCrl(ca: GatewayCa): Promise<string> {
-    const pem = await ca.crl([...this.#revoked.values()].map((r) => ({ serial: r.serial, time: new Date(r.time) })));
+  /** The serials revoke() would revoke for this one (itself and its renewals), for ending their sessions. */
+  withSuccessors(serial: string): string[] {
+    this.reload();
+    return [normSerial(serial), ...this.successors(serial)];
+  }
+
+  /** Every certificate ever issued to the user, revoked (already revoked ones included in `all`). */
+  revokeUser(user: string, reason: string, by: string, now = new Date()): { revoked: string[]; all: string[] } {
+    this.reload();
+    const all = [...this.#issued.values()].filter((c) => c.user === user).map((c) => c.serial);
+    return { revoked: this.revokeSerials(all, reason, by, now), all };
+  }
+
+  async writeCrl(ca: GatewayCa, o: { now?: Date; validityMs?: number } = {}): Promise<string> {
+    const pem = await ca.crl([...this.#revoked.values()].map((r) => ({ serial: r.serial, time: new Date(r.time) })), o.now ?? new Date(), o.validityMs ?? this.#crlValidityMs);
     if (this.#crlFile) writeAtomic(this.#crlFile, pem);
     return pem;
   }

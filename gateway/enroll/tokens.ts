@@ -1,7 +1,8 @@
 /**
  * One-time enrollment tokens. Only a SHA-256 of each token is stored (a copy of the file enrolls no
- * one); a token is marked used and persisted before the certificate is signed, so a second use is
- * refused even when two requests race.
+ * one). The endpoint peeks at a token, validates and signs the CSR, then consumes the token (marked used and
+ * persisted synchronously) before it records or returns the certificate: a bad CSR burns nothing, and of two
+ * requests racing with one token exactly one gets a certificate.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -62,17 +63,35 @@ export class TokenStore {
     return { token, record };
   }
 
-  consume(token: string, now = new Date()): TokenUse {
-    if (typeof token !== 'string' || token.length < 8 || token.length > 256) return { ok: false, reason: 'unknown' };
-    this.reload();
-    const h = digest(token);
-    const r = this.#records.find((x) => x.hash === h);
+  /**
+   * Whether the token would be accepted now, without using it: the endpoint checks the token before it spends
+   * work on the CSR, and consumes it only once the certificate is signed (a bad CSR burns nothing).
+   */
+  peek(token: string, now = new Date()): TokenUse {
+    const r = this.#find(token);
     if (!r) return { ok: false, reason: 'unknown' };
     if (r.usedAt !== null) return { ok: false, reason: 'used' };
     if (Date.parse(r.expiresAt) <= now.getTime()) return { ok: false, reason: 'expired' };
-    r.usedAt = now.toISOString();
-    this.#save();
     return { ok: true, record: r };
+  }
+
+  /**
+   * Marks the token used and persists that, synchronously (reload, check, write): of two requests racing with
+   * one token, exactly one gets ok.
+   */
+  consume(token: string, now = new Date()): TokenUse {
+    const use = this.peek(token, now);
+    if (!use.ok) return use;
+    use.record.usedAt = now.toISOString();
+    this.#save();
+    return use;
+  }
+
+  #find(token: string): TokenRecord | undefined {
+    if (typeof token !== 'string' || token.length < 8 || token.length > 256) return undefined;
+    this.reload();
+    const h = digest(token);
+    return this.#records.find((x) => x.hash === h);
   }
 
   list(): Omit<TokenRecord, 'hash'>[] {
