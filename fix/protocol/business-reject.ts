@@ -5,7 +5,7 @@
  */
 import type { Field, FixMessage } from '../codec.ts';
 import { Tag } from '../dictionary/tags.ts';
-import { decisionFromWire, decisionToWire, type Decision } from '../parley-protocol.ts';
+import { decisionFromWire, decisionToWire, type Decision } from './decision.ts';
 import { ok, refuse, type ReadResult } from './result.ts';
 import { safeText } from './values.ts';
 

@@ -12,6 +12,8 @@ import {
   readQuoteRequestReject, readQuoteResponse, readQuoteStatus, readRfqStatus, readSecurityList, readSecurityListRequest,
   readTradeCapture, readTradeCaptureAck, readTradeCaptureRequest, utcTimestamp, writeExecutionFill, writeQuote, writeQuoteRequest,
   writeRfqStatus, writeSecurityList, writeTradeCapture, type ReadResult,
+  readDealerList, readKeyRegistrationRequest, readKeyRegistrationResult, readLogoutDecision, readSecurityStatus, readStepUpChallenge,
+  readStepUpResponse, readStepUpResult,
 } from './index.ts';
 
 const READERS: [string, (m: FixMessage) => ReadResult<unknown>][] = [
@@ -60,6 +62,22 @@ describe('fix/protocol readers on hostile input', () => {
         expect(typeof r.ok, type).toBe('boolean');
         if (!r.ok) expect(r.reason.length, type).toBeLessThan(200);
       }
+    }
+  });
+
+  it("Parley's own readers (UB UC UD UE UG UK UL, Logout decision) never throw and never read garbage as success", () => {
+    const huge = 'B'.repeat(200_000);
+    const bodies: Field[][] = [
+      [], Object.values(Tag).filter((t) => t >= 5000).map((tag) => ({ tag, value: huge })),
+      Object.values(Tag).filter((t) => t >= 5000).map((tag) => ({ tag, value: '999999999999999999999' })),
+      [{ tag: Tag.NoParleyFactors, value: '99999999' }, { tag: Tag.ParleyFactorName, value: 'x' }, { tag: Tag.NoParleyDealers, value: '-3' }],
+    ];
+    for (const body of bodies) {
+      const m = msg('UB', body);
+      expect(readSecurityStatus(m).decision).not.toBe('allow');
+      readLogoutDecision(m); readStepUpChallenge(m); readStepUpResponse(m); readDealerList(m); readKeyRegistrationRequest(m);
+      expect(readStepUpResult(m).result).not.toBe('success');
+      expect(readKeyRegistrationResult(m).status).toBe('rejected');
     }
   });
 

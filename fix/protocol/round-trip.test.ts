@@ -14,7 +14,7 @@ import {
   readLogonDecision, readLogonRequest, rejectRefOf, writeAttestation, writeLogonCredentials, writeLogonDecision, writeAttestationRequest, writeBusinessReject, writeDealerListRequest, writeExecutionFill,
   writeExecutionReject, writeOpenRfqsAck, writeOpenRfqsRequest, writeQuote, writeQuoteCancel, writeQuoteCancelled, writeQuoteRequest,
   writeQuoteRequestReject, writeQuoteResponse, writeRfqStatus, writeSecurityList, writeSecurityListRequest, writeTradeCapture,
-  writeTradeCaptureAck, writeTradeCaptureRequest, type ReadResult,
+  writeTradeCaptureAck, writeTradeCaptureRequest, type ReadResult, dealerListFields, readDealerList,
 } from './index.ts';
 
 const header = (type: string): Field[] => [
@@ -129,6 +129,10 @@ describe('gateway writer → client reader', () => {
     expect(value(readBusinessReject(send(MsgType.BusinessMessageReject, f)))).toEqual({
       refMsgType: 'R', refSeqNum: 7, refId: 'r-1', reason: 6, text: 'step-up needed', decision: 'step-up', challengeId: 'C-1', policyReason: 'large notional',
     });
+  });
+  it('ParleyDealerList (UG)', () => {
+    const dealers = [{ name: 'DLR1', delayMs: 150, spreadBps: 2.5 }, { name: 'DLR2', delayMs: 0, spreadBps: 0 }];
+    expect(readDealerList(send(MsgType.ParleyDealerList, dealerListFields(dealers, 'DL-1')))).toEqual(dealers);
   });
   it('Parley answers: AttestationRequest (UF), OpenRfqsAck (UJ)', () => {
     expect(value(readAttestationRequest(send(MsgType.ParleyAttestationRequest, writeAttestationRequest({ deadline: t1, intervalSec: 300, text: 'please' }))))).toEqual({ deadline: t1, intervalSec: 300, text: 'please' });
