@@ -3,12 +3,36 @@
  * once and the gateway stays the one process appending to the audit chain. `serveAdmin` is the gateway's whole
  * admin wiring: the channel (channel.ts) answering through the dispatcher (dispatch.ts).
  */
-import type { Gateway } from '../server.ts';
+import type { AuditLog } from '../audit/log.ts';
+import type { GatewayCa } from '../enroll/ca.ts';
+import type { CertRegistry } from '../enroll/registry.ts';
+import type { TokenStore } from '../enroll/tokens.ts';
+import type { VerifiedCredentialCache } from '../identity/credential-cache.ts';
+import type { UserDirectory } from '../identity/directory.ts';
+import type { AccessPolicy } from '../policy/engine.ts';
+import type { SessionManager } from '../session/manager.ts';
 import { AdminServer } from './channel.ts';
 import type { AdminContext } from './context.ts';
 import { runCommand } from './dispatch.ts';
 
-export function gatewayContext(gw: Gateway): AdminContext {
+/** What of the running gateway (server.ts's Gateway) admin commands use; named here so admin/ never imports server.ts. */
+export interface GatewayParts {
+  readonly cfg: { paths: { users: string } };
+  readonly fixPort: number;
+  readonly enrollPort: number;
+  readonly users: UserDirectory;
+  readonly registry: CertRegistry;
+  readonly tokens: TokenStore;
+  readonly ca: GatewayCa;
+  readonly auditLog: AuditLog;
+  readonly manager: SessionManager;
+  readonly policy: AccessPolicy;
+  readonly credentials: VerifiedCredentialCache;
+  reloadPolicy(by: string): Promise<{ ok: true; policies: number } | { ok: false; error: string }>;
+  reloadUsers(by: string): Promise<number>;
+}
+
+export function gatewayContext(gw: GatewayParts): AdminContext {
   return {
     where: 'gateway',
     actor: 'admin',
@@ -35,7 +59,7 @@ export function gatewayContext(gw: Gateway): AdminContext {
 }
 
 /** Listens on the gateway's admin socket and answers every command through the contract. */
-export function serveAdmin(path: string, gw: Gateway): Promise<AdminServer> {
+export function serveAdmin(path: string, gw: GatewayParts): Promise<AdminServer> {
   const ctx = gatewayContext(gw);
   return AdminServer.listen(path, (cmd, args) => runCommand(ctx, cmd, args));
 }
