@@ -3,6 +3,7 @@
  * fix/protocol/) the gateway's mapping reads back, and what the gateway's mapping writes (desk types) the
  * client's reads — over the real codec and validated against the FIX 4.4 + Parley dictionary on the way.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as gw from '../../gateway/session/fix-mapping.ts';
 import type { Quote, RfqView } from '../../gateway/desk/desk.ts';
@@ -98,5 +99,15 @@ describe('gateway mapping → client mapping', () => {
     expect(client.readBusinessReject(send(MsgType.BusinessMessageReject, gw.businessRejectFields(refused, 6, 'not allowed', { decision: 'deny' })))).toEqual({
       ok: true, value: { refMsgType: 'AD', refSeqNum: 3, refId: 'TH-1', reason: 6, text: 'not allowed', decision: 'deny' },
     });
+  });
+});
+
+describe('the mapping files only translate', () => {
+  it('hold no tag numbers and no MsgType literals', () => {
+    for (const file of ['main/session/fix-mapping.ts', 'gateway/session/fix-mapping.ts']) {
+      const text = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
+      expect(text, file).not.toMatch(/\.(get|has|getAll|getInt|require[A-Za-z]*)\(\s*[0-9]{1,4}\b|tag:\s*[0-9]{1,4}\b/);
+      expect(text, file).not.toMatch(/send\(\s*'|msgType\s*===?\s*'/);
+    }
   });
 });
