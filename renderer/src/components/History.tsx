@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Execution, HistoryQuery, Instrument } from '../../../main/ipc/contract.ts';
 import { useStore } from '../storeContext.ts';
 import { explainError, type Explained } from '../lib/errors.ts';
@@ -9,13 +9,13 @@ import { formatPrice } from '../lib/prices.ts';
 import { VirtualTable, type Column } from './VirtualTable.tsx';
 import { InlineError } from './ErrorPanel.tsx';
 
-function columns(dealerName: (id: string) => string): Column<Execution>[] {
+function columns(dealerName: (id: string) => string, tick: (symbol: string) => number): Column<Execution>[] {
   return [
   { id: 'time', label: 'Time', width: '150px', cell: (x) => <span className="mono">{x.transactTime.replace('T', ' ').slice(0, 19)}</span> },
   { id: 'side', label: 'Side', width: '46px', cell: (x) => <span className={`side-text ${x.side}`}>{x.side.toUpperCase()}</span> },
   { id: 'instrument', label: 'Instrument', width: 'minmax(110px, 1.2fr)', cell: (x) => <span className="mono">{x.instrument}</span> },
   { id: 'qty', label: 'Quantity', width: '90px', align: 'right', cell: (x) => <span className="mono">{formatQuantity(x.quantity)}</span> },
-  { id: 'price', label: 'Price', width: '96px', align: 'right', cell: (x) => <span className="mono">{formatPrice(x.price)}</span> },
+  { id: 'price', label: 'Price', width: '96px', align: 'right', cell: (x) => <span className="mono">{formatPrice(x.price, tick(x.instrument))}</span> },
   { id: 'dealer', label: 'Dealer', width: 'minmax(80px, 1fr)', cell: (x) => dealerName(x.dealer) },
   { id: 'settle', label: 'Settles', width: '96px', hideBelow: 760, cell: (x) => <span className="mono">{x.settlementDate}</span> },
   { id: 'exec', label: 'Exec id', width: 'minmax(90px, 1fr)', hideBelow: 860, cell: (x) => <span className="mono muted ellipsis" title={x.execId}>{x.execId}</span> },
@@ -69,6 +69,21 @@ export function History({ instruments, dealerName = (id) => id }: { instruments:
     }
   }
 
+  // The default range loads as soon as the tab opens: no Search press needed to see the last 30 days.
+  const first = useRef(true);
+  useEffect(() => {
+    if (!first.current) return;
+    first.current = false;
+    void search();
+  });
+
+  function exportCsv() {
+    if (!rows || rows.length === 0) return;
+    const name = `parley-trades-${from}-to-${to}.csv`;
+    downloadCsv(name, historyCsv(rows));
+    store.toast('success', 'CSV exported', `${rows.length.toLocaleString('en-US')} ${rows.length === 1 ? 'trade' : 'trades'} saved as ${name}.`);
+  }
+
   return (
     <div className="history">
       <form className="toolbar filters" onSubmit={search} aria-label="History filters">
@@ -92,7 +107,7 @@ export function History({ instruments, dealerName = (id) => id }: { instruments:
           type="button"
           className="btn small ghost"
           disabled={!rows || rows.length === 0}
-          onClick={() => rows && downloadCsv(`parley-trades-${from}-to-${to}.csv`, historyCsv(rows))}
+          onClick={exportCsv}
         >
           Export CSV
         </button>
@@ -101,12 +116,12 @@ export function History({ instruments, dealerName = (id) => id }: { instruments:
       <InlineError error={error} />
       <VirtualTable
         label="Trade history"
-        columns={columns(dealerName)}
+        columns={columns(dealerName, (sym) => store.tick(sym))}
         count={rows?.length ?? 0}
         rowAt={(i) => rows?.[i]}
         rowKey={(x) => x.execId}
         version={version}
-        empty={rows ? 'No trades match these filters.' : 'Choose filters and press Search.'}
+        empty={rows ? 'No trades match these filters.' : busy ? 'Loading trades…' : 'Choose filters and press Search.'}
       />
     </div>
   );

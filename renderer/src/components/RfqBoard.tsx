@@ -47,11 +47,15 @@ export function RfqBoard({ tab, onTab, dealerName, canTrade }: { tab: BoardTab; 
 
   // Alt+L puts the focus on the best quote of the newest live RFQ; Enter then trades. Two keys, never one,
   // so a stray keystroke cannot trade.
+  // Alt+P and Alt+C work the same way for passing on that quote and cancelling the newest live RFQ.
+  const focusOnLive = (selector: string) => {
+    if (tab !== 'live') onTab('live');
+    setTimeout(() => document.querySelector<HTMLButtonElement>(`#board-panel .rfq-card ${selector}:not(:disabled)`)?.focus(), 0);
+  };
   useHotkeys({
-    'Alt+l': () => {
-      if (tab !== 'live') onTab('live');
-      setTimeout(() => document.querySelector<HTMLButtonElement>('#board-panel .rfq-card tr.best button.trade:not(:disabled)')?.focus(), 0);
-    },
+    'Alt+l': () => focusOnLive('tr.best button.trade'),
+    'Alt+p': () => focusOnLive('tr.best button.pass'),
+    'Alt+c': () => focusOnLive('button.cancel-rfq'),
   });
 
   return (

@@ -116,7 +116,7 @@ export const RfqCard = memo(function RfqCard({ rfq, now, dealerName, canTrade = 
                       <button type="button" className={`btn small trade ${rfq.side}`} disabled={hitting || !canTrade} title={canTrade ? undefined : 'Not connected: wait for the session to come back'} onClick={() => void hit(q)} aria-label={`${verb} ${dealerName(q.dealer)} at ${formatPrice(q.price)}`}>
                         {hitting ? '…' : verb}
                       </button>
-                      <button type="button" className="btn small ghost" disabled={hitting || passing} onClick={() => void pass(q)} aria-label={`Pass on ${dealerName(q.dealer)}`}>Pass</button>
+                      <button type="button" className="btn small ghost pass" disabled={hitting || passing} onClick={() => void pass(q)} aria-label={`Pass on ${dealerName(q.dealer)}`} title={isBest ? 'Alt+P' : undefined}>Pass</button>
                     </>
                   )}
                 </td>
@@ -126,7 +126,7 @@ export const RfqCard = memo(function RfqCard({ rfq, now, dealerName, canTrade = 
         </tbody>
       </table>
       {live && !traded && (
-        <footer><button type="button" className="btn small ghost" disabled={hitting} onClick={() => void cancel()}>Cancel RFQ</button></footer>
+        <footer><button type="button" className="btn small ghost cancel-rfq" disabled={hitting} onClick={() => void cancel()} title="Alt+C">Cancel RFQ</button></footer>
       )}
       <InlineError error={error} />
     </article>

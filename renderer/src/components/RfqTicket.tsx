@@ -10,6 +10,13 @@ import { useHotkeys } from '../lib/useHotkeys.ts';
 
 const LIMITS: TicketLimits = { minExpirySeconds: 5, maxExpirySeconds: 3_600, maxSettlementDays: 366 };
 const EXPIRY_CHOICES = ['15', '30', '60', '120', '300'];
+/**
+ * At or above this size the ticket asks the trader to confirm before the RFQ goes out (a fat-finger check).
+ * A constant for now: it belongs in IT's managed policy (per desk and currency), delivered with the session.
+ */
+export const LARGE_NOTIONAL = 50_000_000;
+/** How long "RFQ sent" stays: the card on the board is the lasting record. */
+const SENT_MS = 5_000;
 
 function newDraft(): TicketDraft {
   return { symbol: '', side: '', quantity: '', settlementDate: defaultSettlementDate(new Date()), dealers: [], expirySeconds: '30' };
@@ -34,6 +41,8 @@ export function RfqTicket({ instruments, dealers, loadError, onReload, canTrade 
   const [submitError, setSubmitError] = useState<Explained | null>(null);
   const [busy, setBusy] = useState(false);
   const [sent, setSent] = useState<string | null>(null);
+  /** The size the trader confirmed as intended (large-notional check); reset whenever the ticket changes. */
+  const [confirming, setConfirming] = useState<number | null>(null);
   const rfqId = useRef(newRfqId());
   const symbolRef = useRef<HTMLInputElement>(null);
   const formRef = useRef<HTMLFormElement>(null);
@@ -48,6 +57,17 @@ export function RfqTicket({ instruments, dealers, loadError, onReload, canTrade 
     'Ctrl+Enter': () => formRef.current?.requestSubmit(),
   });
 
+  // After sign-in the keyboard starts in the ticket.
+  useEffect(() => {
+    symbolRef.current?.focus();
+  }, []);
+
+  useEffect(() => {
+    if (!sent) return;
+    const id = setTimeout(() => setSent(null), SENT_MS);
+    return () => clearTimeout(id);
+  }, [sent]);
+
   useEffect(() => {
     if (allDealers) setDraft((d) => ({ ...d, dealers: dealers.map((x) => x.id) }));
   }, [allDealers, dealers]);
@@ -56,6 +76,7 @@ export function RfqTicket({ instruments, dealers, loadError, onReload, canTrade 
     setDraft((d) => ({ ...d, [key]: value }));
     setErrors((e) => ({ ...e, [key]: undefined }));
     setSent(null);
+    setConfirming(null);
   }
 
   async function submit(e: FormEvent) {
@@ -70,6 +91,11 @@ export function RfqTicket({ instruments, dealers, loadError, onReload, canTrade 
     }
     setErrors({});
     setSubmitError(null);
+    if (v.ticket.quantity >= LARGE_NOTIONAL && confirming !== v.ticket.quantity) {
+      setConfirming(v.ticket.quantity);
+      return;
+    }
+    setConfirming(null);
     setBusy(true);
     try {
       const t = v.ticket;
@@ -100,6 +126,7 @@ export function RfqTicket({ instruments, dealers, loadError, onReload, canTrade 
     setErrors({});
     setSubmitError(null);
     setSent(null);
+    setConfirming(null);
     setPickerKey((k) => k + 1);
     rfqId.current = newRfqId();
   }
@@ -187,6 +214,13 @@ export function RfqTicket({ instruments, dealers, loadError, onReload, canTrade 
         </button>
         <button type="button" className="btn ghost" onClick={reset} disabled={busy}>Clear</button>
       </div>
+      {confirming !== null && (
+        <div className="notice warning confirm-large" role="alertdialog" aria-label="Confirm a large RFQ">
+          <p><strong>Large size: {confirming.toLocaleString('en-US')}</strong> ({draft.side} {draft.symbol}). Is this the size you mean?</p>
+          <button type="submit" className="btn small primary" autoFocus>Confirm and send</button>{' '}
+          <button type="button" className="btn small ghost" onClick={() => { setConfirming(null); document.getElementById('ticket-quantity')?.focus(); }}>Change size</button>
+        </div>
+      )}
       {sent && <p className="notice success" role="status">{sent}</p>}
       <InlineError error={submitError} />
     </form>

@@ -61,7 +61,12 @@ export function Workspace({ app, openSecurity }: { app: AppState; openSecurity: 
 
   const dealerName = useCallback((id: string) => dealers.find((d) => d.id === id)?.name ?? id, [dealers]);
 
-  const hotkeys: Record<string, () => void> = { 'Alt+b': () => setBottom('blotter'), 'Alt+h': () => setBottom('history') };
+  // Alt+B / Alt+H switch the bottom panel and put the focus on its tab, so the keyboard follows the eye.
+  const showBottom = (which: 'blotter' | 'history') => {
+    setBottom(which);
+    setTimeout(() => document.getElementById(`bottom-tab-${which}`)?.focus(), 0);
+  };
+  const hotkeys: Record<string, () => void> = { 'Alt+b': () => showBottom('blotter'), 'Alt+h': () => showBottom('history') };
   for (const t of BOARD_TABS) hotkeys[`Alt+${t.key}`] = () => setTab(t.id);
   useHotkeys(hotkeys);
 
@@ -108,8 +113,8 @@ export function Workspace({ app, openSecurity }: { app: AppState; openSecurity: 
           <section className="panel bottom" aria-label="Blotter and history">
             <div className="panel-head">
               <div role="tablist" className="tabs" aria-label="Blotter and history">
-                <button type="button" role="tab" aria-selected={bottom === 'blotter'} className={bottom === 'blotter' ? 'active' : ''} onClick={() => setBottom('blotter')} title="Alt+B">Today's blotter</button>
-                <button type="button" role="tab" aria-selected={bottom === 'history'} className={bottom === 'history' ? 'active' : ''} onClick={() => setBottom('history')} title="Alt+H">History</button>
+                <button type="button" role="tab" id="bottom-tab-blotter" aria-selected={bottom === 'blotter'} className={bottom === 'blotter' ? 'active' : ''} onClick={() => setBottom('blotter')} title="Alt+B">Today's blotter</button>
+                <button type="button" role="tab" id="bottom-tab-history" aria-selected={bottom === 'history'} className={bottom === 'history' ? 'active' : ''} onClick={() => setBottom('history')} title="Alt+H">History</button>
               </div>
             </div>
             {bottom === 'blotter' ? <Blotter /> : <History instruments={instruments} dealerName={dealerName} />}
@@ -122,6 +127,8 @@ export function Workspace({ app, openSecurity }: { app: AppState; openSecurity: 
             <span><kbd>Ctrl</kbd>+<kbd>K</kbd> new RFQ</span>
             <span><kbd>Ctrl</kbd>+<kbd>Enter</kbd> send</span>
             <span><kbd>Alt</kbd>+<kbd>L</kbd> best quote</span>
+            <span><kbd>Alt</kbd>+<kbd>P</kbd> pass on it</span>
+            <span><kbd>Alt</kbd>+<kbd>C</kbd> cancel RFQ</span>
             <span><kbd>Alt</kbd>+<kbd>1</kbd>…<kbd>4</kbd> RFQ tabs</span>
             <span><kbd>Alt</kbd>+<kbd>B</kbd>/<kbd>H</kbd> blotter/history</span>
           </>
