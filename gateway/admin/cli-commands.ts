@@ -110,9 +110,9 @@ function revokeCommand(words: string[], synopsis: string, about: string, allowUs
     print: (r, where, env) => {
       const crl = where === 'gateway' ? 'CRL updated' : `CRL ${env.cfg.paths.crl} updated (the gateway is not running)`;
       const tail = where === 'gateway' ? `; ${r.ended.length} live session(s) ended` : '';
-      return r.serials.length === 1 && words[0] === 'revoke'
-        ? `certificate ${r.serials[0]} revoked; ${crl}${tail}`
-        : `revoked ${r.serials.length} certificate(s): ${r.serials.join(', ') || '(none unrevoked)'}; ${crl}${tail}`;
+      const already = r.serials.length - r.newlyRevoked.length;
+      return `${r.serials.length === 1 ? `certificate ${r.serials[0]} revoked` : `revoked ${r.serials.length} certificate(s): ${r.serials.join(', ') || '(none issued)'}`}` +
+        `${already > 0 ? ` (${already} of them already revoked)` : ''}; ${crl}${tail}`;
     },
   });
 }

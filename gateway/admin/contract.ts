@@ -79,7 +79,8 @@ const CertView = z.looseObject({
 });
 /** Sessions and status come from the session layer, which grows fields: the known core is checked, the rest kept. */
 const SessionView = z.looseObject({ id: text(200), user: text(64) });
-const Revoked = z.strictObject({ serials: z.array(text(64)).max(10_000), ended: Names, where: z.enum(['gateway', 'files']) });
+/** serials: every certificate the revocation covers (renewals included, already revoked ones too); newlyRevoked: those revoked now. */
+const Revoked = z.strictObject({ serials: z.array(text(64)).max(10_000), newlyRevoked: z.array(text(64)).max(10_000), ended: Names, where: z.enum(['gateway', 'files']) });
 
 // ---------------------------------------------------------------------------------------------------------
 // Commands

@@ -51,9 +51,11 @@ describe('admin commands against a running gateway (one code path: its live obje
       t.gw.registry.recordIssued({ serial: leaf.serialNumber, user: 'alice', compId: 'ALICE', subject: 'CN=ALICE', notAfter: new Date(Date.now() + 86_400_000).toISOString(),
         issuedAt: new Date().toISOString(), fingerprint256: 'AA', via: 'import' });
       expect(await main(['--config', cfg, 'certs', 'revoke', '--user', 'alice', '--reason', 'keyCompromise'])).toBe(0);
-      expect(io.out).toMatch(/revoked 1 certificate\(s\): [0-9a-f]+; CRL updated; 1 live session\(s\) ended/);
+      expect(io.out).toMatch(/certificate [0-9a-f]+ revoked; CRL updated; 1 live session\(s\) ended/);
       await alice.closed();
       expect(t.gw.registry.isRevoked(leaf.serialNumber)).toBe(true);
+      expect(await main(['--config', cfg, 'certs', 'revoke', '--user', 'alice'])).toBe(0);
+      expect(io.out).toMatch(/revoked \(1 of them already revoked\)/);
       expect(await main(['--config', cfg, 'certs', 'revoke', '--user', 'nobody'])).toBe(1);
       expect(await main(['--config', cfg, 'certs', 'revoke', '--user', 'alice', '--serial', '01'])).toBe(2);
       expect(await main(['--config', cfg, 'certs', 'list'])).toBe(0);
@@ -71,5 +73,42 @@ describe('admin commands against a running gateway (one code path: its live obje
       vi.restoreAllMocks();
       await t.close();
     }
+  });
+});
+
+describe('certs revoke without a gateway: the same handler on the files', () => {
+  it('revokes every certificate of a user, and a serial with the certificates renewed from it, into revoked.json and the CRL', async () => {
+    const { createDevPki } = await import('../../fix/pki/devpki.ts');
+    const { loadConfig } = await import('../config.ts');
+    const { CertRegistry } = await import('../enroll/registry.ts');
+    const { X509Crl } = await import('@peculiar/x509');
+    const dir = mkdtempSync(join(tmpdir(), 'gwcerts-'));
+    const pki = await createDevPki(join(dir, 'pki'), { clients: [] });
+    const cfgFile = join(dir, 'gw.json');
+    writeFileSync(cfgFile, JSON.stringify({ dataDir: 'data', pki: { dir: pki.dir } }));
+    const paths = loadConfig(cfgFile).paths;
+    const io = quiet();
+    expect(await main(['--config', cfgFile, 'users', 'add', '--user', 'dora', '--role', 'Trader', '--password-file', pwFile('dora-password')])).toBe(0);
+    const reg = new CertRegistry({ issued: paths.issued, revoked: paths.revoked, crl: null });
+    const cert = (serial: string, user: string, previous?: string) => ({ serial, user, compId: user.toUpperCase(), subject: `CN=${user}`, notAfter: '2030-01-01T00:00:00.000Z',
+      issuedAt: '2026-01-01T00:00:00.000Z', fingerprint256: 'AA', via: previous ? 'renew' as const : 'enroll' as const, ...(previous ? { previous } : {}) });
+    reg.recordIssued(cert('0a01', 'dora'));
+    reg.recordIssued(cert('0a02', 'dora', '0a01'));
+    reg.recordIssued(cert('0b01', 'eve'));
+    reg.recordIssued(cert('0b02', 'eve', '0b01'));
+    reg.recordIssued(cert('0b03', 'eve'));
+
+    expect(await main(['--config', cfgFile, 'certs', 'revoke', '--user', 'dora', '--reason', 'left the firm'])).toBe(0);
+    expect(io.out).toMatch(/revoked 2 certificate\(s\): a01, a02; CRL .*crl\.pem updated \(the gateway is not running\)/);
+    expect(await main(['--config', cfgFile, 'revoke', '--serial', '0B01'])).toBe(0);
+    expect(io.out).toMatch(/revoked 2 certificate\(s\): b01, b02;/);
+    expect(await main(['--config', cfgFile, 'certs', 'revoke', '--user', 'zed'])).toBe(1);
+    vi.restoreAllMocks();
+    reg.reload();
+    expect(['a01', 'a02', 'b01', 'b02', 'b03'].map((s) => reg.isRevoked(s))).toEqual([true, true, true, true, false]);
+    const crl = new X509Crl(readFileSync(paths.crl, 'utf8'));
+    expect(crl.entries.map((e) => e.serialNumber.replace(/^0+/, '')).sort()).toEqual(['a01', 'a02', 'b01', 'b02']);
+    const revokedLines = auditLines(paths.audit).filter((l) => l.type === 'cert.revoked').map((l) => [l.data.serial, l.data.reason]);
+    expect(revokedLines).toEqual([['a01', 'left the firm'], ['a02', 'left the firm'], ['b01', 'unspecified'], ['b02', 'unspecified']]);
   });
 });
