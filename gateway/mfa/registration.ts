@@ -3,7 +3,7 @@
  * keeps their challenge; FINISH verifies the attestation against it (once: the pending entry is taken before
  * verifying, so a replayed or second response finds nothing), stores the credential in the user directory and
  * persists it. Whether the session may register at all (an active session with a fresh second factor) is the
- * session's decision (session/live-session.ts), not this module's.
+ * session's decision (session/key-registration.ts), not this module's.
  *
  * API
  *   class KeyRegistrations

@@ -153,6 +153,31 @@ describe('RegisterSecurityKey: who may add a security key, decided before the ce
   });
 });
 
+describe('role rules the session asks the policy for (the gateway code names no role)', () => {
+  it('ViewAllTrades: a risk officer\'s trade history covers every user; anyone else\'s only their own', () => {
+    const d = policy.authorize(req('Risk Officer', 'ViewAllTrades', {}));
+    expect(d).toMatchObject({ decision: 'allow', reasons: ['risk-officer-view-all-trades'] });
+    expect(d.controls).toEqual(['read-only', 'audit-log']);
+    // asked once ViewHistoricalTrades passed its own second-factor rule: not itself a step-up
+    expect(policy.authorize(req('Risk Officer', 'ViewAllTrades', { mfa: false })).decision).toBe('allow');
+    for (const role of ['Trader', 'Quant Analyst', 'IT Admin', 'service account'] as const) {
+      expect(policy.authorize(req(role, 'ViewAllTrades', {}))).toMatchObject({ decision: 'deny', reasons: ['default-deny'] });
+    }
+    // a risk officer on a failing device, or disabled, is narrowed to their own trades too
+    expect(policy.authorize(req('Risk Officer', 'ViewAllTrades', { deviceCompliance: 'non-compliant' })).reasons).toContain('device-health-check-failure');
+    expect(policy.authorize(req('Risk Officer', 'ViewAllTrades', {}, { disabled: true })).reasons).toContain('disabled-user');
+  });
+
+  it('ViewAllOpenRfqs decides the read-only open-RFQ view and its live feed: risk officers only, with MFA, at the desk', () => {
+    expect(policy.authorize(req('Risk Officer', 'ViewAllOpenRfqs', {})).decision).toBe('allow');
+    for (const role of ['Trader', 'Quant Analyst', 'IT Admin', 'service account'] as const) {
+      expect(policy.authorize(req(role, 'ViewAllOpenRfqs', {})).decision).toBe('deny');
+    }
+    expect(policy.authorize(req('Risk Officer', 'ViewAllOpenRfqs', { mfa: false }))).toMatchObject({ decision: 'step-up', reasons: ['mfa-required'] });
+    expect(policy.authorize(req('Risk Officer', 'ViewAllOpenRfqs', { network: 'remote', ip: '198.51.100.7', country: 'GB' })).decision).toBe('deny');
+  });
+});
+
 describe('per-action step-up and other rules', () => {
   it('an RFQ above the notional limit needs a second factor within max_age', () => {
     const p = (notional: number, mfaAgeSec?: number, mfa = true) => policy.authorize(req('Trader', 'CreateRfq', { notional, mfa, ...(mfaAgeSec === undefined ? {} : { mfaAgeSec }) }));

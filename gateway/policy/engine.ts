@@ -29,7 +29,7 @@ import type { User } from '../identity/directory.ts';
 import { normalizeIp } from '../risk/cidr.ts';
 import { NETWORK_LABELS, type NetworkLabel } from './network.ts';
 
-export const ACCESS_ACTIONS = ['CreateRfq', 'HitQuote', 'CancelRfq', 'ViewHistoricalTrades', 'ViewAllOpenRfqs', 'RfqAnalyticsApi', 'SystemConfiguration', 'RegisterSecurityKey'] as const;
+export const ACCESS_ACTIONS = ['CreateRfq', 'HitQuote', 'CancelRfq', 'ViewHistoricalTrades', 'ViewAllOpenRfqs', 'RfqAnalyticsApi', 'SystemConfiguration', 'RegisterSecurityKey', 'ViewAllTrades'] as const;
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];
 export const DEVICE_COMPLIANCE = ['highly-compliant', 'compliant', 'non-compliant', 'unknown'] as const;
 export type DeviceCompliance = (typeof DEVICE_COMPLIANCE)[number];
@@ -134,6 +134,18 @@ async function readBounded(path: string, name: string): Promise<string> {
   return text;
 }
 
+/**
+ * The file's policies in the order they are written, which is how Cedar numbers them (policy0, policy1, …).
+ * policySetTextToParts returns them ordered by that id as a string (policy10 before policy2), so from the
+ * eleventh policy on, its index would name the wrong one.
+ */
+function policiesInFileOrder(text: string): ReturnType<typeof cedar.policySetTextToParts> {
+  const parts = cedar.policySetTextToParts(text);
+  if (parts.type === 'failure') return parts;
+  const at = (p: string) => { const i = text.indexOf(p); return i < 0 ? Number.MAX_SAFE_INTEGER : i; };
+  return { ...parts, policies: [...parts.policies].sort((a, b) => at(a) - at(b)) };
+}
+
 async function compile(dir: string, instance: number, slot: number): Promise<Compiled> {
   let names: string[];
   try {
@@ -177,7 +189,7 @@ async function compile(dir: string, instance: number, slot: number): Promise<Com
     if (v.type === 'failure') throw errorAt(file, text, v.errors[0]!);
     const ve = v.validationErrors[0];
     if (ve) {
-      const parts = cedar.policySetTextToParts(text);
+      const parts = policiesInFileOrder(text);
       const idx = Number(/^policy(\d+)$/.exec(ve.policyId)?.[1] ?? -1);
       let name = idx >= 0 ? `${file}#${idx + 1}` : ve.policyId;
       if (parts.type === 'success' && idx >= 0) {
@@ -188,7 +200,7 @@ async function compile(dir: string, instance: number, slot: number): Promise<Com
       const error = { ...ve.error, message: ve.error.message.replace(/^for policy `[^`]*`, /, ''), help: ve.error.help?.replace(/^for policy `[^`]*`, /, '') ?? null };
       throw errorAt(file, text, error, `policy ${name}: does not match the schema: `);
     }
-    const parts = cedar.policySetTextToParts(text);
+    const parts = policiesInFileOrder(text);
     if (parts.type === 'failure') throw errorAt(file, text, parts.errors[0]!);
     if (parts.policy_templates.length) throw new PolicyLoadError(file, 0, 'policy templates are not supported here; write static policies');
     parts.policies.forEach((p, i) => {

@@ -5,6 +5,7 @@
  */
 import type { Field, FixMessage } from '../../fix/codec.ts';
 import { factorFields, logoutDecisionFields, safeText, TAG, decisionToWire, type Factor } from '../../fix/parley-protocol.ts';
+import { Tag } from '../../fix/dictionary/tags.ts';
 import type { FixsConnection } from '../../fix/transport.ts';
 import type { User } from '../identity/directory.ts';
 import type { DeviceCompliance } from '../policy/engine.ts';
@@ -76,11 +77,23 @@ export function describeRisk(r: RiskDecision): string {
   return `risk score ${r.score} (${r.factors.filter((f) => f.score !== 0).map((f) => `${f.factor}: ${f.condition} +${f.score}`).join(', ') || 'no risk factors'})`;
 }
 
+/**
+ * A live session's risk again, from what it has proved since the logon and its device now. In the step-up band a
+ * satisfied second factor is what the band asks for: allowed, not asked again.
+ */
+export function scoreSession(d: Ports['decisions'], ctx: LogonContext, strongestAuth: 'password' | SecondFactor, compliance: DeviceCompliance): RiskDecision {
+  const r = d.score({
+    user: ctx.user, strongestAuth, deviceAttested: compliance !== 'unknown',
+    deviceCompliant: compliance === 'compliant' || compliance === 'highly-compliant', ip: ctx.ip, ...(ctx.country ? { country: ctx.country } : {}),
+  });
+  return r.decision === 'step-up' && strongestAuth !== 'password' ? { ...r, decision: 'allow' } : r;
+}
+
 const MAX_PASSWORD_FAILURES = 5;
 
 export async function authorizeLogon(ports: Ports, lockouts: Lockouts, logon: FixMessage, conn: FixsConnection): Promise<LogonOutcome> {
   const { decisions: d, audit } = ports;
-  const compId = logon.get(49) ?? '';
+  const compId = logon.get(Tag.SenderCompID) ?? '';
   const ip = conn.remoteAddress.replace(/^::ffff:/, '');
   const serial = conn.peerCertificate.serialNumber.toLowerCase().replace(/^0+(?=.)/, '');
   const base = { compId, ip, serial };
@@ -93,9 +106,9 @@ export async function authorizeLogon(ports: Ports, lockouts: Lockouts, logon: Fi
 
   // The acceptor follows the client's HeartBtInt, as FIX prescribes; the gateway bounds it, so a dead
   // connection (and a session nobody watches) is always noticed.
-  const hb = logon.getInt(108);
+  const hb = logon.getInt(Tag.HeartBtInt);
   const maxHb = ports.settings.maxHeartBtIntSec;
-  if (hb === undefined || hb < 1 || hb > maxHb) return refuse(`HeartBtInt(108) must be 1 to ${maxHb} seconds (got ${logon.get(108) ?? 'none'})`);
+  if (hb === undefined || hb < 1 || hb > maxHb) return refuse(`HeartBtInt(108) must be 1 to ${maxHb} seconds (got ${logon.get(Tag.HeartBtInt) ?? 'none'})`);
 
   const username = logon.get(TAG.Username);
   const password = logon.get(TAG.Password);

@@ -36,3 +36,30 @@ export class TokenBucket {
     return this.#strikes;
   }
 }
+
+/** What the flood guard says about one message. */
+export type Admission = 'pass' | 'first-refusal' | 'refused' | 'drop' | 'flood';
+
+/**
+ * A session's rate limit: a message passes while the bucket has tokens; the first refusals are answered (the
+ * first one also audited), later ones dropped silently, and a sustained flood ends the session.
+ */
+export class FloodGuard {
+  readonly #bucket: TokenBucket;
+  /** Refusals in a row that are still answered with a reject. */
+  static readonly ANSWERED = 5;
+
+  constructor(ratePerSec: number, burst: number, now?: () => number) {
+    this.#bucket = new TokenBucket(ratePerSec, burst, now);
+  }
+
+  admit(): Admission {
+    if (this.#bucket.take()) return 'pass';
+    const strikes = this.#bucket.strikes;
+    if (strikes > Math.max(50, this.#bucket.burst * 2)) return 'flood';
+    if (strikes === 1) return 'first-refusal';
+    return strikes <= FloodGuard.ANSWERED ? 'refused' : 'drop';
+  }
+
+  get strikes(): number { return this.#bucket.strikes; }
+}
