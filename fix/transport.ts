@@ -198,10 +198,12 @@ export async function createFixsServer(opts: FixsServerOptions, onConnection: (c
   const refuse = (remoteAddress: string, reason: string): void => { opts.onRefused?.({ remoteAddress, reason }); };
   // Remembered per raw socket: after a failed client-certificate check Node no longer knows the peer.
   const peerOf = new WeakMap<Socket, string>();
-  server.on('connection', (raw: Socket) => {
+  // Prepended: it runs before tls.Server's own connection listener wraps the socket, so a changed CRL is in the
+  // context of THIS handshake (otherwise the first connection after a quiet spell would meet the previous CRL,
+  // possibly past its nextUpdate: CRL_HAS_EXPIRED although a fresh one was published).
+  server.prependListener('connection', (raw: Socket) => {
     if (raw.remoteAddress) peerOf.set(raw, raw.remoteAddress);
-    // Re-read the CRL for every handshake; a changed CRL goes into the context of later handshakes (and
-    // the post-handshake check below applies it to this one). A CRL that cannot be read or parsed keeps the
+    // Re-read the CRL for every handshake (the post-handshake check below applies it too). A CRL that cannot be read or parsed keeps the
     // previous context; the post-handshake check then refuses, so the failure is closed, not open.
     try {
       const crl = opts.crl?.();
