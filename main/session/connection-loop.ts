@@ -11,8 +11,8 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { FixMessage } from '../../fix/codec.ts';
-import { Tag } from '../../fix/dictionary/tags.ts';
 import { parleyDictionary, readLogoutDecision, type LogoutDecision } from '../../fix/parley-protocol.ts';
+import { writeLogonCredentials } from '../../fix/protocol/index.ts';
 import { initiateSession, type FixSession } from '../../fix/session.ts';
 import { FileStore } from '../../fix/store.ts';
 import { connectFixs, type FixsConnection } from '../../fix/transport.ts';
@@ -282,11 +282,7 @@ export class ConnectionLoop extends EventEmitter<ConnectionLoopEvents> {
         ...(resetOnLogon ? { resetOnLogon: true } : {}),
         dictionary: parleyDictionary(),
         ...(this.#o.heartbeatUnitMs ? { heartbeatUnitMs: this.#o.heartbeatUnitMs } : {}),
-        logonFields: [
-          { tag: Tag.Username, value: this.#creds!.username },
-          { tag: Tag.Password, value: this.#creds!.password },
-          { tag: Tag.ParleyAttestation, value: jws },
-        ],
+        logonFields: writeLogonCredentials({ username: this.#creds!.username, password: this.#creds!.password, attestation: jws }),
       });
       this.#session = session;
       this.#watch(session);

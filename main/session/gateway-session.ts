@@ -14,8 +14,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { FixMessage } from '../../fix/codec.ts';
-import { MsgType, Tag } from '../../fix/dictionary/tags.ts';
-import { decisionFromWire } from '../../fix/parley-protocol.ts';
+import { MsgType } from '../../fix/dictionary/tags.ts';
 import type {
   ConnectionEvent,
   CreateRfq,
@@ -40,6 +39,7 @@ import type { NetworkWatcher } from './network-watch.ts';
 import { OpenRfqs } from './open-rfqs.ts';
 import { Reattestation } from './reattestation.ts';
 import { ReferenceData } from './reference-data.ts';
+import { readBusinessReject, readQuoteStatus } from './fix-mapping.ts';
 import { RfqBook } from './rfq-book.ts';
 import { RfqTrading } from './rfq-trading.ts';
 import { SecurityKeyRegistration } from './security-key-registration.ts';
@@ -159,8 +159,7 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
       .on(MsgType.Quote, (m) => this.#trading.onQuote(m))
       .on(MsgType.QuoteRequestReject, (m) => this.#trading.onQuoteRequestReject(m))
       .on(MsgType.ExecutionReport, (m) => this.#trading.onExecutionReport(m))
-      // A report naming the RFQ's owner is the risk view's; one without is about the trader's own RFQ.
-      .on(MsgType.QuoteStatusReport, (m) => (m.get(Tag.ParleyRfqOwner) === undefined ? this.#trading.onQuoteStatus(m) : this.#openRfqs.onReport(m)))
+      .on(MsgType.QuoteStatusReport, (m) => this.#onQuoteStatus(m))
       .on(MsgType.TradeCaptureReportRequestAck, (m) => this.#history.onAck(m))
       .on(MsgType.TradeCaptureReport, (m) => this.#history.onReport(m))
       .on(MsgType.BusinessMessageReject, (m) => this.#onBusinessReject(m));
@@ -212,16 +211,24 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
     else this.#loop.setState('connected');
   }
 
+  /** A QuoteStatusReport (AI) naming the RFQ's owner is the risk view's; one without is about the trader's own RFQ. */
+  #onQuoteStatus(m: FixMessage): void {
+    const r = readQuoteStatus(m);
+    if (!r.ok) return;
+    if (r.value.owner === undefined) this.#trading.onQuoteStatus(m);
+    else this.#openRfqs.onReport(m);
+  }
+
   /** A BusinessMessageReject (j): the refused request's concern settles it, by the MsgType it names. */
   #onBusinessReject(m: FixMessage): void {
-    const text = (m.get(Tag.Text) ?? 'the gateway refused the request').slice(0, 2_000);
-    const refType = m.get(Tag.RefMsgType);
-    const decision = decisionFromWire(m.get(Tag.ParleyDecision));
-    if (refType === MsgType.ParleyKeyRegistrationRequest) return this.#keys.refused(text);
-    if (refType === MsgType.ParleyOpenRfqsRequest) return this.#openRfqs.refused(text, decision === 'step-up');
-    if (refType === MsgType.TradeCaptureReportRequest) return this.#history.refused(text, decision === 'step-up');
-    const ref = m.get(Tag.BusinessRejectRefID);
-    if (refType === MsgType.QuoteRequest && ref) this.#trading.rejected(ref, text);
+    // fix/session validates j before it gets here (RefMsgType is required), so a reject it cannot read is dropped.
+    const r = readBusinessReject(m);
+    if (!r.ok) return;
+    const { refMsgType, refId, text, decision } = r.value;
+    if (refMsgType === MsgType.ParleyKeyRegistrationRequest) return this.#keys.refused(text);
+    if (refMsgType === MsgType.ParleyOpenRfqsRequest) return this.#openRfqs.refused(text, decision === 'step-up');
+    if (refMsgType === MsgType.TradeCaptureReportRequest) return this.#history.refused(text, decision === 'step-up');
+    if (refMsgType === MsgType.QuoteRequest && refId) this.#trading.rejected(refId, text);
     this.#link.notify(decision === 'deny' ? 'error' : 'warning', 'Request refused', text);
   }
 

@@ -7,16 +7,14 @@
  * missed, so the answer may still arrive; its timeout bounds the wait.
  */
 import type { FixMessage } from '../../fix/codec.ts';
-import { MsgType, Tag } from '../../fix/dictionary/tags.ts';
+import { MsgType } from '../../fix/dictionary/tags.ts';
 import { ParleyError, type OpenRfq } from '../ipc/contract.ts';
-import { readOpenRfqStatus } from './fix-mapping.ts';
+import { openRfqsRequestFields, readOpenRfqsAck, readOpenRfqStatus, readQuoteStatus } from './fix-mapping.ts';
 import { PendingRequests } from './pending-requests.ts';
 import type { SessionLink } from './session-link.ts';
 
 type Collected = { rows: OpenRfq[]; expected: number | null };
 
-/** SubscriptionRequestType(263) 1 = snapshot plus updates. */
-const SNAPSHOT_AND_UPDATES = '1';
 const MAX_ROWS = 10_000;
 
 export class OpenRfqs {
@@ -42,17 +40,15 @@ export class OpenRfqs {
       onTimeout: () => new ParleyError('timeout', 'the gateway did not answer'),
       state: { rows: [], expected: null },
     });
-    s.send(MsgType.ParleyOpenRfqsRequest, [
-      { tag: Tag.ParleyRequestID, value: reqId },
-      { tag: Tag.SubscriptionRequestType, value: SNAPSHOT_AND_UPDATES },
-    ]);
+    // A snapshot, then every change: the risk view stays live.
+    s.send(MsgType.ParleyOpenRfqsRequest, openRfqsRequestFields({ requestId: reqId, mode: 'subscribe' }));
     return p;
   }
 
   /** A QuoteStatusReport of the risk view (it names the RFQ's owner). */
   onReport(m: FixMessage): void {
     const read = readOpenRfqStatus(m);
-    const reqId = m.get(Tag.ParleyRequestID);
+    const reqId = valueOfStatus(m)?.requestId;
     const w = reqId ? this.#pending.state(reqId) : undefined;
     if (read) {
       if (read.closed) this.#rows.delete(read.row.rfqId);
@@ -64,14 +60,15 @@ export class OpenRfqs {
   }
 
   onAck(m: FixMessage): void {
-    const reqId = m.get(Tag.ParleyRequestID);
-    const w = reqId ? this.#pending.state(reqId) : undefined;
-    if (!reqId || !w) return;
-    w.expected = Math.max(0, m.getInt(Tag.ParleyReportCount) ?? 0);
-    const text = m.get(Tag.Text);
+    const r = readOpenRfqsAck(m);
+    if (!r.ok) return;
+    const { requestId: reqId, count, text } = r.value;
+    const w = this.#pending.state(reqId);
+    if (!w) return;
+    w.expected = count;
     if (w.expected === 0 && text) {
       // An empty answer with a reason is the gateway's refusal (the access policy said no).
-      this.#pending.reject(reqId, new ParleyError('forbidden', text.slice(0, 2_000)));
+      this.#pending.reject(reqId, new ParleyError('forbidden', text));
       return;
     }
     if (w.rows.length >= w.expected) this.#finish(reqId);
@@ -89,4 +86,9 @@ export class OpenRfqs {
     this.#pending.resolve(reqId, w.rows.filter((r) => r.status !== 'cancelled' && r.status !== 'expired' && r.status !== 'executed'));
     this.#changed(this.rows);
   }
+}
+
+function valueOfStatus(m: FixMessage): { requestId?: string } | undefined {
+  const r = readQuoteStatus(m);
+  return r.ok ? r.value : undefined;
 }

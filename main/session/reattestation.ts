@@ -5,7 +5,8 @@
  */
 import type { FixSession } from '../../fix/session.ts';
 import type { FixsConnection } from '../../fix/transport.ts';
-import { MsgType, Tag } from '../../fix/dictionary/tags.ts';
+import { MsgType } from '../../fix/dictionary/tags.ts';
+import { attestationFields } from './fix-mapping.ts';
 import type { Attestor } from './connection-loop.ts';
 
 /** Margin left before the gateway's deadline for collecting the posture and the round trip. */
@@ -48,7 +49,7 @@ export class Reattestation {
     try {
       const jws = await this.#o.attest((label, length) => conn.exporter(label, length));
       if (this.#o.live()?.session !== session || session.state !== 'active') return;
-      session.send(MsgType.ParleyAttestation, [{ tag: Tag.ParleyAttestation, value: jws }]);
+      session.send(MsgType.ParleyAttestation, attestationFields(jws));
       this.#o.attested();
     } catch (e) {
       this.#o.log?.warn(`session: re-attestation failed: ${(e as Error).message}`);

@@ -7,10 +7,10 @@
  * already received stays served.
  */
 import type { FixMessage } from '../../fix/codec.ts';
-import { MsgType, Tag } from '../../fix/dictionary/tags.ts';
+import { MsgType } from '../../fix/dictionary/tags.ts';
 import { readDealerList } from '../../fix/parley-protocol.ts';
 import { ParleyError, type Dealer, type Instrument } from '../ipc/contract.ts';
-import { readSecurityList, securityListRequestFields } from './fix-mapping.ts';
+import { dealerListRequestFields, readSecurityList, securityListRequestFields } from './fix-mapping.ts';
 import type { SessionLink } from './session-link.ts';
 
 const DEALER_NAME = /^[A-Za-z0-9._:\-]{1,64}$/;
@@ -50,7 +50,7 @@ export class ReferenceData {
   async dealers(): Promise<Dealer[]> {
     if (!this.#dealers.length) {
       this.#mustBeReady('dealers');
-      this.#link.active().send(MsgType.ParleyDealerListRequest, [{ tag: Tag.ParleyRequestID, value: this.#link.nextId('DL') }]);
+      this.#link.active().send(MsgType.ParleyDealerListRequest, dealerListRequestFields({ requestId: this.#link.nextId('DL') }));
       await until(() => this.#dealers.length > 0, WAIT_MS);
     }
     return this.#dealers;

@@ -4,7 +4,7 @@
  * QuoteStatusReport (AI). The RfqBook holds the RFQs; this module moves them between the book and the wire.
  */
 import type { FixMessage } from '../../fix/codec.ts';
-import { MsgType, Tag } from '../../fix/dictionary/tags.ts';
+import { MsgType } from '../../fix/dictionary/tags.ts';
 import { ParleyError, type CreateRfq, type Execution, type HitResult, type Rfq } from '../ipc/contract.ts';
 import {
   clientRfqIdFromResp,
@@ -13,16 +13,12 @@ import {
   quoteResponseFields,
   readExecutionReport,
   readQuote,
+  readQuoteRequestReject,
+  readQuoteStatus,
 } from './fix-mapping.ts';
 import { PendingRequests } from './pending-requests.ts';
 import type { RfqBook } from './rfq-book.ts';
 import type { SessionLink } from './session-link.ts';
-
-/**
- * QuoteStatus(297) values that acknowledge a QuoteCancel: 4 = Cancelled, which the gateway sends
- * (docs/protocol.md); 17 is FIX 5's value for the same, which readOpenRfqStatus accepts too.
- */
-const CANCELLED_STATUSES: ReadonlySet<string> = new Set(['4', '17']);
 
 export class RfqTrading {
   readonly #link: SessionLink;
@@ -76,15 +72,15 @@ export class RfqTrading {
   }
 
   onQuoteRequestReject(m: FixMessage): void {
-    const id = m.get(Tag.QuoteReqID);
-    if (id) this.#book.setStatus(id, 'rejected', (m.get(Tag.Text) ?? 'the gateway refused the RFQ').slice(0, 2_000));
+    const r = readQuoteRequestReject(m);
+    if (r.ok) this.#book.setStatus(r.value.quoteReqId, 'rejected', r.value.text);
   }
 
   /** A QuoteStatusReport about the trader's own RFQ (no RfqOwner): the acknowledgement of a cancel. */
   onQuoteStatus(m: FixMessage): void {
-    const quoteReqId = m.get(Tag.QuoteReqID);
-    const status = m.get(Tag.QuoteStatus);
-    if (quoteReqId && status !== undefined && CANCELLED_STATUSES.has(status)) this.#book.setStatus(quoteReqId, 'cancelled');
+    // The gateway answers a QuoteCancel with QuoteStatus Cancelled (docs/protocol.md); other states change nothing.
+    const r = readQuoteStatus(m);
+    if (r.ok && r.value.state === 'cancelled') this.#book.setStatus(r.value.quoteReqId, 'cancelled');
   }
 
   /** The gateway refused an RFQ (a BusinessMessageReject or a denied action naming it). */

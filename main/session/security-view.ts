@@ -4,10 +4,8 @@
  * notifications a SecurityStatus carries. Decisions are read from the structured fields only.
  */
 import type { FixMessage } from '../../fix/codec.ts';
-import { Tag } from '../../fix/dictionary/tags.ts';
+import { readLogonDecision } from '../../fix/protocol/index.ts';
 import {
-  decisionFromWire,
-  readFactors,
   readSecurityStatus,
   type Decision as WireDecision,
   type Factor,
@@ -78,12 +76,12 @@ export class SecurityView {
 
   /** The Logon answer's decision; returns it so the connection knows whether a step-up is asked. */
   onLogon(m: FixMessage): WireDecision {
-    const decision = decisionFromWire(m.get(Tag.ParleyDecision)) ?? 'allow';
-    const role = m.get(Tag.ParleySessionRole);
-    if (role) this.#role = role.slice(0, 100);
-    const score = m.getInt(Tag.ParleyRiskScore);
-    this.#risk = { score: score ?? 0, factors: riskFactors(readFactors(m)), decision: contractDecision(decision) };
-    return decision;
+    // A Logon answer without a decision (another FIX peer) reads as allow with score 0: nothing was scored.
+    const r = readLogonDecision(m);
+    const d = r.ok ? r.value : { decision: 'allow' as const, score: 0, factors: [] };
+    if (r.ok && r.value.role) this.#role = r.value.role;
+    this.#risk = { score: d.score, factors: riskFactors(d.factors), decision: contractDecision(d.decision) };
+    return d.decision;
   }
 
   /** A refused Logon: show the factors that denied it, as the gateway scored them. */

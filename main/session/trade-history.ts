@@ -4,16 +4,14 @@
  * announced report arrived (or the last one did), on a refusal, or at its timeout.
  */
 import type { FixMessage } from '../../fix/codec.ts';
-import { MsgType, Tag } from '../../fix/dictionary/tags.ts';
+import { MsgType } from '../../fix/dictionary/tags.ts';
+import { TradeRequestResult } from '../../fix/protocol/index.ts';
 import { ParleyError, type Execution, type HistoryQuery } from '../ipc/contract.ts';
-import { readTradeCapture, tradeCaptureRequestFields } from './fix-mapping.ts';
+import { readTradeCapture, readTradeCaptureAck, tradeCaptureRequestFields } from './fix-mapping.ts';
 import { PendingRequests } from './pending-requests.ts';
 import type { SessionLink } from './session-link.ts';
 
 type Collected = { rows: Execution[]; expected: number | null };
-
-/** TradeRequestResult(749) 0 = successful; anything else is the gateway's refusal. */
-const TRADE_REQUEST_SUCCESSFUL = '0';
 
 export class TradeHistory {
   readonly #link: SessionLink;
@@ -40,15 +38,17 @@ export class TradeHistory {
   }
 
   onAck(m: FixMessage): void {
-    const reqId = m.get(Tag.TradeRequestID);
-    const w = reqId ? this.#pending.state(reqId) : undefined;
-    if (!reqId || !w) return;
-    const result = m.get(Tag.TradeRequestResult);
-    if (result && result !== TRADE_REQUEST_SUCCESSFUL) {
-      this.#pending.reject(reqId, new ParleyError('denied', (m.get(Tag.Text) ?? 'the trade history request was refused').slice(0, 2_000)));
+    const r = readTradeCaptureAck(m);
+    if (!r.ok) return;
+    const { reqId, result, count, text } = r.value;
+    const w = this.#pending.state(reqId);
+    if (!w) return;
+    // Anything but Successful (a result that is not a number included) is the gateway's refusal.
+    if (result !== TradeRequestResult.Successful) {
+      this.#pending.reject(reqId, new ParleyError('denied', text ?? 'the trade history request was refused'));
       return;
     }
-    w.expected = Math.max(0, m.getInt(Tag.TotNumTradeReports) ?? 0);
+    w.expected = count;
     if (w.rows.length >= w.expected) this.#finish(reqId);
   }
 
