@@ -66,8 +66,8 @@ describe('FileStore', () => {
     const p = join(dir, 'c.log');
     const junk = Buffer.from('this is not a store at all'.repeat(100));
     appendFileSync(p, junk);
-    expect(() => new FileStore(p)).toThrow(StoreCorruptError);
-    expect(() => new FileStore(p)).toThrow(/not a FIX store/);
+    expect(() => new FileStore(p, { onCorrupt: () => {} })).toThrow(StoreCorruptError);
+    expect(() => new FileStore(p, { onCorrupt: () => {} })).toThrow(/not a FIX store/);
     expect(readFileSync(p)).toEqual(junk);
     rmSync(p);
     const s = new FileStore(p);
@@ -96,8 +96,10 @@ describe('FileStore', () => {
       bad[at] = bad[at]! ^ 0x10;
       writeFileSync(p, bad);
       let err: unknown;
-      try { new FileStore(p); } catch (e) { err = e; }
+      const said: StoreCorruptError[] = [];
+      try { new FileStore(p, { onCorrupt: (e) => said.push(e) }); } catch (e) { err = e; }
       expect(err).toBeInstanceOf(StoreCorruptError);
+      expect(said).toEqual([err]);
       expect((err as StoreCorruptError).file).toBe(p);
       expect((err as StoreCorruptError).offset).toBeLessThanOrEqual(at);
       expect((err as Error).message).toContain(`${p}: FIX store corrupt at byte offset ${(err as StoreCorruptError).offset}`);

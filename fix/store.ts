@@ -82,6 +82,11 @@ export interface FileStoreOptions {
   maxIndexed?: number;
   /** A torn tail was cut at open (default: a line on stderr). */
   onRepair?: (r: { file: string; offset: number; bytes: number; keptAs: string }) => void;
+  /**
+   * The store is corrupt and will not open (the constructor throws it next). Default: its message on stderr, so an
+   * operator sees which file and offset even when the caller only drops the connection.
+   */
+  onCorrupt?: (e: StoreCorruptError) => void;
 }
 
 export class StoreCorruptError extends Error {
@@ -129,6 +134,7 @@ export class FileStore implements MessageStore {
       this.#replay(opts.onRepair ?? ((r) => process.stderr.write(`fix store: ${r.file}: torn tail of ${r.bytes} bytes cut at offset ${r.offset} (kept as ${r.keptAs})\n`)));
     } catch (e) {
       closeSync(this.#fd);
+      if (e instanceof StoreCorruptError) (opts.onCorrupt ?? ((x) => process.stderr.write(`fix store: ${x.message}\n`)))(e);
       throw e;
     }
     if (this.#size === 0) this.#append(T_RESET, Math.floor(this.#created.getTime() / 1000), Buffer.alloc(0));

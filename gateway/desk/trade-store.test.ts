@@ -60,6 +60,27 @@ describe('TradeStore recovery', () => {
     expect(readFileSync(f)).toEqual(flipped);
   });
 
+  it('finds a flipped bit anywhere in a middle line, a price digit included (each line carries a CRC)', () => {
+    const f = fresh();
+    const a = TradeStore.open(f);
+    for (let i = 1; i <= 3; i++) a.record(trade(i));
+    a.close();
+    const good = readFileSync(f);
+    const start = good.indexOf(0x0a) + 1;
+    const end = good.indexOf(0x0a, start);
+    let caught = 0;
+    for (let at = start; at < end; at++) {
+      const bad = Buffer.from(good);
+      bad[at] = bad[at]! ^ 0x04;
+      writeFileSync(f, bad);
+      expect(() => TradeStore.open(f), `bit flip at ${at}`).toThrow(TradeStoreCorruptError);
+      caught++;
+    }
+    expect(caught).toBe(end - start);
+    writeFileSync(f, good);
+    expect(TradeStore.open(f).query().map((t) => t.price)).toEqual([101, 102, 103]);
+  });
+
   it('refuses a file of random bytes instead of reading it as an empty history', () => {
     const f = fresh();
     TradeStore.open(f).close();

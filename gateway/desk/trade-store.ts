@@ -11,10 +11,12 @@
  *     the file, the line, the byte offset and how to recover; so does a file whose complete lines are all damaged
  *     (garbage is never read as an empty history; only a torn first write, with no newline yet, is cut to empty).
  * A write that fails at run time (ENOSPC, EIO) is undone before the next one: the next record never lands on a
- * torn one.
+ * torn one. Each line ends with a CRC-32 member (`"_crc"`) over the trade's JSON, so a flipped bit inside a value
+ * is found too; older lines without it still load.
  */
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { isIsoDate } from './settlement.ts';
 
 export type Side = 'buy' | 'sell';
@@ -82,16 +84,40 @@ function splitLines(buf: Buffer): Line[] {
   return out;
 }
 
+// Each line carries a CRC-32 of the trade's JSON as its last member, so a flipped bit inside a value (a price
+// digit) is caught, not read as a different trade. Lines written before the CRC have none and are read as before.
+const CRC_KEY = ',"_crc":"';
+const TRADE_KEYS = new Set(['tradeId', 'execId', 'quoteId', 'quoteReqId', 'quoteRespId', 'user', 'compId', 'dealer', 'symbol', 'side', 'qty', 'price', 'currency', 'time', 'settlDate']);
+
+function crcHex(s: string): string {
+  return crc32(Buffer.from(s, 'utf8')).toString(16).padStart(8, '0');
+}
+
+export function tradeLine(t: Trade): string {
+  const json = JSON.stringify(t);
+  return `${json.slice(0, -1)}${CRC_KEY}${crcHex(json)}"}\n`;
+}
+
 function parseTrade(text: string): Trade | string {
+  let json = text;
+  const at = text.lastIndexOf(CRC_KEY);
+  if (at >= 0) {
+    const crc = text.slice(at + CRC_KEY.length, -2);
+    if (!text.endsWith('"}') || !/^[0-9a-f]{8}$/.test(crc)) return 'malformed checksum';
+    json = `${text.slice(0, at)}}`;
+    if (crcHex(json) !== crc) return 'checksum does not match (damaged on disk)';
+  }
   let t: Trade;
   try {
-    t = JSON.parse(text) as Trade;
+    t = JSON.parse(json) as Trade;
   } catch (e) {
     return (e as Error).message;
   }
   if (typeof t !== 'object' || t === null || typeof t.tradeId !== 'string' || typeof t.quoteId !== 'string' || typeof t.quoteRespId !== 'string') {
     return 'missing ids';
   }
+  const unknown = Object.keys(t).find((k) => !TRADE_KEYS.has(k));
+  if (unknown !== undefined) return `unknown field ${JSON.stringify(unknown.slice(0, 40))}`;
   return t;
 }
 
@@ -195,7 +221,7 @@ export class TradeStore {
 
   /** Persists first, then indexes: a trade the client hears about is always on disk. Throws if it cannot write. */
   record(t: Trade): void {
-    if (this.file !== null) this.#write(Buffer.from(`${JSON.stringify(t)}\n`, 'utf8'));
+    if (this.file !== null) this.#write(Buffer.from(tradeLine(t), 'utf8'));
     this.#index(t);
   }
 
