@@ -1,8 +1,8 @@
 /**
  * Admin commands on client certificates: list what enrollment issued, revoke one serial (with every certificate
  * renewed from it) or every certificate of a user. One path whether the gateway runs or not: the registry records
- * the revocations and the CRL file is rewritten (the running gateway's CRL publisher adopts a crl.pem rewritten on
- * disk), each revocation is audited, and a running gateway also ends the live sessions on those certificates.
+ * the revocations, a CRL is published (the gateway's CRL publisher, or crl.pem on the files), each revocation is
+ * audited, and a running gateway also ends the live sessions on those certificates.
  */
 import { normSerial } from '../enroll/registry.ts';
 import { AdminFailure, type AdminResult } from './contract.ts';
@@ -10,7 +10,7 @@ import type { AdminContext, Handlers } from './context.ts';
 
 /** After the registry recorded `revoked` (new) out of `covered`: CRL rewritten, audited, live sessions ended. */
 async function finish(ctx: AdminContext, covered: readonly string[], revoked: readonly string[], reason: string, by: string): Promise<AdminResult<'certs.revoke'>> {
-  await ctx.registry.writeCrl(await ctx.ca());
+  await ctx.publishCrl();
   for (const serial of revoked) await ctx.audit('cert.revoked', { serial, reason, by });
   const ended: string[] = [];
   if (ctx.gateway) {

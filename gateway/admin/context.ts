@@ -33,6 +33,8 @@ export interface AdminContext {
   readonly registry: CertRegistry;
   readonly tokens: TokenStore;
   ca(): Promise<GatewayCa>;
+  /** Signs and publishes a CRL from the registry: the gateway's CRL publisher, or crl.pem on the files. */
+  publishCrl(): Promise<void>;
   /** Appends to the audit chain; resolves once written. The one process that appends is the one that acts. */
   audit(type: string, data: Record<string, unknown>): Promise<void>;
   readonly gateway: LiveGateway | null;

@@ -54,6 +54,11 @@ describe('admin commands against a running gateway (one code path: its live obje
       expect(io.out).toMatch(/certificate [0-9a-f]+ revoked; CRL updated; 1 live session\(s\) ended/);
       await alice.closed();
       expect(t.gw.registry.isRevoked(leaf.serialNumber)).toBe(true);
+      // The CRL the acceptor checks now lists it, and a new connection on that certificate is refused.
+      const { X509Crl } = await import('@peculiar/x509');
+      const norm = (x: string) => x.toLowerCase().replace(/^0+/, '');
+      expect(new X509Crl(t.gw.crl.current()).entries.map((e) => norm(e.serialNumber))).toContain(norm(leaf.serialNumber));
+      await expect(loggedIn(t, 'alice')).rejects.toThrow();
       expect(await main(['--config', cfg, 'certs', 'revoke', '--user', 'alice'])).toBe(0);
       expect(io.out).toMatch(/revoked \(1 of them already revoked\)/);
       expect(await main(['--config', cfg, 'certs', 'revoke', '--user', 'nobody'])).toBe(1);

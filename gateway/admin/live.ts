@@ -24,6 +24,7 @@ export interface GatewayParts {
   readonly registry: CertRegistry;
   readonly tokens: TokenStore;
   readonly ca: GatewayCa;
+  readonly crl: { reissue(reason: string): Promise<string> };
   readonly auditLog: AuditLog;
   readonly manager: SessionManager;
   readonly policy: AccessPolicy;
@@ -42,6 +43,8 @@ export function gatewayContext(gw: GatewayParts): AdminContext {
     get registry() { return gw.registry; },
     get tokens() { return gw.tokens; },
     ca: async () => gw.ca,
+    // The publisher signs, caches and reschedules; the acceptor's next handshake checks the new CRL.
+    publishCrl: async () => { await gw.crl.reissue('admin revoke'); },
     audit: (type, data) => gw.auditLog.append(type, data),
     gateway: {
       status: () => ({

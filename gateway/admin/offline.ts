@@ -27,6 +27,9 @@ export function filesContext(cfg: GatewayConfig): AdminContext {
   let users: Promise<UserDirectory> | undefined;
   let registry: CertRegistry | undefined;
   let tokens: TokenStore | undefined;
+  // The same CRL validity as the gateway signs with (enroll.crlValiditySec).
+  const reg = () => registry ??= new CertRegistry({ issued: p.issued, revoked: p.revoked, crl: p.crl, crlValidityMs: cfg.enroll.crlValiditySec * 1000 });
+  const ca = () => GatewayCa.load(readPem(p.caCert, 'CA certificate'), readPem(p.caKey, 'CA private key'));
   return {
     where: 'files',
     actor: 'admin-cli (gateway not running)',
@@ -36,9 +39,11 @@ export function filesContext(cfg: GatewayConfig): AdminContext {
       return existsSync(p.users) ? UserDirectory.load(p.users) : UserDirectory.empty(p.users);
     })(),
     // Opened on first use: `tokens list` must not need a readable CRL, nor `certs list` a token file.
-    get registry() { return registry ??= new CertRegistry({ issued: p.issued, revoked: p.revoked, crl: p.crl }); },
+    get registry() { return reg(); },
     get tokens() { return tokens ??= TokenStore.open(p.tokens); },
-    ca: () => GatewayCa.load(readPem(p.caCert, 'CA certificate'), readPem(p.caKey, 'CA private key')),
+    ca,
+    // crl.pem rewritten; a gateway started later (or one that was starting) adopts the file.
+    publishCrl: async () => { await reg().writeCrl(await ca()); },
     audit: async (type, data) => {
       mkdirSync(dirname(p.audit), { recursive: true, mode: 0o700 });
       const log = await AuditLog.open(p.audit);
