@@ -25,7 +25,8 @@ export function blotterColumns(store: Pick<Store, 'tick'>): Column<BlotterRow>[]
   { id: 'dealer', label: 'Dealer', width: 'minmax(80px, 1fr)', cell: (r) => r.dealer },
   { id: 'quotes', label: 'Quotes', width: '58px', align: 'right', hideBelow: 820, cell: (r) => (r.kind === 'RFQ' ? r.quotes : '') },
   { id: 'status', label: 'Status', width: '76px', cell: (r) => <span className={`status ${r.status}`}>{r.status}</span> },
-  { id: 'id', label: 'Id', width: 'minmax(90px, 1fr)', hideBelow: 900, cell: (r) => <span className="mono muted ellipsis" title={r.id}>{r.id}</span> },
+  // Wide enough for a whole RFQ id (r- and a UUID) in the mono font: a cut id cannot be compared with the gateway's.
+  { id: 'id', label: 'Id', width: 'minmax(290px, 1.5fr)', hideBelow: 1000, cell: (r) => <span className="mono muted ellipsis" title={r.id}>{r.id}</span> },
   ];
 }
 

@@ -42,6 +42,8 @@ export const RfqCard = memo(function RfqCard({ rfq, now, dealerName, canTrade = 
   const hitting = tradeGuard.isBusy(hitKey) || rfq.status === 'executing';
   const traded = tradeGuard.isDone(hitKey) || rfq.status === 'executed';
   const verb = rfq.side === 'buy' ? 'Lift' : 'Hit';
+  // Every quote of the card to the instrument's tick, so the column lines up and compares at a glance.
+  const tick = store.tick(rfq.instrument);
 
   // One submission per key (double clicks and key repeats are dropped); the card redraws as it starts and ends.
   async function submit(key: string, action: () => Promise<unknown>) {
@@ -105,7 +107,7 @@ export const RfqCard = memo(function RfqCard({ rfq, now, dealerName, canTrade = 
                 <td title={dealerName(q.dealer)}>{dealerName(q.dealer)}</td>
                 <td className="num mono price">
                   {isBest && <span className="best-tag" role="img" aria-label="best quote" title="Best quote">★ </span>}
-                  {formatPrice(q.price)}
+                  {formatPrice(q.price, tick)}
                 </td>
                 <td className="num mono small" title={q.status === 'cancelled' && rfq.status === 'executed' ? 'The RFQ traded with another dealer: this quote can no longer be hit.' : undefined}>
                   {q.status !== 'live' ? quoteStatusLabel(q.status, rfq) : live ? formatCountdown(remainingMs(Date.parse(q.validUntil), now)) : '—'}
@@ -113,7 +115,7 @@ export const RfqCard = memo(function RfqCard({ rfq, now, dealerName, canTrade = 
                 <td className="actions">
                   {qLive && live && !traded && (
                     <>
-                      <button type="button" className={`btn small trade ${rfq.side}`} disabled={hitting || !canTrade} title={canTrade ? undefined : 'Not connected: wait for the session to come back'} onClick={() => void hit(q)} aria-label={`${verb} ${dealerName(q.dealer)} at ${formatPrice(q.price)}`}>
+                      <button type="button" className={`btn small trade ${rfq.side}`} disabled={hitting || !canTrade} title={canTrade ? undefined : 'Not connected: wait for the session to come back'} onClick={() => void hit(q)} aria-label={`${verb} ${dealerName(q.dealer)} at ${formatPrice(q.price, tick)}`}>
                         {hitting ? '…' : verb}
                       </button>
                       <button type="button" className="btn small ghost pass" disabled={hitting || passing} onClick={() => void pass(q)} aria-label={`Pass on ${dealerName(q.dealer)}`} title={isBest ? 'Alt+P' : undefined}>Pass</button>
