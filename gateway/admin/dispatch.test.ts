@@ -72,20 +72,21 @@ describe('admin channel with the real dispatcher: hostile input', () => {
       '{"id":7,"cmd":"users.keys.list","args":{"user":["kim"]}}\n',
       '{"id":8,"cmd":"users.add","args":{"user":"kim","role":"Trader","password":12345678}}\n',
       '{"id":9,"cmd":"tokens.revoke","args":"id"}\n',
+      `{"id":12,"cmd":"users.list","args":${'['.repeat(30_000)}${']'.repeat(30_000)}}\n`,
       '{"id":10,"cmd":"sessions.list"}\n',
       '{"id":11,"cmd":"users.list"}\n',
-    ], 15);
+    ], 16);
     expect(bad.frames.map((f) => [f.id, f.ok ? 'ok' : f.error!.code])).toEqual([
       [null, 'malformed-request'], [null, 'malformed-request'], [null, 'malformed-request'], [1, 'malformed-request'],
       [null, 'malformed-request'], [2, 'malformed-request'], [3, 'malformed-request'],
       [4, 'unknown-command'], [5, 'unknown-command'], [6, 'unknown-command'],
-      [7, 'invalid-arguments'], [8, 'invalid-arguments'], [9, 'invalid-arguments'],
+      [7, 'invalid-arguments'], [8, 'invalid-arguments'], [9, 'invalid-arguments'], [12, 'invalid-arguments'],
       [10, 'not-running'], [11, 'ok'],
     ]);
     expect(bad.frames[0]!.error!.message).toMatch(/not valid JSON/);
     expect(bad.frames[1]!.error!.message).toMatch(/JSON object/);
     expect(bad.frames[10]!.error!.message).toMatch(/^users\.keys\.list: user:/);
-    expect(bad.frames[14]!.result).toEqual([]);
+    expect(bad.frames[15]!.result).toEqual([]);
 
     // A truncated frame (no newline) followed by its rest is one request; one cut off by a close is dropped.
     const split = await raw(path, ['{"id":20,"cmd":"tok', 'ens.list"}\n'], 1);
@@ -106,8 +107,11 @@ describe('admin channel with the real dispatcher: hostile input', () => {
     expect(endless.closed).toBe(true);
     expect(endless.frames[0]?.error?.code).toBe('malformed-request');
 
-    // ... while every other connection, and new ones, keep being served.
+    // ... while every other connection, and new ones, keep being served — also while one sits on half a frame.
+    const stalled = createConnection(path);
+    await new Promise<void>((resolve) => stalled.on('connect', () => stalled.write('{"id":40,"cmd":"users.', () => resolve())));
     expect(await adminCall(path, 'users.list')).toEqual([]);
+    stalled.destroy();
     await expect(adminCall(path, 'users.keys.list', { user: 'nobody' })).rejects.toMatchObject({ code: 'refused', message: expect.stringMatching(/no user nobody/) });
   });
 
