@@ -87,7 +87,9 @@ function splitLines(buf: Buffer): Line[] {
 // Each line carries a CRC-32 of the trade's JSON as its last member, so a flipped bit inside a value (a price
 // digit) is caught, not read as a different trade. Lines written before the CRC have none and are read as before.
 const CRC_KEY = ',"_crc":"';
-const TRADE_KEYS = new Set(['tradeId', 'execId', 'quoteId', 'quoteReqId', 'quoteRespId', 'user', 'compId', 'dealer', 'symbol', 'side', 'qty', 'price', 'currency', 'time', 'settlDate']);
+/** The fields lines had before the CRC: fixed for ever. A line without a CRC and with any other key is damaged
+ *  (for instance a flipped bit in its own `"_crc"` marker); lines with a CRC may carry fields added later. */
+const LEGACY_KEYS = new Set(['tradeId', 'execId', 'quoteId', 'quoteReqId', 'quoteRespId', 'user', 'compId', 'dealer', 'symbol', 'side', 'qty', 'price', 'currency', 'time', 'settlDate']);
 
 function crcHex(s: string): string {
   return crc32(Buffer.from(s, 'utf8')).toString(16).padStart(8, '0');
@@ -101,7 +103,8 @@ export function tradeLine(t: Trade): string {
 function parseTrade(text: string): Trade | string {
   let json = text;
   const at = text.lastIndexOf(CRC_KEY);
-  if (at >= 0) {
+  const checked = at >= 0;
+  if (checked) {
     const crc = text.slice(at + CRC_KEY.length, -2);
     if (!text.endsWith('"}') || !/^[0-9a-f]{8}$/.test(crc)) return 'malformed checksum';
     json = `${text.slice(0, at)}}`;
@@ -116,8 +119,8 @@ function parseTrade(text: string): Trade | string {
   if (typeof t !== 'object' || t === null || typeof t.tradeId !== 'string' || typeof t.quoteId !== 'string' || typeof t.quoteRespId !== 'string') {
     return 'missing ids';
   }
-  const unknown = Object.keys(t).find((k) => !TRADE_KEYS.has(k));
-  if (unknown !== undefined) return `unknown field ${JSON.stringify(unknown.slice(0, 40))}`;
+  const unknown = checked ? undefined : Object.keys(t).find((k) => !LEGACY_KEYS.has(k));
+  if (unknown !== undefined) return `unknown field ${JSON.stringify(unknown.slice(0, 40))} in a line without a checksum`;
   return t;
 }
 
