@@ -4,9 +4,15 @@
  * origins) with a per-run secret and bridges the IPC contract over HTTP (calls) and
  * Server-Sent Events (events) to the same ClientCore services the Electron shell uses.
  *
- * Access: the printed URL carries the secret once (/auth?k=…); it is exchanged for an HttpOnly, SameSite=
- * Strict cookie. Every other request needs that cookie, and calls also need this server's own Origin: a
- * page from anywhere else (or a local process without the secret) gets 403. The page may not be framed.
+ * Access: the printed URL carries the per-run secret in its fragment (http://localhost:<port>/#k=…), which the
+ * browser never sends anywhere. No cookie exists: browsers do not isolate cookies by port, so any other server
+ * on localhost would have received one. The page's bridge reads the fragment (keeping it in this origin's
+ * sessionStorage, which other ports cannot read, so a reload works) and exchanges it, with this server's own
+ * Origin, for a page token it holds in memory and sends as a header on every call and on its event stream.
+ * The built renderer itself (HTML, JS, CSS: public code, no secret in it) is served without a token; calls and
+ * events are not, and a page from anywhere else (or a local process without the secret) gets 401/403. Each
+ * page token holds at most one event stream (a new one replaces its old one), and there are at most
+ * MAX_PAGES tokens (the least recently used goes), so no holder can take every stream. The page may not be framed.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -17,13 +23,14 @@ import type { EventEnvelope, ResultEnvelope } from '../ipc/contract.ts';
 import { createCallHandler, type EventHub, type Logger, type Services } from '../ipc/handler.ts';
 
 const MAX_BODY = 256 * 1024;
-const MAX_SSE_CLIENTS = 16;
-const COOKIE = 'parley_preview';
+/** Page tokens (each with at most one event stream); past this the least recently used one is dropped. */
+const MAX_PAGES = 8;
+const KEY_HEADER = 'x-parley-key';
+const TOKEN_HEADER = 'x-parley-token';
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
-  '.map': 'application/json',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.woff2': 'font/woff2',
@@ -43,13 +50,15 @@ export interface PreviewOptions {
 }
 
 export interface Preview {
-  /** http://localhost:<port>/auth?k=<secret>: the name WebAuthn accepts as a relying party. */
+  /** http://localhost:<port>/#k=<secret>: the name WebAuthn accepts as a relying party; the secret in the fragment. */
   url: string;
   /** http://localhost:<port> */
   origin: string;
   /** Every origin (and so Host) the preview answers to: localhost and 127.0.0.1 on its port. */
   origins: readonly string[];
   port: number;
+  /** Open event streams (for tests: a page is subscribed once this counts it). */
+  eventStreams(): number;
   close(): Promise<void>;
 }
 
@@ -76,14 +85,9 @@ function securityHeaders(): Record<string, string> {
   };
 }
 
-function cookieOf(req: IncomingMessage): string | undefined {
-  const raw = req.headers.cookie;
-  if (!raw || raw.length > 4_096) return undefined;
-  for (const part of raw.split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === COOKIE) return v.join('=');
-  }
-  return undefined;
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return typeof v === 'string' && v.length <= 256 ? v : undefined;
 }
 
 function same(a: string | undefined, b: string): boolean {
@@ -113,8 +117,32 @@ export async function startPreview(o: PreviewOptions): Promise<Preview> {
   const log = o.log ?? console;
   const distDir = path.resolve(o.distDir);
   let hosts: readonly string[] = [];
+  let origins: readonly string[] = [];
   let handle: ReturnType<typeof createCallHandler>;
-  const sse = new Set<ServerResponse>();
+  // token → its one event stream (null until it opens one); Map order = least recently used first.
+  const pages = new Map<string, { stream: ServerResponse | null }>();
+  const touch = (token: string | undefined) => {
+    if (token === undefined) return undefined;
+    // Compared in constant time against each live token (at most MAX_PAGES).
+    for (const [t, page] of pages) {
+      if (same(token, t)) {
+        pages.delete(t);
+        pages.set(t, page);
+        return page;
+      }
+    }
+    return undefined;
+  };
+  const newPage = (): string => {
+    const token = randomBytes(32).toString('base64url');
+    pages.set(token, { stream: null });
+    while (pages.size > MAX_PAGES) {
+      const [oldest, page] = pages.entries().next().value!;
+      page.stream?.end();
+      pages.delete(oldest);
+    }
+    return token;
+  };
 
   const send = (res: ServerResponse, status: number, body: string | Buffer, type = 'text/plain; charset=utf-8', extra: Record<string, string> = {}) => {
     res.writeHead(status, { ...securityHeaders(), 'content-type': type, 'content-length': Buffer.byteLength(body), ...extra });
@@ -157,43 +185,47 @@ export async function startPreview(o: PreviewOptions): Promise<Preview> {
       } catch {
         return send(res, 400, 'bad request');
       }
-      if (url.pathname === '/auth') {
-        if (!same(url.searchParams.get('k') ?? undefined, secret)) return send(res, 403, 'wrong or missing preview secret');
-        return send(res, 302, '', 'text/plain', {
-          location: '/',
-          'set-cookie': `${COOKIE}=${secret}; HttpOnly; SameSite=Strict; Path=/`,
-        });
-      }
-      if (!same(cookieOf(req), secret)) return send(res, 403, 'open the preview through the URL it printed (it carries the per-run secret)');
-
-      if (url.pathname === '/__parley/bridge.js') return send(res, 200, o.bridgeJs, 'text/javascript; charset=utf-8');
-      if (url.pathname === '/__parley/events') {
-        if (sse.size >= MAX_SSE_CLIENTS) return send(res, 429, 'too many event streams');
-        res.writeHead(200, { ...securityHeaders(), 'content-type': 'text/event-stream', connection: 'keep-alive' });
-        res.write(': parley\n\n');
-        sse.add(res);
-        req.on('close', () => sse.delete(res));
-        return;
-      }
-      if (url.pathname === '/__parley/call') {
+      if (url.pathname === '/__parley/session') {
+        // The bridge's one exchange: the secret from the URL fragment, from our own origin, for a page token.
         if (req.method !== 'POST') return send(res, 405, 'use POST');
-        if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return send(res, 415, 'JSON only');
-        const body = await readBody(req);
-        let result: ResultEnvelope;
-        if (body === null) result = { ok: false, error: { code: 'invalid-request', message: 'request too large' } };
-        else {
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(body);
-          } catch {
-            parsed = undefined;
-          }
-          // The browser's Origin header stands in for Electron's sender frame; framing is forbidden by CSP.
-          const sender = { url: `${req.headers.origin ?? 'null'}/`, topFrame: req.headers['sec-fetch-dest'] !== 'iframe' };
-          result = await handle(sender, parsed);
+        if (!origins.includes(req.headers.origin ?? '')) return send(res, 403, 'foreign origin');
+        if (!same(header(req, KEY_HEADER), secret)) return send(res, 403, 'wrong or missing preview secret: open the preview through the URL it printed');
+        return send(res, 200, JSON.stringify({ token: newPage() }), 'application/json');
+      }
+      if (url.pathname === '/__parley/bridge.js') return send(res, 200, o.bridgeJs, 'text/javascript; charset=utf-8');
+      if (url.pathname.startsWith('/__parley/')) {
+        const page = touch(header(req, TOKEN_HEADER));
+        if (!page) return send(res, 401, 'no or expired page token (open the preview through the URL it printed)');
+        if (url.pathname === '/__parley/events') {
+          // One stream per page token: a page reconnecting replaces its own stream, never someone else's.
+          page.stream?.end();
+          res.writeHead(200, { ...securityHeaders(), 'content-type': 'text/event-stream', connection: 'keep-alive' });
+          res.write(': parley\n\n');
+          page.stream = res;
+          req.on('close', () => { if (page.stream === res) page.stream = null; });
+          return;
         }
-        const status = !result.ok && result.error.code === 'forbidden-sender' ? 403 : 200;
-        return send(res, status, JSON.stringify(result), 'application/json');
+        if (url.pathname === '/__parley/call') {
+          if (req.method !== 'POST') return send(res, 405, 'use POST');
+          if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return send(res, 415, 'JSON only');
+          const body = await readBody(req);
+          let result: ResultEnvelope;
+          if (body === null) result = { ok: false, error: { code: 'invalid-request', message: 'request too large' } };
+          else {
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(body);
+            } catch {
+              parsed = undefined;
+            }
+            // The browser's Origin header stands in for Electron's sender frame; framing is forbidden by CSP.
+            const sender = { url: `${req.headers.origin ?? 'null'}/`, topFrame: req.headers['sec-fetch-dest'] !== 'iframe' };
+            result = await handle(sender, parsed);
+          }
+          const status = !result.ok && result.error.code === 'forbidden-sender' ? 403 : 200;
+          return send(res, status, JSON.stringify(result), 'application/json');
+        }
+        return send(res, 404, 'not found');
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed');
       return serveFile(res, url.pathname);
@@ -207,7 +239,7 @@ export async function startPreview(o: PreviewOptions): Promise<Preview> {
 
   const unsubscribe = o.events.subscribe((e: EventEnvelope) => {
     const line = `data: ${JSON.stringify(e)}\n\n`;
-    for (const res of sse) res.write(line);
+    for (const page of pages.values()) page.stream?.write(line);
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -216,18 +248,19 @@ export async function startPreview(o: PreviewOptions): Promise<Preview> {
   });
   const port = (server.address() as AddressInfo).port;
   const origin = `http://localhost:${port}`;
-  const origins = [origin, `http://127.0.0.1:${port}`];
+  origins = [origin, `http://127.0.0.1:${port}`];
   hosts = origins.map((x) => new URL(x).host);
   handle = createCallHandler({ services: o.services, allowedOrigins: origins, log });
   return {
-    url: `${origin}/auth?k=${secret}`,
+    url: `${origin}/#k=${secret}`,
     origin,
     origins,
     port,
+    eventStreams: () => [...pages.values()].filter((p) => p.stream !== null).length,
     close: () =>
       new Promise<void>((resolve) => {
         unsubscribe();
-        for (const r of sse) r.end();
+        for (const p of pages.values()) p.stream?.end();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
