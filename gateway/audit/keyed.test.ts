@@ -123,4 +123,18 @@ describe('keyed audit chain', () => {
     expect(await verifyAuditChain(f)).toMatchObject({ ok: true, lines: 4 });
     await truncate(f, size);
   });
+
+  it('a file of random bytes is refused, never read as an empty log; a tail of zeros (power cut) is repaired', async () => {
+    const f = join(dir, `random-${++n}.jsonl`);
+    const junk = Buffer.from(Array.from({ length: 3000 }, (_, i) => 32 + ((i * 7919) % 90)).filter((b) => b !== 0x0a));
+    await writeFile(f, junk);
+    await expect(AuditLog.open(f, { alert: () => {} })).rejects.toThrow(/not the start of an audit entry/);
+    expect(await readFile(f)).toEqual(junk);
+    const g = await logWith(2);
+    await writeFile(g, Buffer.alloc(4096), { flag: 'a' });
+    const said: string[] = [];
+    await (await AuditLog.open(g, { alert: (l) => said.push(l) })).close();
+    expect(said[0]).toMatch(/torn last line of 4096 bytes/);
+    expect(await verifyAuditChain(g)).toMatchObject({ ok: true, lines: 3 });
+  });
 });

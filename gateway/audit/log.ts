@@ -58,7 +58,7 @@ export class AuditCorruptError extends Error {
   readonly file: string;
   readonly offset: number;
   constructor(file: string, offset: number, reason: string) {
-    super(`${file}: the last line is not a valid audit entry (byte offset ${offset}: ${reason}). It is complete, so it is not a torn write and nothing was cut. `
+    super(`${file}: the last line is not a valid audit entry (byte offset ${offset}: ${reason}). It is not a torn write, so nothing was cut. `
       + `Run \`audit verify --file ${file}\`; keep the file as evidence, move it aside and start a new log (the gateway creates it).`);
     this.file = file;
     this.offset = offset;
@@ -84,6 +84,12 @@ async function repairTail(file: string, fh: FileHandle): Promise<{ size: number;
     const nl = buf.lastIndexOf(0x0a);
     if (nl < 0 && base > 0) throw new AuditCorruptError(file, base, 'the last line is longer than any audit entry');
     const offset = base + nl + 1;
+    // A torn write is the start of an entry, or the zeros some filesystems leave after a power cut; anything else
+    // there is not ours to cut (garbage is never read as an empty log).
+    const torn = buf.subarray(nl + 1);
+    const start = Buffer.from('{"seq":');
+    const entryStart = torn.subarray(0, start.length).equals(start.subarray(0, Math.min(start.length, torn.length)));
+    if (!entryStart && !torn.every((b) => b === 0)) throw new AuditCorruptError(file, offset, 'the bytes after the last complete line are not the start of an audit entry');
     const keptAs = `${file}.torn-${offset}`;
     await writeFile(keptAs, buf.subarray(nl + 1), { mode: 0o600 });
     await fh.truncate(offset);
