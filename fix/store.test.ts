@@ -128,6 +128,22 @@ describe('FileStore', () => {
     r.close();
   });
 
+  it('junk after the last record that is not the start of one is refused; a tail of zeros is cut', () => {
+    const p = join(dir, 'junk.log');
+    const s = new FileStore(p, { fsync: 'never' });
+    s.saveSent(1, Buffer.from('first'));
+    s.close();
+    const size = statSync(p).size;
+    appendFileSync(p, Buffer.from('GARBAGE'));
+    expect(() => new FileStore(p, { onCorrupt: () => {} })).toThrow(/not the start of a record/);
+    truncateSync(p, size);
+    appendFileSync(p, Buffer.alloc(4096));
+    const r = new FileStore(p, { onRepair: () => {} });
+    expect(r.getSent(1, 1).map((m) => m.bytes.toString())).toEqual(['first']);
+    r.close();
+    expect(statSync(p).size).toBe(size);
+  });
+
   it('keeps the index of sent messages bounded to the newest maxIndexed, across a reopen (issue 19 item 8)', () => {
     const p = join(dir, 'bounded.log');
     const s = new FileStore(p, { fsync: 'never', maxIndexed: 10 });

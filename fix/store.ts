@@ -10,8 +10,8 @@
  *       append-only log of CRC-protected records (sent message, next sender/target seq, reset); replayed on
  *       open. Every record is written with writeSync, so a SIGKILL loses nothing already acknowledged; fsync
  *       'always' (default) also survives power loss. The log is rewritten compactly on reset().
- *       Recovery: a torn TAIL (bytes after the last valid record that hold no valid record: a crash or a full
- *       disk mid-write) is cut, kept beside the file as `<path>.torn-<offset>` and reported (onRepair, default a
+ *       Recovery: a torn TAIL (bytes after the last valid record that hold no valid record and start like a
+ *       record, or are zeros: a crash, a full disk or a power cut mid-write) is cut, kept beside the file as `<path>.torn-<offset>` and reported (onRepair, default a
  *       line on stderr). A bad record with valid records after it (a flipped bit, an overwritten block) is
  *       corruption, never cut: the constructor throws StoreCorruptError naming the file and the offset. So does
  *       a non-empty file that does not start with a store record (garbage is not an empty store). A write that
@@ -165,8 +165,15 @@ export class FileStore implements MessageStore {
     if (off === 0 && !(buf[0] === MAGIC && buf[1] === T_RESET && total < HEADER + 4)) {
       throw new StoreCorruptError(this.#path, 0, 'the file does not start with a store record (not a FIX store)');
     }
+    // A torn write is the start of a record, or the zeros some filesystems leave after a power cut; other bytes
+    // after the last record are damage, not a crash mid-write, and are not cut.
+    const tail = buf.subarray(off);
+    const recordStart = tail[0] === MAGIC && (tail.length < 2 || KNOWN_TYPES.has(tail[1]!));
+    if (!recordStart && !tail.every((b) => b === 0)) {
+      throw new StoreCorruptError(this.#path, off, 'the bytes after the last valid record are not the start of a record');
+    }
     const keptAs = `${this.#path}.torn-${off}`;
-    writeFileSync(keptAs, buf.subarray(off), { mode: 0o600 });
+    writeFileSync(keptAs, tail, { mode: 0o600 });
     ftruncateSync(this.#fd, off);
     fsyncSync(this.#fd);
     this.#size = off;
