@@ -253,6 +253,10 @@ describe('gateway CLI: passwords never on the command line (issue 10 item 11)', 
     expect(add.status, add.stderr).toBe(0);
     expect(await verifyPassword(hashOf('quinn'), 'quinn-password')).toBe(true);
     expect(child(['users', 'add', '--user', 'ron', '--role', 'Trader', '--password-stdin'], 'short\n').status).toBe(1);
+    // Repeatable options repeat (two CompIDs); a non-repeatable one given twice is a usage error.
+    expect(child(['users', 'add', '--user', 'mo', '--role', 'Trader', '--compid', 'MO1', '--compid', 'MO2', '--password-stdin'], 'mo-password').status).toBe(0);
+    expect((JSON.parse(readFileSync(users, 'utf8')) as { users: { username: string; compIds: string[] }[] }).users.find((u) => u.username === 'mo')?.compIds).toEqual(['MO1', 'MO2']);
+    expect(child(['tokens', 'issue', '--user', 'mo', '--compid', 'MO1', '--compid', 'MO2'], '').status).toBe(2);
     // The audit chain never holds a password.
     expect(readFileSync(join(cfg, '..', 'data', 'audit.jsonl'), 'utf8')).not.toMatch(/pat-password|stdin-password|quinn-password/);
   });

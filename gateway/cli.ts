@@ -35,7 +35,11 @@ Roles: ${ROLES.join(', ')}
 Exit codes: 0 ok, 1 failed, 2 usage, 3 configuration/startup, 4 gateway not running.`;
 
 type OptionSpec = { type: 'string' | 'boolean'; multiple?: boolean; short?: string };
-const ALL_OPTIONS: Record<string, OptionSpec> = Object.assign({}, GLOBAL_OPTIONS, ...CLI_COMMANDS.map((c) => c.options));
+/** Every option any command takes, for the first pass (before the command is known); repeatable if any command repeats it. */
+const ALL_OPTIONS: Record<string, OptionSpec> = {};
+for (const opts of [GLOBAL_OPTIONS, ...CLI_COMMANDS.map((c) => c.options)] as Record<string, OptionSpec>[]) {
+  for (const [name, o] of Object.entries(opts)) ALL_OPTIONS[name] = { ...o, multiple: Boolean(o.multiple || ALL_OPTIONS[name]?.multiple) };
+}
 
 /**
  * One pass of node:util parseArgs with the given options, refusing what strict mode refuses but saying which
