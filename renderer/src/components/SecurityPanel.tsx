@@ -7,6 +7,7 @@ import { useHotkeys } from '../lib/useHotkeys.ts';
 import { InlineError } from './ErrorPanel.tsx';
 import { connectionLabel, connectionTone } from './ConnectionStatus.tsx';
 import { SecurityKeyRegistration } from './SecurityKeyRegistration.tsx';
+import { certificateLevel, evidenceLines, readableValue } from '../lib/evidence.ts';
 
 function when(iso: string | null | undefined): string {
   if (!iso) return '—';
@@ -91,7 +92,7 @@ export function SecurityPanel({ onClose }: { onClose: () => void }) {
                   <dt>Expires</dt>
                   <dd>
                     {when(s.certificate.notAfter)}{' '}
-                    <span className={daysUntil(s.certificate.notAfter, now) < 7 ? 'fail-text' : 'muted'}>({daysUntil(s.certificate.notAfter, now)} days)</span>
+                    <span className={{ ok: 'muted', warn: 'warn-text', bad: 'fail-text' }[certificateLevel(s.certificate, now)]} data-testid="cert-days">({daysUntil(s.certificate.notAfter, now)} days)</span>
                   </dd>
                   <dt>Renews</dt><dd>{when(s.certificate.renewAt)}</dd>
                 </dl>
@@ -102,6 +103,11 @@ export function SecurityPanel({ onClose }: { onClose: () => void }) {
               {s.posture ? (
                 <>
                   <p className="muted small">Collected {when(s.posture.collectedAt)} · last attestation {when(s.lastAttestationAt)}</p>
+                  {relaxed(s) > 0 && (
+                    <p className="notice warning" data-testid="policy-relaxed">
+                      The gateway allowed this session although {relaxed(s)} device {relaxed(s) === 1 ? 'check fails' : 'checks fail'}: its access policy does not require {relaxed(s) === 1 ? 'it' : 'them'} (a relaxed policy, as in the demo). A stricter policy would deny or step up.
+                    </p>
+                  )}
                   <ul className="posture">
                     {s.posture.facts.map((f, i) => (
                       <li key={`${f.name}-${i}`} className={`fact ${f.status}`}>
@@ -109,9 +115,9 @@ export function SecurityPanel({ onClose }: { onClose: () => void }) {
                           <span className={`badge ${f.status}`}>{f.status.toUpperCase()}</span>
                           <strong>{f.name}</strong>
                         </div>
-                        {f.value && <div className="fact-value mono small muted" title={f.value}>{f.value}</div>}
+                        {f.value && <div className="fact-value small muted">{readableValue(f.value)}</div>}
                         {f.reason && <div className="small">{f.reason}</div>}
-                        <pre className="evidence" aria-label={`Evidence for ${f.name}`}>{f.evidence}</pre>
+                        <Evidence name={f.name} text={f.evidence} />
                       </li>
                     ))}
                   </ul>
@@ -141,5 +147,28 @@ export function SecurityPanel({ onClose }: { onClose: () => void }) {
         )}
       </aside>
     </div>
+  );
+}
+
+/** Failing device checks on a session the gateway allowed: the policy in force does not require them. */
+function relaxed(s: Security): number {
+  if (s.risk?.decision !== 'allow' || !s.posture) return 0;
+  return s.posture.facts.filter((f) => f.status === 'fail').length;
+}
+
+/** What was run or read, once, as "key: value" lines (the agent's JSON made readable). */
+function Evidence({ name, text }: { name: string; text: string }) {
+  const lines = evidenceLines(text);
+  return (
+    <details className="evidence-box">
+      <summary className="small muted">Evidence</summary>
+      {lines ? (
+        <dl className="evidence" aria-label={`Evidence for ${name}`}>
+          {lines.map((l) => <div key={l.key}><dt>{l.key}</dt><dd className="mono">{l.value}</dd></div>)}
+        </dl>
+      ) : (
+        <pre className="evidence" aria-label={`Evidence for ${name}`}>{text}</pre>
+      )}
+    </details>
   );
 }

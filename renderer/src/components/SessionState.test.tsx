@@ -95,3 +95,19 @@ describe('step-up after a wrong code', () => {
     await waitFor(() => expect(document.activeElement).toBe(field));
   });
 });
+
+describe('security panel', () => {
+  it('says when the gateway allowed a session although device checks fail (a relaxed policy)', async () => {
+    const { control } = renderApp({ signedIn: true });
+    await screen.findByRole('heading', { name: 'New RFQ' });
+    fireEvent.keyDown(window, { key: 'F2', code: 'F2' });
+    const panel = await screen.findByRole('dialog', { name: 'Security' });
+    await within(panel).findByText(/TLSv1.3/);
+    // The fake's decision is step-up: no claim of a relaxed policy.
+    expect(within(panel).queryByTestId('policy-relaxed')).toBeNull();
+    const s = await (await import('../testing/fakeParley.ts')).fakeSecurity('connected');
+    control.emit('security', { ...s, risk: { ...s.risk!, decision: 'allow' } });
+    expect((await within(panel).findByTestId('policy-relaxed')).textContent).toMatch(/allowed this session although 1 device check fails/);
+    expect(within(panel).getByTestId('cert-days').className).toBe('muted');
+  });
+});
