@@ -139,10 +139,18 @@ export const configSchema = z.object({
     quoteTtlMs: z.number().int().min(100).max(600_000).default(15_000),
     /** Bounds the RFQ book under a flood: open RFQs per user. */
     maxOpenRfqsPerUser: z.number().int().min(1).max(1_000_000).default(200),
+    /** Closed RFQs stay known this long (a late hit reads "expired", not "unknown")… */
+    closedRfqRetentionSec: z.number().int().min(1).max(86_400).default(600),
+    /** …and at most this many of them (memory under a flood). */
+    maxClosedRfqs: z.number().int().min(0).max(10_000_000).default(20_000),
     instruments: z.array(instrument).min(1).max(10_000).default(DEFAULT_INSTRUMENTS),
   }).strict().prefault({}),
   audit: z.object({
     file: z.string().default('audit.jsonl'),
+    /** The audit chain's HMAC key (created 0600 at first start); default `<file>.key`. Keep it off the log's disk if you can. */
+    keyFile: z.string().nullable().default(null),
+    /** Keyed checkpoints of the chain; default `<file>.checkpoints`. */
+    checkpointFile: z.string().nullable().default(null),
     alertWebhook: z.string().url().refine(webhookAllowed, {
       message: 'must be an https URL (http only to a loopback host: 127.0.0.1, localhost or [::1])',
     }).nullable().default(null),
@@ -162,7 +170,7 @@ export type GatewayConfig = z.output<typeof configSchema> & {
   paths: ResolvedPaths;
 };
 export type ResolvedPaths = {
-  dataDir: string; users: string; policyDir: string; mmdb: string | null; audit: string; adminSocket: string;
+  dataDir: string; users: string; policyDir: string; mmdb: string | null; audit: string; auditKey: string; auditCheckpoints: string; adminSocket: string;
   trades: string; tokens: string; issued: string; revoked: string; crl: string;
   caCert: string; caKey: string; serverCert: string; serverKey: string;
 };
@@ -227,6 +235,8 @@ export function parseConfig(value: unknown, file: string): GatewayConfig {
       policyDir: c.policy.dir === null ? fileURLToPath(new URL('./policy/default', import.meta.url)) : at(c.policy.dir),
       mmdb: c.geoip.mmdb === null ? null : at(c.geoip.mmdb),
       audit: at(c.audit.file, dataDir),
+      auditKey: c.audit.keyFile === null ? `${at(c.audit.file, dataDir)}.key` : at(c.audit.keyFile, dataDir),
+      auditCheckpoints: c.audit.checkpointFile === null ? `${at(c.audit.file, dataDir)}.checkpoints` : at(c.audit.checkpointFile, dataDir),
       adminSocket: at(c.admin.socket, dataDir),
       trades: resolve(dataDir, 'trades.jsonl'),
       tokens: resolve(dataDir, 'enroll-tokens.json'),

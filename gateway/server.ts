@@ -106,7 +106,7 @@ export class Gateway {
     const geo = p.mmdb ? await GeoIp.open(p.mmdb) : GeoIp.none();
     const networks = compileNetworks(cfg.network, 'network');
 
-    this.auditLog = await AuditLog.open(p.audit);
+    this.auditLog = await AuditLog.open(p.audit, { keyFile: p.auditKey, checkpointFile: p.auditCheckpoints });
     const alerts = new AlertSink({ log: this.auditLog, webhookUrl: cfg.audit.alertWebhook });
     const logFail = (e: unknown) => this.#log(`gateway: audit write failed: ${(e as Error).message}`);
     this.audit = {
@@ -128,7 +128,7 @@ export class Gateway {
         this.audit.event('store.tail-repaired', { ...r });
       },
     });
-    this.desk = new DealerDesk({ dealers: cfg.desk.dealers, instruments: cfg.desk.instruments, quoteTtlMs: cfg.desk.quoteTtlMs, maxOpenRfqsPerUser: cfg.desk.maxOpenRfqsPerUser, trades });
+    this.desk = new DealerDesk({ dealers: cfg.desk.dealers, instruments: cfg.desk.instruments, quoteTtlMs: cfg.desk.quoteTtlMs, maxOpenRfqsPerUser: cfg.desk.maxOpenRfqsPerUser, retainMs: cfg.desk.closedRfqRetentionSec * 1000, maxClosedRfqs: cfg.desk.maxClosedRfqs, trades });
 
     const webauthn = new WebAuthnService({ rpID: cfg.stepUp.rpId, origin: cfg.stepUp.origin });
     this.credentials = new VerifiedCredentialCache({ ttlMs: cfg.identity.credentialCacheTtlSec * 1000 });

@@ -187,11 +187,17 @@ export const CLI_COMMANDS: readonly CliCommand[] = [
   contract({ words: ['policy', 'reload'], synopsis: '', about: 're-read the Cedar policy without dropping sessions (or SIGHUP)', options: {}, cmd: 'policy.reload', args: () => ({}) }),
   {
     // Reads the file only, the same whether a gateway runs or not: no contract command needed.
-    words: ['audit', 'verify'], synopsis: '[--file <audit.jsonl>]', about: 'check the hash chain; exit 1 on any edited/removed/reordered line',
-    options: { file: S },
+    words: ['audit', 'verify'], synopsis: '[--file <audit.jsonl>] [--key <key file>] [--checkpoints <file>]',
+    about: 'check the keyed hash chain; exit 1 on any edited/removed/reordered line or a tail cut against the last checkpoint',
+    options: { file: S, key: S, checkpoints: S },
     run: async (v, env) => {
-      const file = resolve(str(v, 'file') ?? env.cfg.paths.audit);
-      const r = await verifyAuditLog(file);
+      const p = env.cfg.paths;
+      const file = resolve(str(v, 'file') ?? p.audit);
+      // The configured key and checkpoints belong to the configured log; a copy elsewhere names its own (or sits beside them).
+      const own = file === p.audit;
+      const key = str(v, 'key') ?? (own && env.cfg.audit.keyFile !== null ? p.auditKey : undefined);
+      const checkpoints = str(v, 'checkpoints') ?? (own ? p.auditCheckpoints : undefined);
+      const r = await verifyAuditLog(file, { ...(key ? { keyFile: resolve(key) } : {}), ...(checkpoints ? { checkpointFile: resolve(checkpoints) } : {}) });
       if (r.ok) { env.print(`${file}: OK, ${r.lines} entries, hash chain intact`); return 0; }
       env.error(`${file}: TAMPERED at line ${r.line}: ${r.reason}`);
       return 1;

@@ -46,7 +46,7 @@ export function filesContext(cfg: GatewayConfig): AdminContext {
     publishCrl: async () => { await reg().writeCrl(await ca()); },
     audit: async (type, data) => {
       mkdirSync(dirname(p.audit), { recursive: true, mode: 0o700 });
-      const log = await AuditLog.open(p.audit);
+      const log = await AuditLog.open(p.audit, { keyFile: p.auditKey, checkpointFile: p.auditCheckpoints });
       try { await log.append(type, data); } finally { await log.close(); }
     },
     gateway: null,
