@@ -69,6 +69,12 @@ describe('kill -9 and damaged files, against the real gateway process', { timeou
     lines[i] = lines[i]!.replace('"type":"', '"type":"x');
     writeFileSync(f, lines.join('\n'));
     expect(h.auditVerify().code).toBe(1);
+    // Cutting the tail leaves a valid shorter chain: the keyed checkpoint still tells (issue 10 item 4).
+    const all = readFileSync(keep, 'utf8').split('\n').filter(Boolean);
+    writeFileSync(f, all.slice(0, -3).map((l) => `${l}\n`).join(''));
+    const cut = h.auditVerify();
+    expect(cut.code).toBe(1);
+    expect(cut.out).toContain(`truncated: the log ends at entry ${all.length - 3}`);
     copyFileSync(keep, f);
     expect(h.auditVerify().code).toBe(0);
   });
