@@ -126,6 +126,14 @@ export class SessionRegistry {
     if (this.#active.get(key) === s) this.#active.delete(key);
   }
   get(key: string): FixSession | undefined { return this.#active.get(key); }
+  readonly #takingOver = new Set<string>();
+  /** One takeover Logon per session is authorised at a time; false while another is. */
+  beginTakeover(key: string): boolean {
+    if (this.#takingOver.has(key)) return false;
+    this.#takingOver.add(key);
+    return true;
+  }
+  endTakeover(key: string): void { this.#takingOver.delete(key); }
 }
 const defaultRegistry = new SessionRegistry();
 
@@ -416,10 +424,25 @@ export class FixSession extends EventEmitter {
         this.config = undefined;
         return this.disconnect(`session ${peer}->${us} is already logged on`);
       }
+      // Only a session that is logged on can be taken over, by one Logon at a time: parallel Logons with the same
+      // certificate must not each run authorizeLogon (a password check each) at once.
+      if (this.#registry.get(key)?.state === 'connecting' || !this.#registry.beginTakeover(key)) {
+        this.config = undefined;
+        return this.disconnect(`session ${peer}->${us} is already logging on`);
+      }
       takingOver = true;
     } else {
       this.#registryKey = key;
     }
+    try {
+      await this.#authorizeFirstLogon(msg, cfg, key, peer, us, takingOver);
+    } finally {
+      if (takingOver) this.#registry.endTakeover(key);
+    }
+  }
+
+  async #authorizeFirstLogon(msg: FixMessage, cfg: SessionConfig, key: string, peer: string, us: string, takingOver: boolean): Promise<void> {
+    const acc = this.#accept!;
     const rej = validateMessage(msg, this.#dict, { checkFieldsHaveValues: cfg.checkFieldsHaveValues ?? true });
     if (rej) return this.disconnect(`invalid Logon: ${rej.text}`);
     const hb = msg.getInt(108);

@@ -4,13 +4,14 @@
  * the factors; every decision is audited (denials also alert).
  */
 import type { Field, FixMessage } from '../../fix/codec.ts';
-import { factorFields, logoutDecisionFields, safeText, TAG, decisionToWire, type Factor } from '../../fix/parley-protocol.ts';
+import { factorFields, logoutDecisionFields, safeText, decisionToWire, type Factor } from '../../fix/parley-protocol.ts';
 import { Tag } from '../../fix/dictionary/tags.ts';
 import type { FixsConnection } from '../../fix/transport.ts';
 import type { User } from '../identity/directory.ts';
 import type { DeviceCompliance } from '../policy/engine.ts';
 import type { NetworkLabel } from '../policy/network.ts';
 import type { AchievableDecision, RiskDecision, SecondFactor } from '../risk/score.ts';
+import { MAX_PASSWORD_FAILURES, type LogonGuard } from './logon-guard.ts';
 import type { Ports } from './ports.ts';
 import type { RecalledAuth } from './recent-auth.ts';
 
@@ -33,33 +34,6 @@ export type LogonContext = {
 export type LogonOutcome =
   | { ok: true; ctx: LogonContext; extraFields: Field[] }
   | { ok: false; text: string; extraFields: Field[] };
-
-/** Per-user lockout after too many wrong passwords (wrong second factors are counted by the StepUpManager). */
-export class Lockouts {
-  readonly #until = new Map<string, number>();
-  readonly #failures = new Map<string, number>();
-  lock(user: string, ms: number): void {
-    this.#until.set(user, Date.now() + ms);
-  }
-  lockedFor(user: string): number {
-    const u = this.#until.get(user);
-    if (u === undefined) return 0;
-    const left = u - Date.now();
-    if (left <= 0) this.#until.delete(user);
-    return Math.max(0, left);
-  }
-  /** Counts a failure; returns the running count. Bounded: the map forgets the oldest users. */
-  fail(user: string): number {
-    const n = (this.#failures.get(user) ?? 0) + 1;
-    this.#failures.delete(user);
-    this.#failures.set(user, n);
-    if (this.#failures.size > 10_000) this.#failures.delete(this.#failures.keys().next().value!);
-    return n;
-  }
-  clear(user: string): void {
-    this.#failures.delete(user);
-  }
-}
 
 /** The second factors the user has enrolled that the gateway may ask for (stepUp.methods). */
 export function enrolledSecondFactors(user: User, allowed: readonly SecondFactor[]): SecondFactor[] {
@@ -89,20 +63,53 @@ export function scoreSession(d: Ports['decisions'], ctx: LogonContext, strongest
   return r.decision === 'step-up' && strongestAuth !== 'password' ? { ...r, decision: 'allow' } : r;
 }
 
-const MAX_PASSWORD_FAILURES = 5;
+/** What the client is told for every refusal that would otherwise say something about a user's state. */
+export const LOGON_REFUSED = 'invalid username or password';
 
-export async function authorizeLogon(ports: Ports, lockouts: Lockouts, logon: FixMessage, conn: FixsConnection): Promise<LogonOutcome> {
+/**
+ * One Logon through the guard: counted, rate-limited and alone in flight for its certificate and user while its
+ * password is checked, whatever the FIX layer does with parallel Logons (takeovers included).
+ */
+export async function authorizeLogon(ports: Ports, guard: LogonGuard, logon: FixMessage, conn: FixsConnection): Promise<LogonOutcome> {
+  const ip = conn.remoteAddress.replace(/^::ffff:/, '');
+  const certificate = conn.peerCertificate.fingerprint256 ?? conn.peerCertificate.serialNumber;
+  const refusal = guard.admit(ip, certificate);
+  if (refusal) {
+    ports.audit.event('logon.throttled', { ip, compId: logon.get(Tag.SenderCompID) ?? '', serial: serialOf(conn), reason: refusal });
+    return denied(LOGON_REFUSED, 'logon');
+  }
+  let username: string | undefined;
+  try {
+    return await decideLogon(ports, guard, logon, conn, (u) => { username = u; });
+  } finally {
+    guard.leave(certificate, username);
+  }
+}
+
+function serialOf(conn: FixsConnection): string {
+  return conn.peerCertificate.serialNumber.toLowerCase().replace(/^0+(?=.)/, '');
+}
+
+function denied(text: string, scope: 'logon' | 'revocation'): LogonOutcome {
+  // The Logout carries the decision as fields too (ParleyDecision DENY, the scope, the reason), for clients.
+  return { ok: false, text: safeText(`logon denied: ${text}`), extraFields: logoutDecisionFields({ decision: 'deny', scope, factors: [], reason: text }) };
+}
+
+async function decideLogon(ports: Ports, guard: LogonGuard, logon: FixMessage, conn: FixsConnection, entered: (username: string) => void): Promise<LogonOutcome> {
   const { decisions: d, audit } = ports;
+  const lockouts = guard.lockouts;
   const compId = logon.get(Tag.SenderCompID) ?? '';
   const ip = conn.remoteAddress.replace(/^::ffff:/, '');
-  const serial = conn.peerCertificate.serialNumber.toLowerCase().replace(/^0+(?=.)/, '');
+  const serial = serialOf(conn);
   const base = { compId, ip, serial };
+  /** Audited (and alerted) with the detail; the client hears `text`. */
   const refuse = (reason: string, detail: Record<string, unknown> = {}, text = reason, scope: 'logon' | 'revocation' = 'logon'): LogonOutcome => {
     audit.event('logon.denied', { ...base, reason, ...detail });
     audit.alert('logon.denied', { ...base, reason, ...detail });
-    // The Logout carries the decision as fields too (ParleyDecision DENY, scope LOGON, the reason), for clients.
-    return { ok: false, text: safeText(`logon denied: ${text}`), extraFields: logoutDecisionFields({ decision: 'deny', scope, factors: [], reason: text }) };
+    return denied(text, scope);
   };
+  /** A refusal about the user or the binding: the detail goes to the audit, the client hears the same words. */
+  const refuseUser = (reason: string, detail: Record<string, unknown> = {}) => refuse(reason, detail, LOGON_REFUSED);
 
   // The acceptor follows the client's HeartBtInt, as FIX prescribes; the gateway bounds it, so a dead
   // connection (and a session nobody watches) is always noticed.
@@ -110,29 +117,37 @@ export async function authorizeLogon(ports: Ports, lockouts: Lockouts, logon: Fi
   const maxHb = ports.settings.maxHeartBtIntSec;
   if (hb === undefined || hb < 1 || hb > maxHb) return refuse(`HeartBtInt(108) must be 1 to ${maxHb} seconds (got ${logon.get(Tag.HeartBtInt) ?? 'none'})`);
 
-  const username = logon.get(TAG.Username);
-  const password = logon.get(TAG.Password);
+  const username = logon.get(Tag.Username);
+  const password = logon.get(Tag.Password);
   if (!username || password === undefined) return refuse('Username(553) and Password(554) are required');
-  const user = d.user(username);
-  if (!user) return refuse('invalid username or password', { username, detail: 'unknown user' }, 'invalid username or password');
-  if (user.disabled) return refuse('the user is disabled', { username });
-  const locked = lockouts.lockedFor(user.username);
-  if (locked > 0) return refuse(`the user is locked out for ${Math.ceil(locked / 1000)} s after repeated wrong passwords`, { username });
-  if (ports.stepUps.isLockedOut(user.username)) return refuse('the user is locked out after too many wrong step-up answers', { username });
-
-  // Certificate → user binding: the CompID (already bound to the certificate by the acceptor) must be the
-  // user's, and a certificate issued by enrollment must have been issued to this user.
-  if (!user.compIds.includes(compId)) return refuse(`SenderCompID ${compId} does not belong to user ${username}`, { username });
-  // Scope REVOCATION tells the client its certificate is no good (it asks to enroll again), not to retry.
+  // Scope REVOCATION tells the client its certificate is no good (it asks to enroll again), not to retry. It
+  // is about the certificate the client holds, so it says nothing about any user.
   if (ports.isRevoked(serial)) return refuse('the client certificate is revoked', { username }, undefined, 'revocation');
-  const owner = ports.certOwner(serial);
-  if (owner !== undefined && owner !== user.username) return refuse(`the client certificate was issued to another user`, { username, owner });
-  if (owner === undefined && user.certSubjects.length > 0 && !user.certSubjects.includes(conn.peerCertificate.subject.replace(/\n/g, ', '))) {
-    return refuse('the client certificate subject is not bound to this user', { username, subject: conn.peerCertificate.subject });
-  }
+  const user = d.user(username);
+  if (!user) return refuseUser('unknown user', { username, detail: 'unknown user' });
 
+  // Certificate → user binding before anything about the user's state: the CompID (already bound to the
+  // certificate by the acceptor) must be the user's, and a certificate issued by enrollment must have been
+  // issued to this user. Another user's certificate learns nothing about this one.
+  if (!user.compIds.includes(compId)) return refuseUser(`SenderCompID ${compId} does not belong to user ${username}`, { username });
+  const owner = ports.certOwner(serial);
+  if (owner !== undefined && owner !== user.username) return refuseUser('the client certificate was issued to another user', { username, owner });
+  if (owner === undefined && user.certSubjects.length > 0 && !user.certSubjects.includes(conn.peerCertificate.subject.replace(/\n/g, ', '))) {
+    return refuseUser('the client certificate subject is not bound to this user', { username, subject: conn.peerCertificate.subject });
+  }
+  if (!guard.enterUser(user.username)) return refuseUser('another logon of this user is being checked', { username, detail: 'user busy' });
+  entered(user.username);
+
+  if (user.disabled) return refuseUser('the user is disabled', { username });
+  const locked = lockouts.lockedFor(user.username);
+  if (locked > 0) return refuseUser(`the user is locked out for ${Math.ceil(locked / 1000)} s after repeated wrong passwords`, { username });
+  if (ports.stepUps.isLockedOut(user.username)) return refuseUser('the user is locked out after too many wrong step-up answers', { username });
+
+  // Counted before the await: however many Logons arrive together, at most MAX_PASSWORD_FAILURES passwords
+  // are checked before the lockout.
+  const n = lockouts.attempt(user.username);
+  if (n > MAX_PASSWORD_FAILURES) return refuseUser('too many password attempts', { username, failures: n - 1 });
   if (!(await d.verifyPassword(user, password))) {
-    const n = lockouts.fail(user.username);
     if (n >= MAX_PASSWORD_FAILURES) {
       lockouts.lock(user.username, ports.settings.stepUp.lockoutSec * 1000);
       lockouts.clear(user.username);
@@ -140,13 +155,13 @@ export async function authorizeLogon(ports: Ports, lockouts: Lockouts, logon: Fi
       ports.recentAuth.forget(user.username);
       d.forgetVerifiedPassword(user.username);
     }
-    return refuse('invalid username or password', { username, detail: 'wrong password', failures: n }, 'invalid username or password');
+    return refuseUser('invalid username or password', { username, detail: 'wrong password', failures: n });
   }
   lockouts.clear(user.username);
 
   // Device: an attestation that is present must verify; a forged, unbound, stale or replayed one is refused
   // outright (it is an attack, not a weak device). No attestation at all scores as an unattested device.
-  const jws = logon.get(TAG.Attestation);
+  const jws = logon.get(Tag.ParleyAttestation);
   let compliance: DeviceCompliance = 'unknown';
   let attested = false;
   let postureReasons: string[] = ['no attestation'];
@@ -181,10 +196,10 @@ export async function authorizeLogon(ports: Ports, lockouts: Lockouts, logon: Fi
   }
   const ctx: LogonContext = { user, compId, serial, ip, country, network, compliance, attested, postureReasons, risk, ...(prior ? { priorAuth: prior } : {}) };
   const extraFields: Field[] = [
-    { tag: TAG.Decision, value: decisionToWire(risk.decision) },
-    { tag: TAG.RiskScore, value: String(risk.score) },
+    { tag: Tag.ParleyDecision, value: decisionToWire(risk.decision) },
+    { tag: Tag.ParleyRiskScore, value: String(risk.score) },
     ...factorFields(riskFactors(risk)),
-    { tag: TAG.SessionRole, value: user.role },
+    { tag: Tag.ParleySessionRole, value: user.role },
   ];
   return { ok: true, ctx, extraFields };
 }

@@ -11,7 +11,8 @@ import { acceptSession, SessionRegistry, TAKEN_OVER, type FixSession, type Sessi
 import { FileStore, MemoryStore, type MessageStore } from '../../fix/store.ts';
 import type { FixConnection, FixsConnection } from '../../fix/transport.ts';
 import { LiveSession } from './live-session.ts';
-import { authorizeLogon, Lockouts, type LogonContext } from './logon.ts';
+import { authorizeLogon, type LogonContext } from './logon.ts';
+import { LogonGuard } from './logon-guard.ts';
 import type { Ports } from './ports.ts';
 
 export type ManagerOptions = {
@@ -29,7 +30,8 @@ const COMPID_FILE_SAFE = /^[A-Za-z0-9._-]{1,64}$/;
 
 export class SessionManager {
   readonly ports: Ports;
-  readonly lockouts = new Lockouts();
+  /** Lockouts, rate limits and one Logon in flight per user and certificate. */
+  readonly logons: LogonGuard;
   readonly #o: ManagerOptions;
   readonly #registry = new SessionRegistry();
   readonly #stores = new Map<string, MessageStore>();
@@ -43,6 +45,7 @@ export class SessionManager {
   constructor(ports: Ports, o: ManagerOptions) {
     this.ports = ports;
     this.#o = o;
+    this.logons = new LogonGuard(ports.settings.logonLimits);
     if (o.storeDir) mkdirSync(o.storeDir, { recursive: true, mode: 0o700 });
     this.#timer = setInterval(() => this.#tick(), 250);
     this.#timer.unref();
@@ -81,7 +84,7 @@ export class SessionManager {
       takeOverSameCertificate: true,
       authorizeLogon: async (logon: FixMessage, c: FixConnection) => {
         try {
-          const r = await authorizeLogon(this.ports, this.lockouts, logon, c as FixsConnection);
+          const r = await authorizeLogon(this.ports, this.logons, logon, c as FixsConnection);
           if (!r.ok) return r;
           this.#pending.set(c, r.ctx);
           return { ok: true, extraFields: r.extraFields };

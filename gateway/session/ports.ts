@@ -11,6 +11,7 @@ import type { StepUpManager } from '../mfa/stepup.ts';
 import type { AccessDecision, AccessRequest, DeviceCompliance } from '../policy/engine.ts';
 import type { NetworkLabel } from '../policy/network.ts';
 import type { AchievableDecision, RiskContext, RiskDecision, SecondFactor } from '../risk/score.ts';
+import type { LogonLimits } from './logon-guard.ts';
 import type { RecentAuth } from './recent-auth.ts';
 
 export type PostureOutcome =
@@ -48,6 +49,8 @@ export type SessionSettings = {
   rateLimit: { messagesPerSec: number; burst: number };
   /** The longest HeartBtInt a client may ask for (fix.maxHeartBtIntSec); 0 (no heartbeats) is refused too. */
   maxHeartBtIntSec: number;
+  /** Logon rate limits per source address and per certificate (logon-guard.ts DEFAULT_LOGON_LIMITS if absent). */
+  logonLimits?: LogonLimits;
 };
 
 export type Ports = {

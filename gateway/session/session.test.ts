@@ -63,7 +63,9 @@ describe('logon refusals', () => {
     // carol's certificate (CompID CAROL) presenting bob's username
     const swapped = await t.connect('bob', { compId: 'CAROL' });
     await swapped.closed();
-    expect(swapped.logoutText).toMatch(/SenderCompID CAROL does not belong to user bob/);
+    // Issue 10 item 8: the client hears what any refused logon hears; the audit names the binding that failed.
+    expect(swapped.logoutText).toBe('logon denied: invalid username or password');
+    expect(await auditMatches(/SenderCompID CAROL does not belong to user bob/)).toMatch(/"type":"logon.denied".*SenderCompID CAROL does not belong to user bob/);
     const mallory = await t.connect('mallory', { compId: 'MALLORY' });
     await mallory.closed();
     await alive(bystander);
@@ -142,7 +144,9 @@ describe('logon refusals', () => {
     expect(readLogoutDecision(c.logoutMessage!)).toMatchObject({ decision: 'ended', scope: 'logon', reason: expect.stringMatching(/locked out/) });
     const again = await t.connect('frank');
     await again.closed();
-    expect(again.logoutText).toMatch(/logon denied: the user is locked out after too many wrong step-up answers/);
+    // Issue 10 item 8: refused in the same words as a wrong password; the audit says it is the step-up lockout.
+    expect(again.logoutText).toBe('logon denied: invalid username or password');
+    expect(await auditMatches(/"reason":"the user is locked out after too many wrong step-up answers"/)).toMatch(/"username":"frank"/);
     expect(await auditMatches(/"kind":"stepup.lockout"/)).toMatch(/"kind":"stepup.lockout"/);
   });
 
