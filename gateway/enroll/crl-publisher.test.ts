@@ -94,4 +94,20 @@ describe('CRL publisher', () => {
     expect(new x509.X509Crl(pub.current()).findRevoked('0badc0ffee')).not.toBeNull();
     pub.stop();
   });
+
+  it('leaves expired certificates out of the CRL (renewals revoke their predecessors: it must not grow forever)', async () => {
+    const { pub, registry, clock, events } = await setup(10 * MIN);
+    const base = { user: 'u', compId: 'U', subject: 'CN=U', issuedAt: clock.now().toISOString(), fingerprint256: 'x', via: 'enroll' as const };
+    registry.recordIssued({ ...base, serial: 'aa01', notAfter: new Date(clock.now().getTime() + 60 * MIN).toISOString() });
+    registry.recordIssued({ ...base, serial: 'aa02', notAfter: new Date(clock.now().getTime() + 1 * MIN).toISOString() });
+    registry.revokeSerials(['aa01', 'aa02', 'dd03'], 'superseded', 'test', clock.now());
+    await pub.start();
+    const listed = (pem: string) => new x509.X509Crl(pem).entries.map((e) => e.serialNumber.replace(/^0+/, '')).sort();
+    expect(listed(pub.current())).toEqual(['aa01', 'aa02', 'dd03']);
+    clock.advance(5 * MIN);
+    await settled(events, 2);
+    // aa02 expired; dd03 was not issued here (no known expiry) and stays.
+    expect(listed(pub.current())).toEqual(['aa01', 'dd03']);
+    pub.stop();
+  });
 });

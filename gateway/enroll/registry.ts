@@ -147,7 +147,15 @@ export class CertRegistry {
   }
 
   async writeCrl(ca: GatewayCa, o: { now?: Date; validityMs?: number } = {}): Promise<string> {
-    const pem = await ca.crl([...this.#revoked.values()].map((r) => ({ serial: r.serial, time: new Date(r.time) })), o.now ?? new Date(), o.validityMs ?? this.#crlValidityMs);
+    const now = o.now ?? new Date();
+    // An expired certificate fails TLS on its own, so it leaves the CRL (RFC 5280 5.1.2.6 allows it): with every
+    // renewal revoking its predecessor the list would otherwise grow without end. Certificates not issued here
+    // (dev PKI, imports) have no known expiry and stay listed.
+    const listed = [...this.#revoked.values()].filter((r) => {
+      const c = this.#issued.get(r.serial);
+      return !c || !(Date.parse(c.notAfter) < now.getTime());
+    });
+    const pem = await ca.crl(listed.map((r) => ({ serial: r.serial, time: new Date(r.time) })), now, o.validityMs ?? this.#crlValidityMs);
     if (this.#crlFile) writeAtomic(this.#crlFile, pem);
     return pem;
   }
