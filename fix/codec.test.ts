@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DATA_FIELD_LENGTH_TAG, decodeMessage, encodeFixMessage, encodeMessage, FixEncoder, FixMessage, renderTagPrefix, SOH, checksum, type Field,
+  DATA_FIELD_LENGTH_TAG, decodeMessage, encodeFixMessage, encodeMessage, FixDecoder, FixEncoder, FixMessage, renderTagPrefix, SOH, checksum, type Field,
 } from './codec.ts';
 import { fix44Dictionary } from './dictionary/dictionary.ts';
 import { EncodeError, GarbledMessageError, UnexpectedBeginStringError } from './errors.ts';
@@ -290,6 +290,24 @@ describe('decodeMessage', () => {
         expect((e as Error).message.length).toBeGreaterThan(5);
       }
     }
+  });
+});
+
+describe('FixDecoder', () => {
+  it('decodes as decodeMessage does, messages keep their own fields, and errors are the same', () => {
+    const decoder = new FixDecoder();
+    let seed = 5;
+    const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+    const kept: [FixMessage, string][] = [];
+    for (let i = 0; i < 2000; i++) {
+      const good = encodeMessage('FIX.4.4', [...fields(HEARTBEAT), { tag: 58, value: 'x'.repeat(rand(300)) }, { tag: 354, value: '3' }, { tag: 355, value: 'a\x01b' }]);
+      const bytes = Buffer.from(good);
+      if (i % 3 === 1) bytes[rand(bytes.length)] = rand(256);
+      const viaDecoder = outcomeOf(() => encodeFixMessage(decodeMessage(bytes, undefined, decoder)));
+      expect(viaDecoder).toBe(outcomeOf(() => encodeFixMessage(decodeMessage(bytes))));
+      try { const m = decodeMessage(bytes, undefined, decoder); kept.push([m, m.toString()]); } catch { /* garbled: compared above */ }
+    }
+    for (const [m, text] of kept) expect(m.toString()).toBe(text);
   });
 });
 

@@ -8,10 +8,10 @@ import type { FixEncoder } from './codec/encoder.ts';
 import { FixMessage, type Field } from './codec/fix-message.ts';
 
 export { DATA_FIELD_LENGTH_TAG, SOH, type Latin1Buffer } from './codec/bytes.ts';
-export { asBuffer, checksum, decodeMessage, scanMessage, SCANNED, type DecodeOptions } from './codec/decoder.ts';
+export { asBuffer, checksum, decodeMessage, FixDecoder, scanMessage, type DecodeOptions } from './codec/decoder.ts';
 export { FixEncoder, unencodableStringError } from './codec/encoder.ts';
 export { FixMessage, type Field } from './codec/fix-message.ts';
-export { internLatin1, latin1Slice, parseIntBytes } from './codec/latin1.ts';
+export { latin1Slice, parseIntBytes } from './codec/latin1.ts';
 export { renderTagPrefix, type RenderedBytes } from './codec/rendered-bytes.ts';
 
 /**

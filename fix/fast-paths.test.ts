@@ -2,7 +2,7 @@
 // must give exactly the bytes of the reference path, toFields() + encodeMessage(), which formats numbers with
 // String(v) and checks every value afresh.
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage, type Field } from './codec.ts';
+import { decodeMessage, encodeMessage, FixDecoder, type Field } from './codec.ts';
 import { fix44Dictionary } from './dictionary/dictionary.ts';
 import { TypedMessageError } from './errors.ts';
 import {
@@ -268,6 +268,7 @@ describe('decodeTyped / typedOrRejection one-pass reader', () => {
 
   it('agrees with validateMessage + fromMessage on valid and mutated messages', () => {
     const g = generator(4242);
+    const decoder = new FixDecoder(); // kept across messages, as a session keeps one
     const r = rng(99);
     let typed = 0, rejected = 0, errors = 0;
     for (let i = 0; i < 6000; i++) {
@@ -276,6 +277,7 @@ describe('decodeTyped / typedOrRejection one-pass reader', () => {
       const want = reference(bytes);
       const got = viaFast(() => decodeTyped(bytes, dict));
       expect(got, bytes.toString('latin1').replaceAll('\x01', '|')).toEqual(want);
+      expect(viaFast(() => decodeTyped(bytes, dict, undefined, decoder))).toEqual(want);
       const got2 = viaFast(() => typedOrRejection(decodeMessage(bytes), dict));
       expect(got2).toEqual(want);
       // Options equal to the defaults take the one-pass reader too; others the two-step path.
@@ -292,6 +294,7 @@ describe('decodeTyped / typedOrRejection one-pass reader', () => {
 
   it('agrees on garbage, truncated and oversized input, and on bytes given as a plain Uint8Array', () => {
     const g = generator(77);
+    const decoder = new FixDecoder();
     const r = rng(78);
     for (let i = 0; i < 2000; i++) {
       const good = encodeTyped('FIX.4.4', g.message(), g.header());
@@ -305,6 +308,7 @@ describe('decodeTyped / typedOrRejection one-pass reader', () => {
       const want = reference(bytes);
       expect(viaFast(() => decodeTyped(bytes, dict))).toEqual(want);
       expect(viaFast(() => decodeTyped(new Uint8Array(bytes), dict))).toEqual(want);
+      expect(viaFast(() => decodeTyped(bytes, dict, undefined, decoder))).toEqual(want);
     }
     const big = encodeTyped('FIX.4.4', { msgType: '5', text: 'z'.repeat(200_000) }, { senderCompID: 'A', targetCompID: 'B', msgSeqNum: 1, sendingTime: '20261121-10:00:00' });
     expect(viaFast(() => decodeTyped(big, dict))).toEqual(reference(big));

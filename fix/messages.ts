@@ -4,7 +4,7 @@
 // Numbers (INT, SEQNUM, QTY, PRICE, AMT, ...) are JS numbers, BOOLEAN is boolean, everything else (CHAR,
 // enumerations, timestamps, dates) stays the FIX string.
 import {
-  asBuffer, FixEncoder, FixMessage, internLatin1, latin1Slice, parseIntBytes, renderTagPrefix, scanMessage, SCANNED,
+  asBuffer, FixDecoder, FixEncoder, FixMessage, latin1Slice, parseIntBytes, renderTagPrefix, scanMessage,
   unencodableStringError, type DecodeOptions, type Field, type RenderedBytes,
 } from './codec.ts';
 import {
@@ -627,7 +627,7 @@ let curMt = '';
 function dStr(sp: CSpec, e: CField, b: Buffer, vs: number, ve: number, t: boolean): string {
   if (ve === vs) fail(sp, curMt, e.tag, `tag ${e.tag} (${e.key}) has no value`);
   if (!t && e.checked && checkValue(e.def, b, vs, ve) !== 0) badValue(e, b, vs, ve, sp, curMt);
-  return internLatin1(b, vs, ve);
+  return latin1Slice(b, vs, ve);
 }
 function dInt(sp: CSpec, e: CField, b: Buffer, vs: number, ve: number, t: boolean): number {
   const v = parseIntBytes(b, vs, ve);
@@ -651,8 +651,7 @@ function dBool(sp: CSpec, e: CField, b: Buffer, vs: number, ve: number, _t: bool
 // in the enumeration), else what the d* converters give.
 function cStr(e: CField, b: Buffer, vs: number, ve: number): string | undefined {
   if (ve === vs || (e.vcheck && checkValue(e.def, b, vs, ve) !== 0)) return undefined;
-  // A new string, not internLatin1's shared one: hashing every value to find repeats cost more (~6 %) than
-  // it saved in this reader.
+  // A new string: interning (hashing every value to find repeats) cost more (~6 %) than it saved here.
   return latin1Slice(b, vs, ve);
 }
 // Specialised cStr for the commonest checked kinds: a timestamp, a one-character enumeration.
@@ -1054,21 +1053,33 @@ export function typedOrRejection(msg: FixMessage, dict: Dictionary, opts?: Valid
 
 /**
  * Bytes → typed message: decodeMessage (GarbledMessageError and friends as it throws them), then
- * typedOrRejection — without building the FixMessage when the one-pass reader takes the message.
+ * typedOrRejection — without building the FixMessage when the one-pass reader takes the message. With a
+ * `decoder` (kept across messages) the field positions are scanned into its array, else into a new one.
  */
 export function decodeTyped(
-  bytes: Uint8Array, dict: Dictionary, opts?: { decode?: DecodeOptions; validate?: ValidateOptions },
+  bytes: Uint8Array, dict: Dictionary, opts?: { decode?: DecodeOptions; validate?: ValidateOptions }, decoder?: FixDecoder,
 ): TypedMessage | SessionRejection {
   const buf = asBuffer(bytes);
-  const n = scanMessage(buf, opts?.decode);
+  let fields: readonly number[];
+  let n: number;
+  if (decoder !== undefined) {
+    n = decoder.scan(buf, opts?.decode);
+    fields = decoder.scannedFields();
+  } else {
+    const fresh: number[] = [];
+    n = scanMessage(buf, opts?.decode, fresh);
+    fields = fresh;
+  }
   if (defaultValidation(opts?.validate)) {
     const c = specs();
     if (dict === c.dict) {
-      const t = readTyped(c, buf, SCANNED, n);
+      const t = readTyped(c, buf, fields, n);
       if (t !== null) return t;
     }
   }
-  return typedOrRejection(FixMessage.fromScan(buf, SCANNED.slice(0, n), buf), dict, opts?.validate);
+  // The decoder's array is reused: the message gets a copy (a fresh array is already exactly this long).
+  const own = decoder !== undefined ? fields.slice(0, n) : fields as number[];
+  return typedOrRejection(FixMessage.fromScan(buf, own, buf), dict, opts?.validate);
 }
 
 /** Options that ask for exactly what validateMessage does by default (what readTyped checks). */

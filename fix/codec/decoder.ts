@@ -53,23 +53,50 @@ export interface DecodeOptions {
  * well-formed FIX message; dictionary checks are validateMessage's job. One pass over the bytes: fields are
  * located and the checksum summed together.
  */
-export function decodeMessage(bytes: Uint8Array, opts?: DecodeOptions): FixMessage {
+export function decodeMessage(bytes: Uint8Array, opts?: DecodeOptions, decoder?: FixDecoder): FixMessage {
+  if (decoder !== undefined) return decoder.decode(bytes, opts);
   const buf = asBuffer(bytes);
-  const k = scanMessage(buf, opts);
-  return FixMessage.fromScan(buf, scanIdx.slice(0, k), buf);
+  const fields: number[] = [];
+  scanMessage(buf, opts, fields);
+  return FixMessage.fromScan(buf, fields, buf);
+}
+
+/**
+ * Decodes with an array of field positions it keeps from message to message (a session keeps one decoder):
+ * the scan fills it, and a decoded message gets a copy of its exact size — cheaper than growing a new array
+ * field by field, which is what decodeMessage without a decoder does.
+ */
+export class FixDecoder {
+  private readonly scanned: number[] = [];
+
+  /** scanMessage into this decoder's array: the field triples are scannedFields()[0 .. returned count). */
+  scan(buf: Buffer, opts?: DecodeOptions): number {
+    return scanMessage(buf, opts, this.scanned);
+  }
+
+  /** The triples of the last scan(); valid until the next (read-only for callers). */
+  scannedFields(): readonly number[] {
+    return this.scanned;
+  }
+
+  decode(bytes: Uint8Array, opts?: DecodeOptions): FixMessage {
+    const buf = asBuffer(bytes);
+    const k = scanMessage(buf, opts, this.scanned);
+    return FixMessage.fromScan(buf, this.scanned.slice(0, k), buf);
+  }
 }
 
 /**
  * decodeMessage without the FixMessage: checks the message the same way and leaves the field triples (tag,
- * value start, value end) in SCANNED[0 .. returned count), valid until the next decode.
+ * value start, value end) in into[0 .. returned count) — a fresh array comes back exactly that long.
  */
-export function scanMessage(buf: Buffer, opts?: DecodeOptions): number {
+export function scanMessage(buf: Buffer, opts: DecodeOptions | undefined, into: number[]): number {
   const len = buf.length;
   if (len < 2 || buf[0] !== 0x38 || buf[1] !== EQUALS) {
     garbled('begin-string', 'message does not start with BeginString(8)');
   }
   // Scanned into a reused array, then copied out at its exact size (growing a fresh array by push costs more).
-  const idx = scanIdx;
+  const idx = into;
   let k = 0;
   let sum = 0;
   let p = 0;
@@ -195,10 +222,6 @@ function bytesEqual(buf: Buffer, start: number, end: number, s: string): boolean
   for (let i = 0; i < s.length; i++) if (buf[start + i] !== s.charCodeAt(i)) return false;
   return true;
 }
-
-const scanIdx: number[] = [];
-/** The field triples of the last scanMessage (read-only for callers). */
-export const SCANNED: readonly number[] = scanIdx;
 
 function pad3(n: number): string {
   return n < 10 ? `00${n}` : n < 100 ? `0${n}` : String(n);

@@ -39,32 +39,6 @@ export function latin1Slice(buf: Buffer, start: number, end: number): string {
   }
 }
 
-// Values like CompIDs, symbols, currencies and accounts repeat from message to message. A small
-// direct-mapped cache returns the same string for the same bytes, so decoding them costs a hash and a
-// compare instead of a new string. Only short values: long ones are mostly unique (ids, timestamps).
-const INTERN_MAX = 16;
-const INTERN_SIZE = 4096;
-const internTable: (string | undefined)[] = new Array<string | undefined>(INTERN_SIZE).fill(undefined);
-
-export function internLatin1(buf: Buffer, start: number, end: number): string {
-  const n = end - start;
-  if (n <= 2 || n > INTERN_MAX) return latin1Slice(buf, start, end);
-  let h = n;
-  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + buf[i]!) | 0;
-  const slot = (h ^ (h >>> 12)) & (INTERN_SIZE - 1);
-  const cand = internTable[slot];
-  if (cand !== undefined && cand.length === n) {
-    let same = true;
-    for (let i = 0; i < n; i++) {
-      if (cand.charCodeAt(i) !== buf[start + i]) { same = false; break; }
-    }
-    if (same) return cand;
-  }
-  const s = latin1Slice(buf, start, end);
-  internTable[slot] = s;
-  return s;
-}
-
 /** -?[0-9]+ → integer (undefined otherwise, or beyond 2^53). */
 export function parseIntBytes(buf: Uint8Array, start: number, end: number): number | undefined {
   let i = start;
