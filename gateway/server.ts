@@ -252,6 +252,7 @@ export class Gateway {
     this.crl?.stop();
     await this.#admin?.close().catch(() => {});
     this.desk?.close();
+    this.desk?.trades.close();
     if (this.auditLog) {
       await this.auditLog.append('gateway.stopped', {}).catch(() => {});
       await this.auditLog.close().catch(() => {});
