@@ -479,7 +479,7 @@ interface CSpec {
   /** Makes an object with every property of the spec set to undefined (one literal: one shape per spec). */
   readonly create: () => Record<string, unknown>;
   /** Generated: stores one field's converted value on an object of this spec; 1 if the tag is a field here. */
-  set: (o: Record<string, unknown>, tag: number, b: Buffer, vs: number, ve: number, trusted: boolean) => number;
+  set: (o: Record<string, unknown>, tag: number, b: Buffer, vs: number, ve: number, trusted: boolean, msgType: string) => number;
   /** Generated: encodes an object of this spec (fields and groups in dictionary order) into `out`, with a
    * TypedEncoder's value caches. */
   enc: (o: Record<string, unknown>, out: FixEncoder, caches: readonly FieldValueCache[], msgType: string) => void;
@@ -565,9 +565,9 @@ function makeSetter(spec: CSpec): CSpec['set'] {
   spec.entries.forEach((e, i) => {
     if (e.isGroup) return;
     const conv = e.conv === INT ? 'dInt' : e.conv === DEC ? 'dDec' : e.conv === BOOL ? 'dBool' : 'dStr';
-    cases.push(`case ${e.tag}: if (o.${e.key} !== undefined) dDup(SP, E[${i}]); o.${e.key} = ${conv}(SP, E[${i}], b, vs, ve, t); return 1;`);
+    cases.push(`case ${e.tag}: if (o.${e.key} !== undefined) dDup(SP, E[${i}], mt); o.${e.key} = ${conv}(SP, E[${i}], b, vs, ve, t, mt); return 1;`);
   });
-  const src = `return function set(o, tag, b, vs, ve, t) { switch (tag) { ${cases.join(' ')} default: return 0; } };`;
+  const src = `return function set(o, tag, b, vs, ve, t, mt) { switch (tag) { ${cases.join(' ')} default: return 0; } };`;
   return new Function('E', 'SP', 'dStr', 'dInt', 'dDec', 'dBool', 'dDup', src)(spec.entries, spec, dStr, dInt, dDec, dBool, dDup) as CSpec['set'];
 }
 
@@ -621,29 +621,27 @@ function makeRequiredCheck(spec: CSpec): CSpec['req'] {
   return new Function('E', 'SP', 'missingRequired', `return function req(o, mt) { ${lines.join(' ')} };`)(spec.entries, spec, missingRequired) as CSpec['req'];
 }
 
-/** MsgType of the message being decoded or encoded, for error messages from the generated code. */
-let curMt = '';
 
-function dStr(sp: CSpec, e: CField, b: Buffer, vs: number, ve: number, t: boolean): string {
-  if (ve === vs) fail(sp, curMt, e.tag, `tag ${e.tag} (${e.key}) has no value`);
-  if (!t && e.checked && checkValue(e.def, b, vs, ve) !== 0) badValue(e, b, vs, ve, sp, curMt);
+function dStr(sp: CSpec, e: CField, b: Buffer, vs: number, ve: number, t: boolean, mt: string): string {
+  if (ve === vs) fail(sp, mt, e.tag, `tag ${e.tag} (${e.key}) has no value`);
+  if (!t && e.checked && checkValue(e.def, b, vs, ve) !== 0) badValue(e, b, vs, ve, sp, mt);
   return latin1Slice(b, vs, ve);
 }
-function dInt(sp: CSpec, e: CField, b: Buffer, vs: number, ve: number, t: boolean): number {
+function dInt(sp: CSpec, e: CField, b: Buffer, vs: number, ve: number, t: boolean, mt: string): number {
   const v = parseIntBytes(b, vs, ve);
-  if (v === undefined) fail(sp, curMt, e.tag, ve === vs ? `tag ${e.tag} (${e.key}) has no value` : `tag ${e.tag} (${e.key}) is not an integer`);
-  if (!t && e.intValues !== null && !e.intValues.has(v)) badValue(e, b, vs, ve, sp, curMt);
+  if (v === undefined) fail(sp, mt, e.tag, ve === vs ? `tag ${e.tag} (${e.key}) has no value` : `tag ${e.tag} (${e.key}) is not an integer`);
+  if (!t && e.intValues !== null && !e.intValues.has(v)) badValue(e, b, vs, ve, sp, mt);
   return v;
 }
-function dDec(sp: CSpec, e: CField, b: Buffer, vs: number, ve: number, _t: boolean): number {
+function dDec(sp: CSpec, e: CField, b: Buffer, vs: number, ve: number, _t: boolean, mt: string): number {
   const v = parseDecimal(b, vs, ve);
-  if (v === undefined) fail(sp, curMt, e.tag, ve === vs ? `tag ${e.tag} (${e.key}) has no value` : `tag ${e.tag} (${e.key}) is not a decimal number`);
+  if (v === undefined) fail(sp, mt, e.tag, ve === vs ? `tag ${e.tag} (${e.key}) has no value` : `tag ${e.tag} (${e.key}) is not a decimal number`);
   return v;
 }
-function dBool(sp: CSpec, e: CField, b: Buffer, vs: number, ve: number, _t: boolean): boolean {
+function dBool(sp: CSpec, e: CField, b: Buffer, vs: number, ve: number, _t: boolean, mt: string): boolean {
   const c = b[vs];
   if (ve - vs !== 1 || (c !== 0x59 && c !== 0x4e)) {
-    fail(sp, curMt, e.tag, ve === vs ? `tag ${e.tag} (${e.key}) has no value` : `tag ${e.tag} (${e.key}) is not Y or N`);
+    fail(sp, mt, e.tag, ve === vs ? `tag ${e.tag} (${e.key}) has no value` : `tag ${e.tag} (${e.key}) is not Y or N`);
   }
   return c === 0x59;
 }
@@ -677,8 +675,8 @@ function cBool(e: CField, b: Buffer, vs: number, ve: number): boolean | undefine
   if (ve - vs !== 1 || (c !== 0x59 && c !== 0x4e) || (e.vcheck && checkValue(e.def, b, vs, ve) !== 0)) return undefined;
   return c === 0x59;
 }
-function dDup(sp: CSpec, e: CField): never {
-  fail(sp, curMt, e.tag, `tag ${e.tag} appears more than once`);
+function dDup(sp: CSpec, e: CField, mt: string): never {
+  fail(sp, mt, e.tag, `tag ${e.tag} appears more than once`);
 }
 
 // The typed encoder's value caches: at most CACHE_SIZE values per field; a field whose lookups mostly miss
@@ -927,7 +925,6 @@ export function fromMessage(msg: FixMessage, opts?: FromMessageOptions): TypedMe
   const { buf, idx } = msg.bytes();
   const dict = c.dict;
   const trusted = opts?.validated === true;
-  curMt = mt;
   const header = c.header.create();
   const body = spec.create();
   body.msgType = mt;
@@ -938,7 +935,7 @@ export function fromMessage(msg: FixMessage, opts?: FromMessageOptions): TypedMe
   let headerFields = 0;
   while (i < n && dict.sectionOf(idx[i]!) === SECTION_HEADER) {
     const tag = idx[i]!;
-    headerFields += c.header.set(header, tag, buf, idx[i + 1]!, idx[i + 2]!, trusted);
+    headerFields += c.header.set(header, tag, buf, idx[i + 1]!, idx[i + 2]!, trusted, mt);
     i += 3;
   }
   // A message built from body fields alone has no header to check; one from the wire always does.
@@ -984,7 +981,7 @@ export function fromMessage(msg: FixMessage, opts?: FromMessageOptions): TypedMe
       top = stack.pop()!;
     }
     const s = top.spec;
-    if (s.set(top.obj, tag, buf, vs, ve, trusted) === 1) continue;
+    if (s.set(top.obj, tag, buf, vs, ve, trusted, mt) === 1) continue;
     const e = tag >= 0 && tag < s.byTag.length ? s.byTag[tag] : undefined;
     if (e === undefined || !e.isGroup) {
       const g = s.section.groups.get(tag);
