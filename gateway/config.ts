@@ -88,6 +88,12 @@ export const configSchema = z.object({
   identity: z.object({
     /** How long a password verified with scrypt is remembered (keyed HMAC) so a reconnect skips scrypt; 0 = off. */
     credentialCacheTtlSec: z.number().int().min(0).max(86_400).default(900),
+    /** scrypt cost of new password hashes; a weaker stored hash is rehashed at the user's next good logon. */
+    scrypt: z.object({
+      N: z.number().int().min(1024).max(1 << 20).refine((n) => (n & (n - 1)) === 0, 'must be a power of two').default(1 << 17),
+      r: z.number().int().min(1).max(32).default(8),
+      p: z.number().int().min(1).max(16).default(1),
+    }).strict().prefault({}),
   }).strict().prefault({}),
   policy: z.object({
     /** Folder of *.cedar files and the schema; null = the shipped default policy (gateway/policy/default). */

@@ -19,7 +19,7 @@ import { CertRegistry, normSerial } from './enroll/registry.ts';
 import { TokenStore } from './enroll/tokens.ts';
 import { GeoIp } from './geo/geoip.ts';
 import { VerifiedCredentialCache } from './identity/credential-cache.ts';
-import { UserDirectory, verifyPassword } from './identity/directory.ts';
+import { rehashIfWeaker, UserDirectory, verifyPassword } from './identity/directory.ts';
 import { StepUpManager } from './mfa/stepup.ts';
 import { TotpVerifier } from './mfa/totp.ts';
 import { WebAuthnService } from './mfa/webauthn.ts';
@@ -142,6 +142,8 @@ export class Gateway {
           if (credentials.matches(u.username, u.passwordHash, pw)) return true;
           const ok = await verifyPassword(u.passwordHash, pw);
           if (ok) credentials.remember(u.username, u.passwordHash, pw);
+          // A hash weaker than identity.scrypt is replaced now that the password is known (in the background).
+          if (ok) void rehashIfWeaker(this.users, u.username, pw, cfg.identity.scrypt).then((done) => { const h = done && this.users.get(u.username)?.passwordHash; if (h) credentials.remember(u.username, h, pw); }, (e: unknown) => this.#log(`gateway: rehashing ${u.username}: ${(e as Error).message}`));
           return ok;
         },
         forgetVerifiedPassword: (username) => credentials.forget(username),

@@ -14,7 +14,8 @@
  *     static parse(text, file): UserDirectory       — same checks as load, on text already read
  *     get(username) / byCompId(compId) / byCertSubject(subject) / list()
  *     upsert(user) (validated; compId/cert subject clashes refused) / remove(username) / save() (atomic, 0600)
- *   hashPassword(pw): Promise<string>; verifyPassword(hash, pw): Promise<boolean> (constant time)
+ *   hashPassword(pw, cost? (DEFAULT_SCRYPT N=2^17 r=8 p=1)): Promise<string>; verifyPassword(hash, pw): Promise<boolean>
+ *     (constant time); needsRehash(hash, cost); rehashIfWeaker(users, username, pw, cost) — after a good logon
  */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
@@ -298,19 +299,47 @@ function parseHash(h: string): { N: number; r: number; p: number; salt: Buffer; 
   return { N, r, p, salt, hash };
 }
 
-const DEFAULT_N = 1 << 15;
+/** scrypt's cost: N (CPU/memory, a power of two), r (block size), p (parallelism). */
+export type ScryptCost = { N: number; r: number; p: number };
+/** OWASP's scrypt recommendation: N=2^17, r=8, p=1 (128 MiB, a few hundred ms a hash). */
+export const DEFAULT_SCRYPT: ScryptCost = { N: 1 << 17, r: 8, p: 1 };
 
-export async function hashPassword(pw: string, opts: { N?: number } = {}): Promise<string> {
-  const N = opts.N ?? DEFAULT_N;
+function maxmem(c: ScryptCost): number {
+  return 128 * c.N * c.r * 2 + 1024 * 1024;
+}
+
+export async function hashPassword(pw: string, opts: Partial<ScryptCost> = {}): Promise<string> {
+  const c: ScryptCost = { ...DEFAULT_SCRYPT, ...opts };
   const salt = randomBytes(16);
-  const hash = await scrypt(pw, salt, 32, { N, r: 8, p: 1, maxmem: 256 * N * 8 + 1024 * 1024 });
-  return `scrypt$${N}$8$1$${salt.toString('base64')}$${hash.toString('base64')}`;
+  const hash = await scrypt(pw, salt, 32, { N: c.N, r: c.r, p: c.p, maxmem: maxmem(c) });
+  return `scrypt$${c.N}$${c.r}$${c.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+/** True when the stored hash is cheaper than `cost` in any parameter (it is rehashed at the next good logon). */
+export function needsRehash(hash: string, cost: ScryptCost): boolean {
+  const h = parseHash(hash);
+  return h !== null && (h.N < cost.N || h.r < cost.r || h.p < cost.p);
+}
+
+/**
+ * After a successful scrypt check: a hash weaker than `cost` is replaced with one at `cost` and the directory
+ * saved. Unless the hash changed meanwhile (an admin reset, another logon's rehash): then nothing is written.
+ */
+export async function rehashIfWeaker(users: UserDirectory, username: string, pw: string, cost: ScryptCost): Promise<boolean> {
+  const before = users.get(username);
+  if (!before || !needsRehash(before.passwordHash, cost)) return false;
+  const passwordHash = await hashPassword(pw, cost);
+  const now = users.get(username);
+  if (!now || now.passwordHash !== before.passwordHash) return false;
+  users.upsert({ ...now, passwordHash });
+  await users.save();
+  return true;
 }
 
 /** Constant-time compare of the derived key; a malformed hash verifies nothing. */
 export async function verifyPassword(hash: string, pw: string): Promise<boolean> {
   const h = typeof hash === 'string' ? parseHash(hash) : null;
   if (!h || typeof pw !== 'string' || pw.length > 1024) return false;
-  const got = await scrypt(pw, h.salt, h.hash.length, { N: h.N, r: h.r, p: h.p, maxmem: 128 * h.N * h.r * 2 + 1024 * 1024 });
+  const got = await scrypt(pw, h.salt, h.hash.length, { N: h.N, r: h.r, p: h.p, maxmem: maxmem(h) });
   return timingSafeEqual(got, h.hash);
 }

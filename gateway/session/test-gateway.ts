@@ -81,6 +81,8 @@ export async function startTestGateway(overrides: GatewayConfigInput = {}, o: { 
     pki: { dir: pki.dir },
     desk: { dealers: [{ name: 'DLR1', delayMs: 0, spreadBps: 8 }, { name: 'DLR2', delayMs: 5, spreadBps: 12 }, { name: 'DLR3', delayMs: 10, spreadBps: 20 }], quoteTtlMs: 30_000 },
     ...overrides,
+    // The test users' hashes are cheap (N=1024) and stay so: no test logon pays a 128 MiB rehash unless it asks.
+    identity: { scrypt: { N: 1024 }, ...overrides.identity },
   }, join(dir, 'gateway.json'));
   const gw = await Gateway.start(cfg, { log: () => {}, ...(o.memoryStores ? { memoryStores: true } : {}) });
   const connect = (username: string, co: Partial<ClientOptions> = {}) => {
