@@ -54,7 +54,18 @@ export class SessionManager {
   #store(peer: string): MessageStore {
     let s = this.#stores.get(peer);
     if (!s) {
-      s = this.#o.storeDir ? new FileStore(join(this.#o.storeDir, `${peer}.store`), { fsync: this.#o.fsync ?? 'never' }) : new MemoryStore();
+      s = this.#o.storeDir ? new FileStore(join(this.#o.storeDir, `${peer}.store`), {
+        fsync: this.#o.fsync ?? 'never',
+        // Said on stderr (the store's default) and audited; a corrupt store refuses the session, it is never cut.
+        onRepair: (r) => {
+          process.stderr.write(`fix store: ${r.file}: torn tail of ${r.bytes} bytes cut at offset ${r.offset} (kept as ${r.keptAs})\n`);
+          this.ports.audit.event('store.tail-repaired', { ...r });
+        },
+        onCorrupt: (e) => {
+          process.stderr.write(`fix store: ${e.message}\n`);
+          this.ports.audit.alert('store.corrupt', { file: e.file, offset: e.offset, compId: peer });
+        },
+      }) : new MemoryStore();
       this.#stores.set(peer, s);
     }
     return s;

@@ -1,6 +1,6 @@
 // Issue 19, items 1, 2, 7 end to end: the real gateway as a child process, real kill -9, torn and bit-flipped
 // files between runs, and a real client checking that every confirmed trade is there exactly once.
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Tag } from '../../fix/dictionary/tags.ts';
 import { CrashHarness, flipBit, tear } from './harness.ts';
@@ -9,6 +9,7 @@ let h: CrashHarness;
 beforeAll(async () => { h = await CrashHarness.create(); });
 afterAll(async () => { await h?.close(); });
 
+const auditData = (type: string) => readFileSync(h.file('audit'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; data: Record<string, unknown> }).filter((e) => e.type === type).map((e) => e.data);
 const auditTypes = () => readFileSync(h.file('audit'), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { type: string }).type);
 
 // Real processes, and TOTP steps are single-use: a logon may wait for the next 30-s step, hence the long timeout.
@@ -114,7 +115,21 @@ describe('kill -9 and damaged files, against the real gateway process', { timeou
     expect(h.stderr).toContain(`${f}: FIX store corrupt at byte offset`);
     expect(h.stderr).toContain('restore it from a backup or move it aside');
     expect(await h.alive()).toBe(true);
+    for (let i = 0; i < 200 && !auditData('alert').some((d) => d.kind === 'store.corrupt'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(auditData('alert')).toContainEqual(expect.objectContaining({ kind: 'store.corrupt', file: f, compId: 'ALICE' }));
     copyFileSync(keep, f);
     await h.stop();
+  });
+
+  it('a torn FIX store tail is cut, kept and audited; the session logs on', async () => {
+    const f = h.file('store');
+    truncateSync(f, statSync(f).size - 3);
+    expect(await h.start()).toEqual({ started: true });
+    const c = await h.logon();
+    expect((await CrashHarness.history(c, 'H-torn-store')).length).toBe(confirmed.length);
+    await h.stop();
+    expect(h.stderr).toContain(`fix store: ${f}: torn tail of`);
+    expect(auditData('store.tail-repaired')).toContainEqual(expect.objectContaining({ file: f }));
+    expect(h.auditVerify().code).toBe(0);
   });
 });
