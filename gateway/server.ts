@@ -162,7 +162,8 @@ export class Gateway {
         },
       }),
       stepUps: new StepUpManager({
-        totp: new TotpVerifier(), webauthn, getUser: (u) => this.users.get(u),
+        // Used TOTP steps survive a restart: a code used just before it is still refused after it.
+        totp: new TotpVerifier({ stateFile: `${p.dataDir}/totp-used.json` }), webauthn, getUser: (u) => this.users.get(u),
         ttlMs: cfg.stepUp.challengeTtlSec * 1000, maxAttempts: cfg.stepUp.maxAttempts, lockoutMs: cfg.stepUp.lockoutSec * 1000,
         // The signature counter moved: persist it so a cloned key shows up as a counter going backwards.
         onCredentialUsed: () => { this.users.save().catch((e: unknown) => this.#log(`gateway: saving ${p.users}: ${(e as Error).message}`)); },

@@ -66,7 +66,7 @@ describe('StepUpManager', () => {
     expect((await mgr.answer('s1', c1.id, { method: 'totp', code: code(now) })).ok).toBe(true);
     now += 10_000;
     const c2 = mgr.issue({ sessionId: 's1', user: users.get('alice')!, reason });
-    expect(await mgr.answer('s1', c2.id, { method: 'totp', code: code(now - 10_000) })).toMatchObject({ ok: false, reason: 'code already used', attemptsLeft: 2 });
+    expect(await mgr.answer('s1', c2.id, { method: 'totp', code: code(now - 10_000) })).toMatchObject({ ok: false, reason: 'wrong code', attemptsLeft: 2 });
   });
 
   it('answers with a WebAuthn security key (software P-256 authenticator) for acr phrh', async () => {

@@ -47,7 +47,7 @@ export interface StepUpChallenge {
 export type StepUpAnswer = { method: 'totp'; code: string } | { method: 'webauthn'; response: unknown };
 export type StepUpResult =
   | { ok: true; method: StepUpMethod; at: number; acr: Acr }
-  | { ok: false; reason: string; attemptsLeft: number; lockedOut: boolean };
+  | { ok: false; reason: string; attemptsLeft: number; lockedOut: boolean; /** a used TOTP code (audit only) */ replayed?: true };
 
 export class StepUpError extends Error {
   constructor(message: string) {
@@ -211,11 +211,14 @@ export class StepUpManager {
     p.answering = true;
     let ok = false;
     let why = 'wrong answer';
+    /** A used TOTP code: answered as a wrong one, named as a replay in the audit only. */
+    let replayed: true | undefined;
     try {
       if (method === 'totp') {
         const r = this.#o.totp.verify(user.username, user.totpSecret, (answer as { code: unknown }).code as string, this.#now());
         ok = r.ok;
         why = r.reason ?? why;
+        if (r.replayed) replayed = true;
       } else if (this.#o.webauthn && p.webauthnChallenge) {
         const r = await this.#o.webauthn.verifyAuthentication(user, (answer as { response: unknown }).response, p.webauthnChallenge);
         ok = r.ok;
@@ -237,15 +240,15 @@ export class StepUpManager {
     const failures = (this.#failures.get(c.username) ?? 0) + 1;
     this.#failures.set(c.username, failures);
     c.attemptsLeft = this.#attemptsLeft(c.username);
-    this.#log('mfa.failure', { username: c.username, sessionId, challengeId, method, reason: why, attemptsLeft: c.attemptsLeft });
+    this.#log('mfa.failure', { username: c.username, sessionId, challengeId, method, reason: why, ...(replayed ? { replayed } : {}), attemptsLeft: c.attemptsLeft });
     if (c.attemptsLeft === 0) {
       this.#lockedUntil.set(c.username, this.#now() + this.#o.lockoutMs);
       this.#drop(c);
       this.#log('mfa.lockout', { username: c.username, sessionId, failures, until: new Date(this.#now() + this.#o.lockoutMs).toISOString() });
       this.#o.alerts?.alert('mfa.lockout', { username: c.username, sessionId, failures }).catch(() => undefined);
-      return { ok: false, reason: `${why}; locked out after ${failures} wrong answers`, attemptsLeft: 0, lockedOut: true };
+      return { ok: false, reason: `${why}; locked out after ${failures} wrong answers`, attemptsLeft: 0, lockedOut: true, ...(replayed ? { replayed } : {}) };
     }
-    return { ok: false, reason: why, attemptsLeft: c.attemptsLeft, lockedOut: false };
+    return { ok: false, reason: why, attemptsLeft: c.attemptsLeft, lockedOut: false, ...(replayed ? { replayed } : {}) };
   }
 
   #drop(c: StepUpChallenge): void {

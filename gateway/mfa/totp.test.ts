@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Secret, TOTP } from 'otpauth';
 import { describe, expect, it } from 'vitest';
 import { TotpVerifier, newTotpSecret, totpUri } from './totp.ts';
@@ -11,9 +14,9 @@ describe('TotpVerifier', () => {
     const v = new TotpVerifier();
     const code = gen(T0);
     expect(v.verify('alice', SECRET, code, T0)).toEqual({ ok: true });
-    expect(v.verify('alice', SECRET, code, T0 + 5_000)).toEqual({ ok: false, reason: 'code already used' });
+    expect(v.verify('alice', SECRET, code, T0 + 5_000)).toEqual({ ok: false, reason: 'wrong code', replayed: true });
     // the same code is still dead in the next step, while it is inside the window
-    expect(v.verify('alice', SECRET, code, T0 + 30_000)).toEqual({ ok: false, reason: 'code already used' });
+    expect(v.verify('alice', SECRET, code, T0 + 30_000)).toEqual({ ok: false, reason: 'wrong code', replayed: true });
   });
 
   it('accepts one step of clock drift either way, not two', () => {
@@ -27,7 +30,7 @@ describe('TotpVerifier', () => {
   it('after a newer code was used, an older still-in-window code is refused too', () => {
     const v = new TotpVerifier();
     expect(v.verify('alice', SECRET, gen(T0 + 30_000), T0).ok).toBe(true);
-    expect(v.verify('alice', SECRET, gen(T0), T0)).toEqual({ ok: false, reason: 'code already used' });
+    expect(v.verify('alice', SECRET, gen(T0), T0)).toEqual({ ok: false, reason: 'wrong code', replayed: true });
     expect(v.verify('alice', SECRET, gen(T0 + 60_000), T0 + 60_000).ok).toBe(true);
   });
 
@@ -57,5 +60,39 @@ describe('TotpVerifier', () => {
     expect(s).toMatch(/^[A-Z2-7]{32}$/);
     expect(totpUri('alice', s)).toMatch(/^otpauth:\/\/totp\/Parley:alice\?.*secret=/);
     expect(new TotpVerifier().verify('alice', s, gen(T0, s), T0).ok).toBe(true);
+  });
+});
+
+describe('TotpVerifier replay state across restarts (issue 10 item 9)', () => {
+  it('a code used before a restart is refused after it, in the same words as a wrong code', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-totp-'));
+    try {
+      const file = join(dir, 'totp-used.json');
+      const before = new TotpVerifier({ stateFile: file });
+      expect(before.verify('alice', SECRET, gen(T0), T0)).toEqual({ ok: true });
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const after = new TotpVerifier({ stateFile: file });
+      expect(after.verify('alice', SECRET, gen(T0), T0 + 1_000)).toEqual({ ok: false, reason: 'wrong code', replayed: true });
+      expect(after.verify('alice', SECRET, '000000', T0 + 1_000)).toMatchObject({ ok: false, reason: 'wrong code' });
+      expect(after.verify('bob', SECRET, gen(T0), T0 + 1_000)).toEqual({ ok: true });
+      // steps past the window are not kept in the file
+      expect(new TotpVerifier({ stateFile: file }).verify('carol', SECRET, gen(T0 + 600_000), T0 + 600_000).ok).toBe(true);
+      expect(Object.keys((JSON.parse(readFileSync(file, 'utf8')) as { steps: object }).steps)).toEqual(['carol']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to start on a state file it cannot read (garbage, wrong shape, hostile values) instead of forgetting', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-totp-'));
+    try {
+      const file = join(dir, 'totp-used.json');
+      for (const text of ['{', 'null', '[]', '{"steps":[]}', '{"steps":{"alice":"1"}}', '{"steps":{"alice":-1}}', `{"steps":{"${'u'.repeat(100)}":1}}`]) {
+        writeFileSync(file, text);
+        expect(() => new TotpVerifier({ stateFile: file }), text).toThrow(/totp-used\.json: TOTP replay state/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -127,7 +127,7 @@ export class StepUpFlow {
     ch.attemptsLeft = v.attemptsLeft;
     if (v.lockedOut) { this.#lockedOut(ch, r.method, v.reason, v.attemptsLeft); return; }
     this.#state = { name: 'challenged', challenge: ch };
-    this.#wrong(ch, r.method, v.reason, v.attemptsLeft);
+    this.#wrong(ch, r.method, v.reason, v.attemptsLeft, v.replayed);
   }
 
   /** Called about once a second: a challenge past its expiry fails. */
@@ -149,8 +149,9 @@ export class StepUpFlow {
     this.#host.satisfied(ch.held, method);
   }
 
-  #wrong(ch: OpenChallenge, method: StepUpMethod, reason: string, attemptsLeft: number): void {
-    this.#io.audit('stepup.failed', { challenge: ch.id, method, reason, attemptsLeft });
+  /** A wrong answer; a replayed TOTP code reads the same to the client, the audit alone names it. */
+  #wrong(ch: OpenChallenge, method: StepUpMethod, reason: string, attemptsLeft: number, replayed?: true): void {
+    this.#io.audit('stepup.failed', { challenge: ch.id, method, reason, attemptsLeft, ...(replayed ? { replayed } : {}) });
     this.#io.send(MSG.StepUpResult, stepUpResultFields({ challengeId: ch.id, result: 'failed', attemptsLeft, text: reason }));
   }
 
