@@ -224,7 +224,8 @@ export class Store {
     this.#mark('blotter');
     if (!notify) return;
     const newQuotes = rfq.quotes.filter((q) => !before?.quotes.some((b) => b.quoteId === q.quoteId));
-    if (newQuotes.length > 0 && rfq.status !== 'executed') {
+    // Quotes only matter while the RFQ can trade: none is announced for one that ended.
+    if (newQuotes.length > 0 && (rfq.status === 'quoted' || rfq.status === 'pending')) {
       const last = newQuotes[newQuotes.length - 1]!;
       const count = rfq.quotes.length;
       this.toast('info', `Quote on ${rfq.instrument}`, `${this.dealerName(last.dealer)} ${rfq.side === 'buy' ? 'offers' : 'bids'} ${formatPrice(last.price, this.tick(rfq.instrument))} for ${formatQuantity(rfq.quantity)} · ${count} ${count === 1 ? 'quote' : 'quotes'} so far`, `quotes:${rfq.clientRfqId}`);

@@ -36,7 +36,9 @@ describe('feedback', () => {
     await sendRfq('2m');
     await screen.findByRole('article', { name: /RFQ buy 2m/ });
     const rfq = [...control.rfqs.values()].find((r) => r.quantity === 2_000_000)!;
-    control.emit('rfq', { ...rfq, status: 'expired' });
+    // The core expires it (the fake's dealers then stop quoting) and says so.
+    rfq.status = 'expired';
+    control.emit('rfq', rfq);
     const expired = await screen.findByText('RFQ expired');
     expect(expired.closest('.toast')?.textContent).toMatch(/Buy 2m DE0001102614 expired with no trade/);
     // The quote notice of an RFQ that ended is stale: it is replaced, never left beside the end.
@@ -83,6 +85,11 @@ describe('keyboard', () => {
     renderApp({ signedIn: true });
     await screen.findByRole('heading', { name: 'New RFQ' });
     await waitFor(() => expect(document.activeElement?.id).toBe('ticket-symbol'));
+    await waitFor(() => expect(screen.getByText(/All \(4\)/)).toBeTruthy());
+    // The focus the app put there does not drop the instrument list over the ticket; typing does.
+    expect(screen.queryByRole('listbox')).toBeNull();
+    fireEvent.change(screen.getByLabelText('Instrument'), { target: { value: 'DE' } });
+    expect(await screen.findByRole('listbox')).toBeTruthy();
   });
 
   it('Alt+P focuses Pass on the best quote and Alt+C the newest RFQ\'s Cancel; nothing happens without Enter', async () => {

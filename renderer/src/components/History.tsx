@@ -45,9 +45,11 @@ export function History({ instruments, dealerName = (id) => id }: { instruments:
   const [error, setError] = useState<Explained | null>(null);
   const [version, setVersion] = useState(0);
 
+  // The latest search wins: one pressed while the opening load is still out replaces it, never waits or drops.
+  const seq = useRef(0);
   async function search(e?: FormEvent) {
     e?.preventDefault();
-    if (busy) return;
+    const mine = ++seq.current;
     if (from > to) {
       setError({ code: 'invalid-request', message: '"From" is after "To".', action: 'Pick a start date on or before the end date.' });
       return;
@@ -59,13 +61,14 @@ export function History({ instruments, dealerName = (id) => id }: { instruments:
       if (instrument) q.instrument = instrument;
       if (side) q.side = side;
       const result = await store.api.queryHistory(q);
+      if (mine !== seq.current) return;
       result.sort((a, b) => b.transactTime.localeCompare(a.transactTime));
       setRows(result);
       setVersion((v) => v + 1);
     } catch (err) {
-      setError(explainError(err));
+      if (mine === seq.current) setError(explainError(err));
     } finally {
-      setBusy(false);
+      if (mine === seq.current) setBusy(false);
     }
   }
 
@@ -102,7 +105,8 @@ export function History({ instruments, dealerName = (id) => id }: { instruments:
             <option value="sell">Sell</option>
           </select>
         </label>
-        <button type="submit" className="btn small" disabled={busy}>{busy ? 'Searching…' : 'Search'}</button>
+        <button type="submit" className="btn small">Search</button>
+        {busy && <span className="muted small" role="status">Searching…</span>}
         <button
           type="button"
           className="btn small ghost"

@@ -84,7 +84,8 @@ export function InstrumentPicker(props: {
           const exact = instruments.find((i) => i.symbol.toLowerCase() === e.target.value.trim().toLowerCase());
           onChange(exact ? exact.symbol : e.target.value.trim());
         }}
-        onFocus={() => setOpen(true)}
+        // Focus the app puts here on its own (after sign-in) must not drop the list over the ticket.
+        onFocus={(e) => { if (e.currentTarget.dataset.quietFocus === '1') delete e.currentTarget.dataset.quietFocus; else setOpen(true); }}
         onBlur={() => setTimeout(() => setOpen(false), 150)}
         onKeyDown={onKeyDown}
       />

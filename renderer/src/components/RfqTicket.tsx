@@ -59,7 +59,12 @@ export function RfqTicket({ instruments, dealers, loadError, onReload, canTrade 
 
   // After sign-in the keyboard starts in the ticket.
   useEffect(() => {
-    symbolRef.current?.focus();
+    const el = symbolRef.current;
+    if (!el) return;
+    el.dataset.quietFocus = '1';
+    el.focus();
+    // If the field had the focus already there was no focus event to consume the flag.
+    delete el.dataset.quietFocus;
   }, []);
 
   useEffect(() => {
