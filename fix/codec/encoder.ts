@@ -9,6 +9,7 @@
 // refuses to nest (a getter calling the same encoder from inside a message would corrupt it).
 import { EncodeError } from '../errors.ts';
 import { digitCount, isDataField } from './bytes.ts';
+import { decimalText, fractionDigits, POW10 } from './decimal.ts';
 import { renderBytes, type RenderedBytes } from './rendered-bytes.ts';
 
 // The byte values of bytes.ts again, as this module's own constants: module-local constants fold into the
@@ -27,8 +28,6 @@ const HEAD_ROOM = 64;
 /** Bytes of 10=nnn<SOH>. */
 const TRAILER_LENGTH = 7;
 
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
-const INT_POW10 = new Int32Array([1, 10, 100, 1000, 10000, 100000, 1000000]);
 
 function throwBadCharacter(tag: number, c: number): never {
   if (c === SOH) throw new EncodeError(`value of tag ${tag} contains SOH`);
@@ -52,6 +51,25 @@ export function unencodableStringError(tag: number, value: string): EncodeError 
   return new EncodeError(`value of tag ${tag} cannot be encoded`);
 }
 
+/** "8=<BeginString><SOH>9=". */
+function renderHead(beginString: string): Uint8Array<ArrayBuffer> {
+  const b = new Uint8Array(beginString.length + 5);
+  let p = 0;
+  b[p++] = 0x38; b[p++] = EQUALS;
+  for (let i = 0; i < beginString.length; i++) {
+    const c = beginString.charCodeAt(i);
+    if (c > 0xff || c === SOH) throwBadCharacter(8, c);
+    b[p++] = c;
+  }
+  b[p++] = SOH; b[p++] = 0x39; b[p++] = EQUALS;
+  return b;
+}
+
+/** Node's pool for small slabs (cheap for a one-message encoder); full ones are their own. */
+function allocateSlab(bytes: number): Buffer {
+  return bytes < 4096 ? Buffer.allocUnsafe(bytes) : Buffer.allocUnsafeSlow(bytes);
+}
+
 export class FixEncoder {
   /** The buffer messages are written into. */
   private slab: Buffer;
@@ -72,13 +90,8 @@ export class FixEncoder {
 
   /** `firstSlabBytes`: the size of the first slab (small for an encoder made for one message). */
   constructor(firstSlabBytes = SLAB_SIZE) {
-    this.slab = FixEncoder.allocate(firstSlabBytes > 0 && firstSlabBytes <= SLAB_SIZE ? firstSlabBytes : SLAB_SIZE);
+    this.slab = allocateSlab(firstSlabBytes > 0 && firstSlabBytes <= SLAB_SIZE ? firstSlabBytes : SLAB_SIZE);
     this.slabWords = new DataView(this.slab.buffer, this.slab.byteOffset, this.slab.length);
-  }
-
-  private static allocate(bytes: number): Buffer {
-    // Small slabs come from Node's pool (cheap for a one-message encoder); full ones are their own.
-    return bytes < 4096 ? Buffer.allocUnsafe(bytes) : Buffer.allocUnsafeSlow(bytes);
   }
 
   /** Starts a message body. Every begin() must be followed by finish() or abort(). */
@@ -86,7 +99,7 @@ export class FixEncoder {
     if (this.writing) throw new EncodeError('encoder re-entered while encoding another message');
     this.writing = true;
     if (this.messageStart > 0 && this.slab.length - this.messageStart < SLAB_MIN_FREE) {
-      this.replaceSlab(FixEncoder.allocate(SLAB_SIZE));
+      this.replaceSlab(allocateSlab(SLAB_SIZE));
       this.messageStart = 0;
     }
     this.writeAt = this.messageStart + HEAD_ROOM;
@@ -235,53 +248,42 @@ export class FixEncoder {
     this.putByte(SOH);
   }
 
-  /**
-   * tag=<decimal><SOH>, shortest digits that read back as the same double. For m / 10^k with m < 2^53 and
-   * k <= 10, the decimal text "m with k fraction digits" parses to the correctly rounded m / 10^k, so finding
-   * the smallest k with Math.round(v * 10^k) / 10^k === v gives the shortest exact form without String(v).
-   */
+  /** tag=<decimal><SOH>, the shortest digits that read back as the same double (see decimal.ts). */
   writeDecimal(tag: number, value: number): void {
     if (!Number.isFinite(value)) throw new EncodeError(`value of tag ${tag} must be a finite number, got ${value}`);
-    const a = value < 0 ? -value : value;
-    if (a < 9e15) {
-      for (let k = 0; k <= 10; k++) {
-        const m = Math.round(a * POW10[k]!);
-        if (m / POW10[k]! === a && m < 9e15) {
-          this.reserve(48);
-          this.putTag(tag);
-          this.putScaledDecimal(value < 0 && m !== 0, m, k);
-          return;
-        }
-      }
+    this.reserve(48);
+    this.putTag(tag);
+    this.putDecimal(tag, value);
+  }
+
+  private putDecimal(tag: number, v: number): void {
+    const a = v < 0 ? -v : v;
+    const k = fractionDigits(a);
+    if (k < 0) {
+      const text = decimalText(v);
+      if (text === null) throw new EncodeError(`value of tag ${tag} is too large for a FIX decimal: ${v}`);
+      this.reserve(text.length + 8);
+      this.putLatin1(tag, text);
+      return;
     }
-    this.writeDecimalText(tag, value, a);
-  }
-
-  /** Decimals with no short exact form: String(v), or fixed notation where that has an exponent. */
-  private writeDecimalText(tag: number, v: number, a: number): void {
-    if (a >= 1e21) throw new EncodeError(`value of tag ${tag} is too large for a FIX decimal: ${v}`);
-    let s = String(v);
-    if (s.indexOf('e') >= 0) s = v.toFixed(20).replace(/0+$/, '').replace(/\.$/, '');
-    this.writeString(tag, s);
-  }
-
-  /** m / 10^k as decimal text and SOH (see writeDecimal). */
-  private putScaledDecimal(negative: boolean, m: number, k: number): void {
-    if (negative) this.putByte(MINUS);
+    const m = Math.round(a * POW10[k]!);
+    if (v < 0 && m !== 0) this.putByte(MINUS);
     if (k === 0) {
       this.putUnsigned(m);
     } else {
-      const whole = Math.floor(m / POW10[k]!);
-      let fraction = m - whole * POW10[k]!;
+      // m / 10^k: the whole part, '.', then k fraction digits, leading zeros included (int32 arithmetic
+      // where the numbers fit: a double modulo is a call into C).
+      const p10 = POW10[k]!;
+      const whole = m < 0x80000000 ? (m / p10) | 0 : Math.floor(m / p10);
+      let fraction = m - whole * p10;
       this.putUnsigned(whole);
       this.putByte(DOT);
-      // k fraction digits, leading zeros included.
       const slab = this.slab;
       let p = this.writeAt + k;
       this.writeAt = p;
       let sum = 0;
       for (let i = 0; i < k; i++) {
-        const q = Math.floor(fraction / 10);
+        const q = k < 10 ? (fraction / 10) | 0 : Math.floor(fraction / 10);
         const c = DIGIT_ZERO + (fraction - q * 10);
         slab[--p] = c;
         sum += c;
@@ -322,81 +324,9 @@ export class FixEncoder {
   /** <prefix><decimal><SOH>, the same text as writeDecimal. */
   writePrefixedDecimal(prefix: RenderedBytes, tag: number, value: number): void {
     if (!Number.isFinite(value)) throw new EncodeError(`value of tag ${tag} must be a finite number, got ${value}`);
-    const a = value < 0 ? -value : value;
-    if (a < 2000 && this.tryPrice(prefix, value, a)) return;
-    if (a < 1e5) {
-      // One multiplication instead of writeDecimal's search: below 1e5, a * 1e10 is within 0.08 of the one
-      // integer every decimal that reads back as `a` (with <= 10 fraction digits) scales to, so its trailing
-      // zeros give the shortest such decimal — the k that search finds. Checked before use all the same.
-      let m = Math.round(a * 1e10);
-      if (m / 1e10 === a) {
-        let k = 10;
-        for (; k > 0; k--) {
-          const q = Math.floor(m / 10);
-          if (q * 10 !== m) break;
-          m = q;
-        }
-        if (m / POW10[k]! === a) {
-          this.reserve(prefix.length + 48);
-          this.putRendered(prefix);
-          this.putScaledDecimal(value < 0 && m !== 0, m, k);
-          return;
-        }
-      }
-    }
-    if (a < 9e15) {
-      for (let k = 0; k <= 10; k++) {
-        const m = Math.round(a * POW10[k]!);
-        if (m / POW10[k]! === a && m < 9e15) {
-          this.reserve(prefix.length + 48);
-          this.putRendered(prefix);
-          this.putScaledDecimal(value < 0 && m !== 0, m, k);
-          return;
-        }
-      }
-    }
-    this.writeDecimalText(tag, value, a);
-  }
-
-  /** Prices (|v| < 2000) with at most 6 fraction digits, in int32 arithmetic (the argument of writeDecimal,
-   * at 1e6); false, nothing written, for any other value. */
-  private tryPrice(prefix: RenderedBytes, v: number, a: number): boolean {
-    const m6 = Math.round(a * 1e6);
-    if (m6 / 1e6 !== a) return false;
-    let m = m6 | 0;
-    let k = 6;
-    for (; k > 0; k--) {
-      const q = (m / 10) | 0;
-      if (q * 10 !== m) break;
-      m = q;
-    }
     this.reserve(prefix.length + 48);
     this.putRendered(prefix);
-    if (v < 0 && m !== 0) this.putByte(MINUS);
-    if (k === 0) {
-      this.putUnsigned(m);
-    } else {
-      const p10 = INT_POW10[k]!;
-      const whole = (m / p10) | 0;
-      let fraction = m - whole * p10;
-      this.putUnsigned(whole);
-      const slab = this.slab;
-      let p = this.writeAt;
-      slab[p++] = DOT;
-      let sum = DOT;
-      p += k;
-      this.writeAt = p;
-      for (let i = 0; i < k; i++) {
-        const q = (fraction / 10) | 0;
-        const c = DIGIT_ZERO + (fraction - q * 10);
-        slab[--p] = c;
-        sum += c;
-        fraction = q;
-      }
-      this.bodyByteSum += sum;
-    }
-    this.putByte(SOH);
-    return true;
+    this.putDecimal(tag, value);
   }
 
   /** A position in the message being written that survives the slab being replaced (for renderSince). */
@@ -428,7 +358,13 @@ export class FixEncoder {
       const bodyLength = bodyEnd - bodyStart;
       const headLength = 2 + beginString.length + 1 + 2 + digitCount(bodyLength) + 1;
       if (headLength > HEAD_ROOM) throw new EncodeError(`BeginString ${JSON.stringify(beginString)} is too long`);
-      if (beginString !== this.headBeginString) this.renderHead(beginString);
+      if (beginString !== this.headBeginString) {
+        this.headBytes = renderHead(beginString);
+        let sum = 0;
+        for (let i = 0; i < this.headBytes.length; i++) sum += this.headBytes[i]!;
+        this.headByteSum = sum;
+        this.headBeginString = beginString;
+      }
       const bodySum = this.bodyByteSum;
       // Head, right-aligned against the body.
       const start = bodyStart - headLength;
@@ -450,22 +386,5 @@ export class FixEncoder {
     } finally {
       this.writing = false;
     }
-  }
-
-  private renderHead(beginString: string): void {
-    const b = new Uint8Array(beginString.length + 5);
-    let p = 0;
-    b[p++] = 0x38; b[p++] = EQUALS;
-    for (let i = 0; i < beginString.length; i++) {
-      const c = beginString.charCodeAt(i);
-      if (c > 0xff || c === SOH) throwBadCharacter(8, c);
-      b[p++] = c;
-    }
-    b[p++] = SOH; b[p++] = 0x39; b[p++] = EQUALS;
-    let sum = 0;
-    for (let i = 0; i < p; i++) sum += b[i]!;
-    this.headBytes = b;
-    this.headByteSum = sum;
-    this.headBeginString = beginString;
   }
 }
