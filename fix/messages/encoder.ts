@@ -18,7 +18,7 @@ function formatNumber(e: CompiledField, v: unknown, spec: CompiledSpec, mt: stri
   return v.toFixed(20).replace(/0+$/, '').replace(/\.$/, '');
 }
 
-function encodeValue(e: CompiledField, v: unknown, spec: CompiledSpec, mt: string): string {
+function encodeValue(e: CompiledField, v: unknown, spec: CompiledSpec, mt: string, scratch: Uint8Array): string {
   let s: string;
   switch (e.valueKind) {
     case INT: case DEC:
@@ -32,7 +32,7 @@ function encodeValue(e: CompiledField, v: unknown, spec: CompiledSpec, mt: strin
       if (v.length === 0) fail(spec, mt, e.tag, `${e.key} must not be empty`);
       s = v;
   }
-  if (e.checked && !stringValueOk(e.def, s)) invalidString(e, s, spec, mt);
+  if (e.checked && !stringValueOk(e.def, s, scratch)) invalidString(e, s, spec, mt);
   return s;
 }
 
@@ -92,7 +92,7 @@ export function encodeTyped(beginString: string, msg: TypedMessage, header?: Sta
   return (encoder ?? new TypedEncoder({ oneMessage: true })).encode(beginString, msg, header);
 }
 
-function encodeSection(spec: CompiledSpec, obj: Record<string, unknown>, out: Field[], mt: string): void {
+function encodeSection(spec: CompiledSpec, obj: Record<string, unknown>, out: Field[], mt: string, scratch: Uint8Array): void {
   if (obj === null || typeof obj !== 'object') fail(spec, mt, undefined, `expected an object, got ${JSON.stringify(obj)}`);
   checkRequired(spec, obj, mt);
   const entries = spec.entries;
@@ -101,12 +101,12 @@ function encodeSection(spec: CompiledSpec, obj: Record<string, unknown>, out: Fi
     const v = obj[e.key];
     if (v === undefined) continue;
     if (!e.isGroup) {
-      out.push({ tag: e.tag, value: encodeValue(e, v, spec, mt) });
+      out.push({ tag: e.tag, value: encodeValue(e, v, spec, mt, scratch) });
       continue;
     }
     if (!Array.isArray(v)) fail(spec, mt, e.tag, `${e.key} must be an array`);
     out.push({ tag: e.tag, value: String(v.length) });
-    for (const inst of v as Record<string, unknown>[]) encodeSection(e.spec, inst, out, mt);
+    for (const inst of v as Record<string, unknown>[]) encodeSection(e.spec, inst, out, mt, scratch);
   }
 }
 
@@ -121,8 +121,9 @@ export function toFields(msg: TypedMessage, header?: StandardHeader): Field[] {
   if (spec === undefined) throw new TypedMessageError(String(mt), 35, `MsgType ${JSON.stringify(mt)} has no typed form`);
   const out: Field[] = [{ tag: 35, value: mt as string }];
   const h = header ?? msg.header;
-  if (h !== undefined) encodeSection(c.header, h as unknown as Record<string, unknown>, out, mt as string);
-  encodeSection(spec, msg as unknown as Record<string, unknown>, out, mt as string);
+  const scratch = new Uint8Array(64); // for the value checks (stringValueOk)
+  if (h !== undefined) encodeSection(c.header, h as unknown as Record<string, unknown>, out, mt as string, scratch);
+  encodeSection(spec, msg as unknown as Record<string, unknown>, out, mt as string, scratch);
   return out;
 }
 

@@ -110,10 +110,11 @@ export function missingRequired(sp: CompiledSpec, e: CompiledEntry, mt: string):
   fail(sp, mt, e.tag, `required tag ${e.tag} (${e.key}) is missing`);
 }
 
-// Value checks of outgoing strings reuse the byte-level checkers through a copy of the string's bytes.
-export function stringValueOk(fd: FieldDef, s: string): boolean {
+// Value checks of outgoing strings reuse the byte-level checkers through a copy of the string's bytes, in
+// `scratch` when it is long enough (toFields passes one for all of a message's fields).
+export function stringValueOk(fd: FieldDef, s: string, scratch?: Uint8Array): boolean {
   const n = s.length;
-  const b = new Uint8Array(n);
+  const b = scratch !== undefined && scratch.length >= n ? scratch : new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     b[i] = c > 0xff ? 0x3f : c;
