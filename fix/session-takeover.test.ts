@@ -124,6 +124,34 @@ describe('takeover by the same certificate (opt-in)', () => {
     await second.fix.logout('bye');
   });
 
+  it('a message sent on the taken-over session reaches the peer on the new connection at once, not after the next heartbeat reveals a gap', async () => {
+    const clientStore = new MemoryStore();
+    const first = await connect(a, clientStore);
+    await loggedOn(first);
+    const old = a.sessions.at(-1)!;
+    await until(() => old.state === 'active', 'the acceptor side active');
+    first.conn.socket.pause();
+    first.fix.removeAllListeners('message');
+    const second = await connect(a, clientStore);
+    await loggedOn(second);
+    await until(() => a.closed.get(old), 'the old connection to be dropped');
+    const now = a.sessions.at(-1)!;
+    await until(() => now.state === 'active', 'the new acceptor session active');
+    // The application still holds the old session object (a quote due on an RFQ of the old connection): the
+    // message takes the session's next sequence number, so it must go out on the connection that has the session.
+    // HeartBtInt is 30 s: if it were only stored, nothing but the next message would make the client ask for it.
+    old.send('B', note('late'));
+    now.send('B', note('marker'));
+    await until(() => second.received.some((m) => m.get(148) === 'marker'), 'the marker on the new connection');
+    const late = second.received.find((m) => m.get(148) === 'late');
+    expect(late).toBeDefined();
+    // Delivered live, in order, not recovered by a ResendRequest as a possible duplicate.
+    expect(late!.get(43)).toBeUndefined();
+    expect(second.received.findIndex((m) => m.get(148) === 'late')).toBeLessThan(second.received.findIndex((m) => m.get(148) === 'marker'));
+    first.conn.socket.destroy();
+    await second.fix.logout('bye');
+  });
+
   it('another certificate for the same CompID is refused and the live session goes on untouched', async () => {
     const live = await connect(a, new MemoryStore());
     await loggedOn(live);

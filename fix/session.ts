@@ -16,8 +16,10 @@
  *             'error' (err: Error)                 only emitted when someone listens
  *             'closed' (reason: string)            the connection is gone; emitted once
  *     send(msgType, body) → MsgSeqNum              persisted in the store before it is written; throws before the
- *                                                  'logon' event; after 'closed' it is stored (and resent to the
- *                                                  peer on its ResendRequest next time) but not written
+ *                                                  'logon' event; after 'closed' it goes out on the session that
+ *                                                  took this one over (same registry key and store) if that one is
+ *                                                  active; otherwise it is stored (and resent to the peer on its
+ *                                                  ResendRequest next time) but not written
  *     businessReject(msg, reason, text)            BusinessMessageReject(j) for an application message
  *     logout(text?, extraFields?) → Promise<void>  resolves when the connection is closed (the peer's answer,
  *                                                  or logoutTimeoutMs); extraFields go on the Logout
@@ -253,6 +255,11 @@ export class FixSession extends EventEmitter {
   send(msgType: string, body: Field[]): number {
     if (!this.config) throw new Error('send: the session is not established');
     if (this.#state === 'connecting' || this.#state === 'logon-sent') throw new Error('send: wait for the logon event');
+    // Taken over (or resumed) by a newer connection that is logged on with the same store: the message takes
+    // that session's next MsgSeqNum, so it must go out there. Stored only, it would be a gap the peer notices at
+    // the next message it gets (a heartbeat later) and recovers as a late PossDup resend.
+    const heir = this.#closed ? this.#heir() : undefined;
+    if (heir) return heir.send(msgType, body);
     const extra: Field[] = [];
     const rest: Field[] = [];
     for (const f of body) {
@@ -260,6 +267,12 @@ export class FixSession extends EventEmitter {
       (this.#dict.isHeaderField(f.tag) ? extra : rest).push(f);
     }
     return this.#sendRaw(msgType, rest, extra);
+  }
+
+  /** The active session that now holds this closed session's registry key and store, if any. */
+  #heir(): FixSession | undefined {
+    const next = this.#registryKey ? this.#registry.get(this.#registryKey) : undefined;
+    return next && next !== this && next.state === 'active' && next.config?.store === this.config?.store ? next : undefined;
   }
 
   businessReject(msg: FixMessage, reason: number, text: string): number {
