@@ -6,24 +6,18 @@ import type { Field, FixMessage } from '../codec.ts';
 import { Tag } from '../dictionary/tags.ts';
 import { ok, refuse, type ReadResult } from './result.ts';
 import { fromFixDate, parseUtcTimestamp, toFixDate, utcTimestamp } from './time.ts';
-import { decimal, id, priceToWire, safeText, sideFromWire, sideToWire, type Side } from './values.ts';
+import { decimal, id, priceToWire, safeText, sideFromWire, sideToWire, type Side, type TradeEconomics } from './values.ts';
 
 const EXEC_TRADE = 'F';
 const STATUS_FILLED = '2';
 const REJECTED = '8';
 const ORD_REJ_OTHER = '99';
 
-export interface ExecutionFillMsg {
+export interface ExecutionFillMsg extends TradeEconomics {
   kind: 'fill';
   /** OrderID(37): the desk's trade id. */
   orderId: string;
   quoteRespId: string;
-  execId: string;
-  symbol: string;
-  side: Side;
-  qty: number;
-  price: number;
-  transactTime: Date;
   currency?: string;
   /** ISO YYYY-MM-DD. */
   settlDate?: string;

@@ -7,7 +7,7 @@ import type { Field, FixMessage } from '../codec.ts';
 import { Tag } from '../dictionary/tags.ts';
 import { ok, refuse, type ReadResult } from './result.ts';
 import { fixDateOf, fromFixDate, parseUtcTimestamp, toFixDate, utcTimestamp } from './time.ts';
-import { decimal, id, priceToWire, safeText, sideFromWire, sideToWire, type Side } from './values.ts';
+import { decimal, id, priceToWire, safeText, sideFromWire, sideToWire, type Side, type TradeEconomics } from './values.ts';
 
 const ALL_TRADES = '0';
 
@@ -69,17 +69,11 @@ export function readTradeCaptureAck(m: FixMessage): ReadResult<TradeCaptureAckMs
 }
 
 /** One trade as the gateway reports it. */
-export interface TradeCaptureMsg {
+export interface TradeCaptureMsg extends TradeEconomics {
   tradeId: string;
   reqId: string;
   total: number;
   last: boolean;
-  execId: string;
-  symbol: string;
-  side: Side;
-  qty: number;
-  price: number;
-  transactTime: Date;
   /** ISO YYYY-MM-DD. */
   settlDate?: string;
   quoteRespId: string;
@@ -115,14 +109,8 @@ export function writeTradeCapture(t: TradeCaptureMsg): Field[] {
 }
 
 /** A trade as the client reads it; ids it cannot trust are left out, the caller supplies fallbacks. */
-export interface ReceivedTradeCapture {
+export interface ReceivedTradeCapture extends TradeEconomics {
   reqId: string;
-  execId: string;
-  symbol: string;
-  side: Side;
-  qty: number;
-  price: number;
-  transactTime: Date;
   /** ISO dates: TradeDate(75) (else the UTC date of TransactTime) and SettlDate(64) when sent. */
   tradeDate: string;
   settlDate?: string;

@@ -39,3 +39,13 @@ export function safeText(s: string, max = 512): string {
   // eslint-disable-next-line no-control-regex
   return s.replace(/[\x00-\x1f\x7f]/g, ' ').replace(/[^\x20-\xff]/g, '?').slice(0, max);
 }
+
+/** What every report of a done trade carries (ExecutionReport fills and TradeCaptureReports alike). */
+export interface TradeEconomics {
+  execId: string;
+  symbol: string;
+  side: Side;
+  qty: number;
+  price: number;
+  transactTime: Date;
+}
