@@ -1,0 +1,94 @@
+/**
+ * An acceptor's first message: the Logon that names the session, and every check before it is answered
+ * (certificate→CompID binding, duplicate logon or takeover, dictionary, SendingTime, authorizeLogon).
+ */
+import type { Field, FixMessage } from '../codec.ts';
+import { validateMessage } from '../validate.ts';
+import type { SessionContext } from './context.ts';
+import { goodTime, nextLogon } from './inbound.ts';
+import { sameCertificateKey, TAKEN_OVER } from './registry.ts';
+import type { SessionConfig } from './types.ts';
+
+export async function firstMessage(ctx: SessionContext, msg: FixMessage): Promise<void> {
+  const acc = ctx.accept!;
+  if (msg.get(8) !== 'FIX.4.4') return ctx.disconnect(`first message has BeginString ${msg.get(8)}`);
+  if (msg.msgType !== 'A') return ctx.disconnect('first message is not a Logon');
+  const peer = msg.get(49) ?? '';
+  const us = msg.get(56) ?? '';
+  const cfg = acc.lookup(peer, us);
+  if (!cfg || cfg.senderCompId !== us || cfg.targetCompId !== peer) return ctx.disconnect(`no session ${peer}->${us}`);
+  ctx.config = cfg;
+  const allowed = ctx.connection?.allowedCompIds;
+  if (allowed && !allowed.includes(peer)) {
+    return refuseLogon(ctx, `certificate is not authorised for SenderCompID ${peer}`);
+  }
+  const key = `${cfg.senderCompId}|${cfg.targetCompId}`;
+  const registry = ctx.registry;
+  // A takeover is only decided once this Logon has passed every check (authorizeLogon included): a Logon
+  // that fails them must not cost the live connection anything.
+  let takingOver = false;
+  if (!registry.claim(key, ctx.session)) {
+    if (!acc.takeOverSameCertificate || !sameCertificateKey(registry.get(key)?.connection, ctx.connection)) {
+      ctx.config = undefined;
+      return ctx.disconnect(`session ${peer}->${us} is already logged on`);
+    }
+    // Only a session that is logged on can be taken over, by one Logon at a time: parallel Logons with the same
+    // certificate must not each run authorizeLogon (a password check each) at once.
+    if (registry.get(key)?.state === 'connecting' || !registry.beginTakeover(key)) {
+      ctx.config = undefined;
+      return ctx.disconnect(`session ${peer}->${us} is already logging on`);
+    }
+    takingOver = true;
+  } else {
+    ctx.registryKey = key;
+  }
+  try {
+    await authorizeFirstLogon(ctx, msg, cfg, key, peer, us, takingOver);
+  } finally {
+    if (takingOver) registry.endTakeover(key);
+  }
+}
+
+async function authorizeFirstLogon(ctx: SessionContext, msg: FixMessage, cfg: SessionConfig, key: string, peer: string, us: string, takingOver: boolean): Promise<void> {
+  const acc = ctx.accept!;
+  const rej = validateMessage(msg, ctx.dict, { checkFieldsHaveValues: cfg.checkFieldsHaveValues ?? true });
+  if (rej) return ctx.disconnect(`invalid Logon: ${rej.text}`);
+  const hb = msg.getInt(108);
+  if (hb === undefined || hb < 0 || hb > 3600) return ctx.disconnect('invalid HeartBtInt');
+  if (!goodTime(ctx, msg)) return ctx.disconnect('Logon SendingTime accuracy problem');
+  let extra: Field[] = [];
+  if (acc.authorizeLogon) {
+    const d = await acc.authorizeLogon(msg, ctx.connection!);
+    if (ctx.closed) return;
+    if (!d.ok) return refuseLogon(ctx, d.text, d.extraFields);
+    extra = d.extraFields ?? [];
+  }
+  if (takingOver && !takeOver(ctx, key, peer, us)) return;
+  nextLogon(ctx, msg, extra);
+}
+
+/** Drops the live connection of the session (if it still has one) and makes this one the session's. */
+function takeOver(ctx: SessionContext, key: string, peer: string, us: string): boolean {
+  const live = ctx.registry.get(key);
+  const from = (ctx.connection?.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+  if (live && live !== ctx.session && live.state !== 'closed') {
+    // Re-checked: while this Logon was being authorised another connection may have taken the session.
+    if (!sameCertificateKey(live.connection, ctx.connection)) {
+      ctx.config = undefined;
+      ctx.disconnect(`session ${peer}->${us} is already logged on`);
+      return false;
+    }
+    const was = (live.connection?.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+    live.disconnect(`${TAKEN_OVER} ${from}`);
+    ctx.event(`session ${peer}->${us} taken over from the connection from ${was}`);
+  }
+  ctx.registry.takeOver(key, ctx.session);
+  ctx.registryKey = key;
+  return true;
+}
+
+function refuseLogon(ctx: SessionContext, text: string, extra: Field[] = []): void {
+  // Not stored and no sequence number consumed: the session never started.
+  ctx.writer.refusal(text, extra);
+  ctx.disconnect(`logon refused: ${text}`);
+}
