@@ -14,7 +14,8 @@
  *             'reject' (info: RejectInfo)          a session-level Reject we sent or received
  *             'event' (text: string)               diagnostics worth logging (garbled input, gaps, timeouts)
  *             'error' (err: Error)                 only emitted when someone listens
- *             'closed' (reason: string)            the connection is gone; emitted once
+ *             'closed' (reason: string, cause)     the connection is gone; emitted once. reason is for people;
+ *                                                  cause ({ kind: CloseKind }, also .closeCause) for code
  *     send(msgType, body) → MsgSeqNum              persisted in the store before it is written; throws before the
  *                                                  'logon' event; after 'closed' it goes out on the session that
  *                                                  took this one over (same registry key and store) if that one is
@@ -23,7 +24,7 @@
  *     businessReject(msg, reason, text)            BusinessMessageReject(j) for an application message
  *     logout(text?, extraFields?) → Promise<void>  resolves when the connection is closed (the peer's answer,
  *                                                  or logoutTimeoutMs); extraFields go on the Logout
- *     disconnect(reason)                           drops the connection now, without a Logout
+ *     disconnect(reason, kind?)                    drops the connection now, without a Logout (kind 'disconnected')
  *     state   'connecting' | 'logon-sent' | 'active' | 'logout-sent' | 'closed'
  *     connection, config (undefined on an acceptor until the Logon named the session)
  *   acceptSession(conn, { lookup, authorizeLogon?, logonTimeoutMs?, registry?, maxMessageSize?, takeOverSameCertificate? }) → FixSession
@@ -57,6 +58,6 @@
 // The one strict UTCTimestamp parser / formatter (fix/protocol/time.ts); exported here under the names the
 // session always had (parseUtcTimestamp → epoch ms).
 export { parseUtcTimestampMs as parseUtcTimestamp, utcTimestamp } from './protocol/time.ts';
-export type { AcceptOptions, LogonDecision, RejectInfo, SessionConfig, SessionState } from './session/types.ts';
+export type { AcceptOptions, CloseCause, CloseKind, LogonDecision, RejectInfo, SessionConfig, SessionState } from './session/types.ts';
 export { sameCertificateKey, SessionRegistry, TAKEN_OVER } from './session/registry.ts';
 export { acceptSession, FixSession, initiateSession } from './session/session.ts';

@@ -11,12 +11,12 @@ import type { SessionConfig } from './types.ts';
 
 export async function firstMessage(ctx: SessionContext, msg: FixMessage): Promise<void> {
   const acc = ctx.accept!;
-  if (msg.get(8) !== 'FIX.4.4') return ctx.disconnect(`first message has BeginString ${msg.get(8)}`);
-  if (msg.msgType !== 'A') return ctx.disconnect('first message is not a Logon');
+  if (msg.get(8) !== 'FIX.4.4') return ctx.disconnect(`first message has BeginString ${msg.get(8)}`, 'not-a-logon');
+  if (msg.msgType !== 'A') return ctx.disconnect('first message is not a Logon', 'not-a-logon');
   const peer = msg.get(49) ?? '';
   const us = msg.get(56) ?? '';
   const cfg = acc.lookup(peer, us);
-  if (!cfg || cfg.senderCompId !== us || cfg.targetCompId !== peer) return ctx.disconnect(`no session ${peer}->${us}`);
+  if (!cfg || cfg.senderCompId !== us || cfg.targetCompId !== peer) return ctx.disconnect(`no session ${peer}->${us}`, 'unknown-session');
   ctx.config = cfg;
   const allowed = ctx.connection?.allowedCompIds;
   if (allowed && !allowed.includes(peer)) {
@@ -30,13 +30,13 @@ export async function firstMessage(ctx: SessionContext, msg: FixMessage): Promis
   if (!registry.claim(key, ctx.session)) {
     if (!acc.takeOverSameCertificate || !sameCertificateKey(registry.get(key)?.connection, ctx.connection)) {
       ctx.config = undefined;
-      return ctx.disconnect(`session ${peer}->${us} is already logged on`);
+      return ctx.disconnect(`session ${peer}->${us} is already logged on`, 'already-logged-on');
     }
     // Only a session that is logged on can be taken over, by one Logon at a time: parallel Logons with the same
     // certificate must not each run authorizeLogon (a password check each) at once.
     if (registry.get(key)?.state === 'connecting' || !registry.beginTakeover(key)) {
       ctx.config = undefined;
-      return ctx.disconnect(`session ${peer}->${us} is already logging on`);
+      return ctx.disconnect(`session ${peer}->${us} is already logging on`, 'already-logged-on');
     }
     takingOver = true;
   } else {
@@ -52,10 +52,10 @@ export async function firstMessage(ctx: SessionContext, msg: FixMessage): Promis
 async function authorizeFirstLogon(ctx: SessionContext, msg: FixMessage, cfg: SessionConfig, key: string, peer: string, us: string, takingOver: boolean): Promise<void> {
   const acc = ctx.accept!;
   const rej = validateMessage(msg, ctx.dict, { checkFieldsHaveValues: cfg.checkFieldsHaveValues ?? true });
-  if (rej) return ctx.disconnect(`invalid Logon: ${rej.text}`);
+  if (rej) return ctx.disconnect(`invalid Logon: ${rej.text}`, 'invalid-logon');
   const hb = msg.getInt(108);
-  if (hb === undefined || hb < 0 || hb > 3600) return ctx.disconnect('invalid HeartBtInt');
-  if (!goodTime(ctx, msg)) return ctx.disconnect('Logon SendingTime accuracy problem');
+  if (hb === undefined || hb < 0 || hb > 3600) return ctx.disconnect('invalid HeartBtInt', 'invalid-logon');
+  if (!goodTime(ctx, msg)) return ctx.disconnect('Logon SendingTime accuracy problem', 'invalid-logon');
   let extra: Field[] = [];
   if (acc.authorizeLogon) {
     const d = await acc.authorizeLogon(msg, ctx.connection!);
@@ -75,11 +75,11 @@ function takeOver(ctx: SessionContext, key: string, peer: string, us: string): b
     // Re-checked: while this Logon was being authorised another connection may have taken the session.
     if (!sameCertificateKey(live.connection, ctx.connection)) {
       ctx.config = undefined;
-      ctx.disconnect(`session ${peer}->${us} is already logged on`);
+      ctx.disconnect(`session ${peer}->${us} is already logged on`, 'already-logged-on');
       return false;
     }
     const was = (live.connection?.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
-    live.disconnect(`${TAKEN_OVER} ${from}`);
+    live.disconnect(`${TAKEN_OVER} ${from}`, 'taken-over');
     ctx.event(`session ${peer}->${us} taken over from the connection from ${was}`);
   }
   ctx.registry.takeOver(key, ctx.session);
@@ -90,5 +90,5 @@ function takeOver(ctx: SessionContext, key: string, peer: string, us: string): b
 function refuseLogon(ctx: SessionContext, text: string, extra: Field[] = []): void {
   // Not stored and no sequence number consumed: the session never started.
   ctx.writer.refusal(text, extra);
-  ctx.disconnect(`logon refused: ${text}`);
+  ctx.disconnect(`logon refused: ${text}`, 'logon-refused');
 }

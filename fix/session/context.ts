@@ -9,7 +9,7 @@ import type { SessionRegistry } from './registry.ts';
 import { GapQueue } from './sequence.ts';
 import type { FixSession } from './session.ts';
 import { SessionClock } from './timers.ts';
-import type { AcceptOptions, Role, SessionConfig, SessionState } from './types.ts';
+import type { AcceptOptions, CloseCause, CloseKind, Role, SessionConfig, SessionState } from './types.ts';
 import { SessionWriter } from './writer.ts';
 
 export class SessionContext {
@@ -22,6 +22,7 @@ export class SessionContext {
   config: SessionConfig | undefined;
   state: SessionState = 'connecting';
   closed = false;
+  closeCause: CloseCause | undefined;
   receivedLogon = false;
   sentLogon = false;
   sentLogout = false;
@@ -49,5 +50,5 @@ export class SessionContext {
   get beginString(): string { return this.config?.beginString ?? 'FIX.4.4'; }
 
   event(text: string): void { this.session.emit('event', text); }
-  disconnect(reason: string): void { this.session.disconnect(reason); }
+  disconnect(reason: string, kind: CloseKind): void { this.session.disconnect(reason, kind); }
 }

@@ -54,7 +54,7 @@ export function generateReject(ctx: SessionContext, msg: FixMessage, reason: num
   }
   if (msgType !== 'A' && msgType !== '4' && msg.seqNum === ctx.store.getNextTargetSeqNum()) ctx.store.incrNextTargetSeqNum();
   if (!ctx.receivedLogon) {
-    ctx.disconnect(`rejected before logon: ${REJECT_TEXT[reason] ?? reason}`);
+    ctx.disconnect(`rejected before logon: ${REJECT_TEXT[reason] ?? reason}`, 'rejected-before-logon');
     return;
   }
   ctx.writer.sendRaw('3', body, route);

@@ -18,7 +18,7 @@ export function next(ctx: SessionContext, msg: FixMessage, queued: boolean): voi
   const msgType = msg.msgType;
   if (msg.get(8) !== ctx.beginString) {
     if (msgType === '5') { nextLogout(ctx, msg); return; }
-    if (!ctx.receivedLogon) { ctx.disconnect('wrong BeginString'); return; }
+    if (!ctx.receivedLogon) { ctx.disconnect('wrong BeginString', 'wrong-begin-string'); return; }
     // As QuickFIX: Logout, then wait (logoutTimeoutMs) for the peer's Logout before closing.
     generateLogout(ctx, 'Incorrect BeginString');
     ctx.store.incrNextTargetSeqNum();
@@ -26,7 +26,7 @@ export function next(ctx: SessionContext, msg: FixMessage, queued: boolean): voi
   }
   const rej = validateMessage(msg, ctx.dict, { checkFieldsHaveValues: ctx.cfg.checkFieldsHaveValues ?? true });
   if (rej) {
-    if (msgType === 'A') { ctx.disconnect(`invalid Logon: ${rej.text}`); return; }
+    if (msgType === 'A') { ctx.disconnect(`invalid Logon: ${rej.text}`, 'invalid-logon'); return; }
     generateReject(ctx, msg, rej.reason, rej.refTagId, rej.text);
   } else {
     switch (msgType) {
@@ -68,7 +68,7 @@ function verify(ctx: SessionContext, msg: FixMessage, checkTooHigh: boolean, che
   const msgType = msg.msgType;
   // Before the Logon exchange only a Logon, or a Logout answering ours (a refusal), is acceptable.
   if (!ctx.receivedLogon && msgType !== 'A' && !(msgType === '5' && ctx.sentLogon)) {
-    ctx.disconnect('message before Logon');
+    ctx.disconnect('message before Logon', 'message-before-logon');
     return false;
   }
   if (!goodTime(ctx, msg)) {
@@ -106,7 +106,7 @@ function doTargetTooHigh(ctx: SessionContext, msg: FixMessage): void {
   ctx.event(`MsgSeqNum too high, expecting ${ctx.store.getNextTargetSeqNum()} but received ${seq}`);
   if (ctx.gaps.size >= MAX_QUEUED) {
     generateLogout(ctx, 'Too many messages queued for a gap');
-    ctx.disconnect('queue overflow');
+    ctx.disconnect('queue overflow', 'queue-overflow');
     return;
   }
   ctx.gaps.add(seq, msg);
@@ -121,7 +121,7 @@ function doTargetTooLow(ctx: SessionContext, msg: FixMessage): void {
   if (msg.get(43) !== 'Y') {
     const text = `MsgSeqNum too low, expecting ${ctx.store.getNextTargetSeqNum()} but received ${seq}`;
     generateLogout(ctx, text);
-    ctx.disconnect(text);
+    ctx.disconnect(text, 'seq-too-low');
     return;
   }
   // A possible duplicate of something already processed: check it, then drop it.
@@ -183,13 +183,13 @@ function nextLogout(ctx: SessionContext, msg: FixMessage): void {
     // A refusal of our Logon: no session was established, so it is neither answered nor counted (the
     // acceptor did not store it either), and the next Logon starts from the same sequence numbers.
     ctx.session.emit('logout', text, msg);
-    ctx.disconnect('logged out');
+    ctx.disconnect('logged out', 'logged-out');
     return;
   }
   if (!ctx.sentLogout) generateLogout(ctx);
   ctx.store.incrNextTargetSeqNum();
   ctx.session.emit('logout', text, msg);
-  ctx.disconnect('logged out');
+  ctx.disconnect('logged out', 'logged-out');
 }
 
 function nextReject(ctx: SessionContext, msg: FixMessage): void {

@@ -15,7 +15,7 @@ import { next } from './inbound.ts';
 import { SessionRegistry } from './registry.ts';
 import { MAX_QUEUED } from './sequence.ts';
 import { tick } from './timers.ts';
-import type { AcceptOptions, Role, SessionConfig, SessionState } from './types.ts';
+import type { AcceptOptions, CloseCause, CloseKind, Role, SessionConfig, SessionState } from './types.ts';
 import { SESSION_HEADER } from './writer.ts';
 
 // The registry of acceptors given none (AcceptOptions.registry): a shared default instance, as before the
@@ -40,12 +40,12 @@ export class FixSession extends EventEmitter {
     sock.on('data', (chunk: Buffer) => {
       for (const f of this.#framer.push(chunk)) this.#inbox.push(f);
       // Frames pile up only while an async Logon check runs; a peer that floods meanwhile is cut off.
-      if (this.#inbox.length > MAX_QUEUED) { this.disconnect('too many messages before the Logon was answered'); return; }
+      if (this.#inbox.length > MAX_QUEUED) { this.disconnect('too many messages before the Logon was answered', 'flood'); return; }
       this.#pump();
     });
     sock.on('error', (e: Error) => { ctx.event(`socket error: ${e.message}`); });
-    sock.on('close', () => this.#finish('connection closed'));
-    sock.on('end', () => { this.#finish('peer closed the connection'); });
+    sock.on('close', () => this.#finish('connection closed', 'connection-lost'));
+    sock.on('end', () => { this.#finish('peer closed the connection', 'connection-lost'); });
     ctx.clock.start(100, () => tick(ctx));
   }
 
@@ -96,7 +96,7 @@ export class FixSession extends EventEmitter {
     if (ctx.closed) return Promise.resolve();
     const done = new Promise<void>((resolve) => this.#closeWaiters.push(resolve));
     if (ctx.receivedLogon && !ctx.sentLogout) generateLogout(ctx, text, extraFields);
-    else if (!ctx.receivedLogon) this.disconnect('logout before logon');
+    else if (!ctx.receivedLogon) this.disconnect('logout before logon', 'logout-before-logon');
     return done;
   }
 
@@ -109,12 +109,12 @@ export class FixSession extends EventEmitter {
         r = this.#onFrame(frame);
       } catch (e) {
         this.#emitError(e as Error);
-        this.disconnect(`internal error: ${(e as Error).message}`);
+        this.disconnect(`internal error: ${(e as Error).message}`, 'internal-error');
         return;
       }
       if (r instanceof Promise) {
         this.#busy = true;
-        r.catch((e: unknown) => { this.#emitError(e as Error); this.disconnect('internal error'); })
+        r.catch((e: unknown) => { this.#emitError(e as Error); this.disconnect('internal error', 'internal-error'); })
           .finally(() => { this.#busy = false; this.#pump(); });
       }
     }
@@ -126,7 +126,7 @@ export class FixSession extends EventEmitter {
       if (frame.reason === 'too-large') {
         ctx.event(`message over the size limit: ${frame.detail}`);
         if (ctx.receivedLogon && !ctx.sentLogout) generateLogout(ctx, 'Message exceeds the size limit');
-        this.disconnect('message over the size limit');
+        this.disconnect('message over the size limit', 'too-large');
         return;
       }
       return this.#garbled(frame.detail);
@@ -150,11 +150,14 @@ export class FixSession extends EventEmitter {
   #garbled(detail: string): void {
     this.#ctx.event(`garbled message ignored: ${detail}`);
     // Before a Logon there is no session to keep: whatever this is, it is not a FIX peer speaking to us.
-    if (!this.#ctx.receivedLogon) this.disconnect(`garbled input before logon: ${detail}`);
+    if (!this.#ctx.receivedLogon) this.disconnect(`garbled input before logon: ${detail}`, 'garbled');
   }
 
   // ---------------------------------------------------------------- teardown
-  disconnect(reason: string): void {
+  /** Why the session closed (set with the 'closed' event, whose second argument it is). */
+  get closeCause(): CloseCause | undefined { return this.#ctx.closeCause; }
+
+  disconnect(reason: string, kind: CloseKind = 'disconnected'): void {
     if (this.#ctx.closed) return;
     this.#ctx.event(`disconnect: ${reason}`);
     const s = this.connection?.socket;
@@ -163,18 +166,19 @@ export class FixSession extends EventEmitter {
       // Give the last message (a Logout) a moment to leave, then make sure the socket is gone.
       setTimeout(() => s.destroy(), 200).unref();
     }
-    this.#finish(reason);
+    this.#finish(reason, kind);
   }
 
-  #finish(reason: string): void {
+  #finish(reason: string, kind: CloseKind): void {
     const ctx = this.#ctx;
     if (ctx.closed) return;
     ctx.closed = true;
     ctx.state = 'closed';
+    ctx.closeCause = { kind };
     ctx.clock.stop();
     if (ctx.registryKey) ctx.registry.release(ctx.registryKey, this);
     this.#inbox.length = 0;
-    this.emit('closed', reason);
+    this.emit('closed', reason, ctx.closeCause);
     for (const w of this.#closeWaiters.splice(0)) w();
   }
 

@@ -39,18 +39,18 @@ export function tick(ctx: SessionContext): void {
   const now = Date.now();
   if (!ctx.receivedLogon) {
     const limit = ctx.config?.logonTimeoutMs ?? ctx.accept?.logonTimeoutMs ?? 10_000;
-    if (now - clock.startedAt >= limit) ctx.disconnect('logon timed out');
+    if (now - clock.startedAt >= limit) ctx.disconnect('logon timed out', 'logon-timeout');
     return;
   }
   if (ctx.sentLogout) {
-    if (now - clock.logoutAt >= (ctx.config?.logoutTimeoutMs ?? 2000)) ctx.disconnect('logout timed out');
+    if (now - clock.logoutAt >= (ctx.config?.logoutTimeoutMs ?? 2000)) ctx.disconnect('logout timed out', 'logout-timeout');
     return;
   }
   if (clock.nextDailyReset && now >= clock.nextDailyReset) {
     clock.nextDailyReset = 0;
     generateLogout(ctx, 'Daily session reset');
     ctx.store.reset();
-    ctx.disconnect('daily reset');
+    ctx.disconnect('daily reset', 'daily-reset');
     return;
   }
   const hb = ctx.hbMs;
@@ -59,7 +59,7 @@ export function tick(ctx: SessionContext): void {
   const sinceSent = now - ctx.writer.lastSent;
   if (sinceSent < hb && sinceRecv < hb) return;
   if (sinceRecv >= 2.4 * hb) {
-    ctx.disconnect('timed out waiting for the peer (no answer to TestRequest)');
+    ctx.disconnect('timed out waiting for the peer (no answer to TestRequest)', 'peer-timeout');
   } else if (sinceRecv >= 1.2 * (clock.testRequests + 1) * hb) {
     ctx.writer.sendRaw('1', [{ tag: 112, value: 'TEST' }]);
     clock.testRequests++;

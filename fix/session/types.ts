@@ -49,3 +49,13 @@ export interface AcceptOptions {
   takeOverSameCertificate?: boolean;
 }
 export type Role = 'acceptor' | 'initiator';
+/**
+ * Why a session closed, for code to decide on (the 'closed' event's text is for people). 'disconnected' is a
+ * caller's own disconnect(); the rest are the session's.
+ */
+export type CloseKind =
+  | 'connection-lost' | 'taken-over' | 'logged-out' | 'logout-before-logon' | 'seq-too-low' | 'garbled' | 'too-large'
+  | 'flood' | 'queue-overflow' | 'logon-timeout' | 'logout-timeout' | 'peer-timeout' | 'daily-reset'
+  | 'not-a-logon' | 'unknown-session' | 'already-logged-on' | 'invalid-logon' | 'logon-refused' | 'rejected-before-logon'
+  | 'wrong-begin-string' | 'message-before-logon' | 'internal-error' | 'disconnected';
+export interface CloseCause { kind: CloseKind }

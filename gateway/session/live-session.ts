@@ -15,7 +15,7 @@ import { BusinessRejectReason, MsgType, rejectRefOf } from '../../fix/protocol/i
 import {
   logoutDecisionFields, MSG, safeText, securityStatusFields, type SecurityStatus, type StatusScope, type StepUpMethod,
 } from '../../fix/parley-protocol.ts';
-import { TAKEN_OVER, type FixSession } from '../../fix/session.ts';
+import type { CloseKind, FixSession } from '../../fix/session.ts';
 import type { FixsConnection } from '../../fix/transport.ts';
 import type { Owner, Quote } from '../desk/desk.ts';
 import type { AccessAction, DeviceCompliance } from '../policy/engine.ts';
@@ -33,9 +33,9 @@ import { StepUpFlow, type StepUpFailure, type StepUpNeed } from './step-up-flow.
 
 export type SessionState = 'challenged' | 'active' | 'downgraded' | 'ended';
 
-/** fix/session's close reasons for a connection that went away without a Logout (the session may resume); a
+/** fix/session's close causes for a connection that went away without a Logout (the session may resume); a
  *  takeover by the same certificate is the resume itself. */
-const CONNECTION_LOST = new RegExp(`^(connection closed|peer closed the connection|timed out waiting for the peer|${TAKEN_OVER})`);
+const CONNECTION_LOST: ReadonlySet<CloseKind> = new Set(['connection-lost', 'peer-timeout', 'taken-over']);
 
 export class LiveSession {
   readonly id = randomBytes(6).toString('hex');
@@ -316,7 +316,7 @@ export class LiveSession {
     this.state = 'ended';
     // Only a lost connection leaves the session resumable; one the FIX layer ended (a Logout for an oversized
     // message, a sequence problem, a daily reset) is over like any other end.
-    this.#dropped = !endedHere && !loggedOut && CONNECTION_LOST.test(reason);
+    this.#dropped = !endedHere && !loggedOut && CONNECTION_LOST.has(this.fix.closeCause?.kind ?? 'disconnected');
     this.#rfq.close();
     if (!this.#dropped) {
       this.#ports.desk.endFixSession(this.ctx.compId);

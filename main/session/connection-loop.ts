@@ -73,7 +73,7 @@ export interface ConnectionLoopEvents {
  */
 const CERT_REFUSED_ALERT = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(?:CERTIFICATE_REVOKED|CERTIFICATE_EXPIRED|BAD_CERTIFICATE|UNKNOWN_CA)$/;
 /**
- * fix/session's words (its close reason, or the peer engine's Logout) when the peer's sequence numbers are behind
+ * The peer engine's words (its Logout's Text; our own session's verdict is its close cause) when its sequence numbers are behind
  * ours. FIX 4.4 has no field for it (SessionStatus 1409 = 9 came with FIXT 1.1): this is the engine's fixed
  * wording, not a decision of the gateway's policy.
  */
@@ -357,7 +357,8 @@ export class ConnectionLoop extends EventEmitter<ConnectionLoopEvents> {
     this.emit('dropped');
     // The gateway's numbers are behind ours (it lost or reset its session state): both sides start over.
     // (A Logout refusing our Logon moved no sequence number: fix/session does not count it.)
-    if (!wasLoggedOn && SEQ_TOO_LOW.test(`${reason} ${logout?.text ?? ''}`)) {
+    // Our own side's verdict is structured (fix/session's close cause); the peer's comes only as its Logout's words.
+    if (!wasLoggedOn && (session.closeCause?.kind === 'seq-too-low' || SEQ_TOO_LOW.test(logout?.text ?? ''))) {
       this.#resetNext = true;
       this.#scheduleReconnect('the FIX session is out of step with the gateway; starting a new one');
       return;
