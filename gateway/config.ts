@@ -86,6 +86,8 @@ export const configSchema = z.object({
   }).strict().prefault({}),
   users: z.string().default('users.json'),
   identity: z.object({
+    /** AES-256-GCM key sealing TOTP seeds in the user directory (created 0600 at first start); default `<users>.key`. */
+    secretsKeyFile: z.string().nullable().default(null),
     /** How long a password verified with scrypt is remembered (keyed HMAC) so a reconnect skips scrypt; 0 = off. */
     credentialCacheTtlSec: z.number().int().min(0).max(86_400).default(900),
     /** scrypt cost of new password hashes; a weaker stored hash is rehashed at the user's next good logon. */
@@ -176,7 +178,7 @@ export type GatewayConfig = z.output<typeof configSchema> & {
   paths: ResolvedPaths;
 };
 export type ResolvedPaths = {
-  dataDir: string; users: string; policyDir: string; mmdb: string | null; audit: string; auditKey: string; auditCheckpoints: string; adminSocket: string;
+  dataDir: string; users: string; usersKey: string; policyDir: string; mmdb: string | null; audit: string; auditKey: string; auditCheckpoints: string; adminSocket: string;
   trades: string; tokens: string; issued: string; revoked: string; crl: string;
   caCert: string; caKey: string; serverCert: string; serverKey: string;
 };
@@ -238,6 +240,7 @@ export function parseConfig(value: unknown, file: string): GatewayConfig {
     paths: {
       dataDir,
       users: at(c.users, dataDir),
+      usersKey: c.identity.secretsKeyFile === null ? `${at(c.users, dataDir)}.key` : at(c.identity.secretsKeyFile, dataDir),
       policyDir: c.policy.dir === null ? fileURLToPath(new URL('./policy/default', import.meta.url)) : at(c.policy.dir),
       mmdb: c.geoip.mmdb === null ? null : at(c.geoip.mmdb),
       audit: at(c.audit.file, dataDir),

@@ -4,6 +4,7 @@
  * endpoint, and the local admin channel, from one validated configuration.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createFixsServer, type FixsServer } from '../fix/transport.ts';
 import type { AdminServer } from './admin/channel.ts';
 import { revokeSerials } from './admin/certs.ts';
@@ -20,6 +21,7 @@ import { TokenStore } from './enroll/tokens.ts';
 import { GeoIp } from './geo/geoip.ts';
 import { VerifiedCredentialCache } from './identity/credential-cache.ts';
 import { rehashIfWeaker, UserDirectory, verifyPassword } from './identity/directory.ts';
+import { SecretBox } from './identity/secret-box.ts';
 import { StepUpManager } from './mfa/stepup.ts';
 import { TotpVerifier } from './mfa/totp.ts';
 import { WebAuthnService } from './mfa/webauthn.ts';
@@ -66,6 +68,8 @@ export class Gateway {
   /** The published CRL (cached; re-issued on a timer before nextUpdate). */
   crl!: CrlPublisher;
   auditLog!: AuditLog;
+  /** Seals the TOTP seeds in users.json (identity.secretsKeyFile). */
+  secrets!: SecretBox;
   audit!: Audit;
   /** Passwords verified with scrypt, remembered as keyed HMACs (identity.credentialCacheTtlSec). */
   credentials!: VerifiedCredentialCache;
@@ -100,7 +104,9 @@ export class Gateway {
     const serverCert = readPem(p.serverCert, 'gateway certificate');
     const serverKey = readPem(p.serverKey, 'gateway private key');
 
-    this.users = existsSync(p.users) ? await UserDirectory.load(p.users) : UserDirectory.empty(p.users);
+    mkdirSync(dirname(p.users), { recursive: true });
+    this.secrets = SecretBox.openOrCreate(p.usersKey);
+    this.users = existsSync(p.users) ? await UserDirectory.load(p.users, this.secrets) : UserDirectory.empty(p.users, this.secrets);
     if (!existsSync(p.users)) this.#log(`gateway: no user directory at ${p.users} yet; add users with \`npm run gateway -- admin users add\``);
     this.policy = await AccessPolicy.load(p.policyDir, { mode: cfg.policy.mode, rfqNotionalLimit: cfg.stepUp.rfqNotionalLimit, maxAuthAgeSec: cfg.stepUp.maxAuthAgeSec });
     const geo = p.mmdb ? await GeoIp.open(p.mmdb) : GeoIp.none();
@@ -230,7 +236,7 @@ export class Gateway {
 
   async reloadUsers(by: string): Promise<number> {
     const before = this.users;
-    this.users = await UserDirectory.load(this.cfg.paths.users);
+    this.users = await UserDirectory.load(this.cfg.paths.users, this.secrets);
     // A changed password or a disabled (or removed) user drops the remembered credential at once.
     for (const old of before.list()) {
       const now = this.users.get(old.username);

@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../cli.ts';
 import { loggedIn, startTestGateway } from '../session/test-gateway.ts';
 import { adminCall } from './channel.ts';
+import { UserDirectory } from '../identity/directory.ts';
+import { SecretBox } from '../identity/secret-box.ts';
 
 function quiet() {
   let out = '';
@@ -37,6 +39,14 @@ describe('admin commands against a running gateway (one code path: its live obje
       expect((JSON.parse(readFileSync(t.gw.cfg.paths.users, 'utf8')) as { users: { username: string }[] }).users.map((u) => u.username)).toContain('carol');
       expect(await main(['--config', cfg, 'users', 'add', '--user', 'carol', '--role', 'Trader', '--password-file', pwFile('carol-password')])).toBe(1);
       expect(io.err).toMatch(/user carol already exists/);
+
+      // A TOTP seed enrolled on the live gateway is sealed on disk (issue 10 item 9): never in users.json in clear,
+      // and the same seed is read back with the gateway's secrets key (a second factor that works after a restart).
+      expect(await main(['--config', cfg, 'users', 'enroll-totp', '--user', 'carol'])).toBe(0);
+      const seed = t.gw.users.get('carol')!.totpSecret!;
+      expect(io.out).toContain(seed);
+      expect(readFileSync(t.gw.cfg.paths.users, 'utf8')).not.toContain(seed);
+      expect((await UserDirectory.load(t.gw.cfg.paths.users, SecretBox.openOrCreate(t.gw.cfg.paths.usersKey))).get('carol')?.totpSecret).toBe(seed);
 
       // Disabling a user ends their live session at once.
       const bob = await loggedIn(t, 'bob');

@@ -11,6 +11,7 @@ import { GatewayCa } from '../enroll/ca.ts';
 import { CertRegistry } from '../enroll/registry.ts';
 import { TokenStore } from '../enroll/tokens.ts';
 import { UserDirectory } from '../identity/directory.ts';
+import { SecretBox } from '../identity/secret-box.ts';
 import { AdminFailure } from './contract.ts';
 import type { AdminContext } from './context.ts';
 
@@ -36,7 +37,8 @@ export function filesContext(cfg: GatewayConfig): AdminContext {
     usersFile: p.users,
     users: () => users ??= (async () => {
       mkdirSync(dirname(p.users), { recursive: true, mode: 0o700 });
-      return existsSync(p.users) ? UserDirectory.load(p.users) : UserDirectory.empty(p.users);
+      const secrets = SecretBox.openOrCreate(p.usersKey);
+      return existsSync(p.users) ? UserDirectory.load(p.users, secrets) : UserDirectory.empty(p.users, secrets);
     })(),
     // Opened on first use: `tokens list` must not need a readable CRL, nor `certs list` a token file.
     get registry() { return reg(); },

@@ -19,6 +19,7 @@
  */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { SecretBox } from './secret-box.ts';
 import { basename } from 'node:path';
 
 export const ROLES = ['Trader', 'Quant Analyst', 'Risk Officer', 'IT Admin', 'service account'] as const;
@@ -161,21 +162,36 @@ export function validateUser(raw: unknown, file: string, field: string): User {
   return user;
 }
 
+/** A sealed TOTP seed is opened before the entry is checked like any other; a plain one (older files) is kept. */
+function openSecrets(raw: unknown, secrets: SecretBox | undefined, file: string, field: string): unknown {
+  if (!isRecord(raw) || !SecretBox.isSealed(raw.totpSecret)) return raw;
+  if (!secrets) throw new DirectoryError(file, `${field}.totpSecret`, 'is encrypted: the gateway\'s secrets key (identity.secretsKeyFile) is needed to read it');
+  try {
+    return { ...raw, totpSecret: secrets.open(raw.totpSecret, String(raw.username)) };
+  } catch (e) {
+    throw new DirectoryError(file, `${field}.totpSecret`, (e as Error).message);
+  }
+}
+
 export class UserDirectory {
   readonly file: string;
   #users = new Map<string, User>();
   #byCompId = new Map<string, string>();
   #bySubject = new Map<string, string>();
 
-  private constructor(file: string) {
+  /** Seals TOTP seeds on save and opens sealed ones on load; without it seeds are read and written in plain text. */
+  readonly #secrets: SecretBox | undefined;
+
+  private constructor(file: string, secrets?: SecretBox) {
     this.file = file;
+    this.#secrets = secrets;
   }
 
-  static empty(file: string): UserDirectory {
-    return new UserDirectory(file);
+  static empty(file: string, secrets?: SecretBox): UserDirectory {
+    return new UserDirectory(file, secrets);
   }
 
-  static async load(file: string): Promise<UserDirectory> {
+  static async load(file: string, secrets?: SecretBox): Promise<UserDirectory> {
     const name = basename(file);
     let size: number;
     try {
@@ -184,15 +200,15 @@ export class UserDirectory {
       throw new DirectoryError(name, '', `cannot read the user directory (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
     if (size > MAX_DIRECTORY_BYTES) throw new DirectoryError(name, '', `file is ${size} bytes; the limit is ${MAX_DIRECTORY_BYTES}`);
-    return UserDirectory.#parse(await readFile(file, 'utf8'), name, file);
+    return UserDirectory.#parse(await readFile(file, 'utf8'), name, file, secrets);
   }
 
   /** `name` is what errors call the file (and where save() would write). */
-  static parse(text: string, name: string): UserDirectory {
-    return UserDirectory.#parse(text, name, name);
+  static parse(text: string, name: string, secrets?: SecretBox): UserDirectory {
+    return UserDirectory.#parse(text, name, name, secrets);
   }
 
-  static #parse(text: string, name: string, path: string): UserDirectory {
+  static #parse(text: string, name: string, path: string, secrets?: SecretBox): UserDirectory {
     if (text.length > MAX_DIRECTORY_BYTES) throw new DirectoryError(name, '', `file is too large (limit ${MAX_DIRECTORY_BYTES} bytes)`);
     let doc: unknown;
     try {
@@ -204,8 +220,8 @@ export class UserDirectory {
     for (const k of Object.keys(doc)) if (k !== 'users') throw new DirectoryError(name, k, 'unknown field');
     if (!Array.isArray(doc.users)) throw new DirectoryError(name, 'users', 'must be an array');
     if (doc.users.length > MAX_USERS) throw new DirectoryError(name, 'users', `must have at most ${MAX_USERS} entries`);
-    const dir = new UserDirectory(path);
-    doc.users.forEach((raw, i) => dir.#add(validateUser(raw, name, `users[${i}]`), name, `users[${i}]`));
+    const dir = new UserDirectory(path, secrets);
+    doc.users.forEach((raw, i) => dir.#add(validateUser(openSecrets(raw, secrets, name, `users[${i}]`), name, `users[${i}]`), name, `users[${i}]`));
     return dir;
   }
 
@@ -275,7 +291,9 @@ export class UserDirectory {
 
   /** Writes the whole file atomically (temp file + rename), readable by the owner only: it holds TOTP secrets. */
   async save(): Promise<void> {
-    const text = `${JSON.stringify({ users: this.list() }, null, 2)}\n`;
+    const box = this.#secrets;
+    const users = box ? this.list().map((u) => (u.totpSecret ? { ...u, totpSecret: box.seal(u.totpSecret, u.username) } : u)) : this.list();
+    const text = `${JSON.stringify({ users }, null, 2)}\n`;
     const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(tmp, text, { mode: 0o600 });
     await rename(tmp, this.file);
