@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FixMessage } from '../../fix/codec.ts';
 import { logoutDecisionFields, parleyDictionary } from '../../fix/parley-protocol.ts';
-import { acceptSession, SessionRegistry, TAKEN_OVER, type FixSession, type SessionConfig } from '../../fix/session.ts';
+import { acceptSession, SessionRegistry, type CloseCause, type FixSession, type SessionConfig } from '../../fix/session.ts';
 import { FileStore, MemoryStore, type MessageStore } from '../../fix/store.ts';
 import type { FixConnection, FixsConnection } from '../../fix/transport.ts';
 import { LiveSession } from './live-session.ts';
@@ -132,10 +132,10 @@ export class SessionManager {
       audit.event('fix.reject', { session: live?.id ?? null, compId: fix.config?.targetCompId ?? null, ...info });
     });
     fix.on('error', () => { /* reported through 'event'/'closed'; never fatal for the gateway */ });
-    fix.on('closed', (reason: string) => {
+    fix.on('closed', (reason: string, cause?: CloseCause) => {
       this.#fixSessions.delete(fix);
       if (live) {
-        if (reason.startsWith(TAKEN_OVER)) {
+        if (cause?.kind === 'taken-over') {
           audit.event('session.taken-over', { session: live.id, user: live.user.username, compId: live.ctx.compId, ip: live.ctx.ip, reason });
         }
         live.closed(reason, loggedOut);
