@@ -1,11 +1,11 @@
 // Issue 19 item 6 (audit part): a write failure (ENOSPC, EIO) leaves a recorded gap, never a torn line mid-file
 // that reads as tampering for ever; the alert goes to the alert channel (stderr by default), not only the failing disk.
-import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { mkdtemp, readFile, rm, rmdir } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useSmallTmpfs } from '../testing/tmpfs.ts';
 import { AuditLog, verifyAuditChain, type AuditIo } from './log.ts';
 
 let dir: string;
@@ -63,36 +63,20 @@ describe('audit writes that fail', () => {
 });
 
 describe('audit log on a real full disk (1 MiB tmpfs)', () => {
-  let mnt = '';
-  let mounted = false;
-  let refused = '';
-  beforeAll(async () => {
-    mnt = await mkdtemp(join(tmpdir(), 'parley-tmpfs-'));
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { stdio: 'pipe' });
-      mounted = true;
-    } catch (e) {
-      refused = String((e as { stderr?: Buffer }).stderr ?? e).trim();
-    }
-  });
-  afterAll(async () => {
-    // A handle left open by a failed assertion must not leave the mount behind: fall back to a lazy unmount.
-    if (mounted) { try { execFileSync('umount', [mnt], { stdio: 'pipe' }); } catch { execFileSync('umount', ['-l', mnt]); } }
-    await rmdir(mnt).catch(() => undefined);
-  });
+  const fs = useSmallTmpfs('parley-tmpfs-');
 
   it('keeps logging to stderr while full, records the gap and verifies once space is back', async (ctx) => {
-    if (!mounted) {
-      ctx.skip(`cannot mount a tmpfs here (${refused || 'not root?'}); the fs-seam tests above cover the logic`);
+    if (!fs.mounted) {
+      ctx.skip(`cannot mount a tmpfs here (${fs.refused || 'not root?'}); the fs-seam tests above cover the logic`);
       return;
     }
-    const f = join(mnt, 'audit.jsonl');
+    const f = join(fs.dir, 'audit.jsonl');
     const said: string[] = [];
     const log = await AuditLog.open(f, { alert: (l) => said.push(l) });
     ctx.onTestFinished(() => log.close().catch(() => undefined));
     for (let i = 0; i < 5; i++) await log.append('before', { i });
     // Fill the disk.
-    const filler = join(mnt, 'filler');
+    const filler = join(fs.dir, 'filler');
     const fd = openSync(filler, 'w');
     const block = Buffer.alloc(4096, 120);
     try { for (;;) writeSync(fd, block); } catch (e) { expect((e as NodeJS.ErrnoException).code).toBe('ENOSPC'); }

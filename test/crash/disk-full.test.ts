@@ -1,30 +1,13 @@
 // Issue 19: a full disk (a real 1 MiB tmpfs) in the middle of trade and FIX-store writes. A write that fails
 // part-way leaves torn bytes on disk; the next write must not land on them, and what was acknowledged survives.
-import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { mkdtemp, rmdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FileStore } from '../../fix/store.ts';
 import { TradeStore, type Trade } from '../../gateway/desk/trade-store.ts';
+import { useSmallTmpfs } from '../../gateway/testing/tmpfs.ts';
 
-let mnt = '';
-let mounted = false;
-let refused = '';
-beforeAll(async () => {
-  mnt = await mkdtemp(join(tmpdir(), 'parley-full-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { stdio: 'pipe' });
-    mounted = true;
-  } catch (e) {
-    refused = String((e as { stderr?: Buffer }).stderr ?? e).trim();
-  }
-});
-afterAll(async () => {
-  if (mounted) { try { execFileSync('umount', [mnt], { stdio: 'pipe' }); } catch { execFileSync('umount', ['-l', mnt]); } }
-  await rmdir(mnt).catch(() => undefined);
-});
+const fs = useSmallTmpfs('parley-full-');
 
 /**
  * Fills the file system; returns the filler's path. tmpfs allocates whole pages, so writes into a file's last,
@@ -32,7 +15,7 @@ afterAll(async () => {
  * torn write.
  */
 function fill(name: string): string {
-  const filler = join(mnt, name);
+  const filler = join(fs.dir, name);
   const fd = openSync(filler, 'w');
   const block = Buffer.alloc(1024, 120);
   try { for (;;) writeSync(fd, block); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e; }
@@ -50,8 +33,8 @@ function trade(i: number): Trade {
 
 describe('full disk on a real tmpfs', () => {
   it('trades: a failed record throws, the next lands on a clean line, and every recorded trade is there after a reopen', (ctx) => {
-    if (!mounted) { ctx.skip(`cannot mount a tmpfs here (${refused || 'not root?'})`); return; }
-    const f = join(mnt, 'trades.jsonl');
+    if (!fs.mounted) { ctx.skip(`cannot mount a tmpfs here (${fs.refused || 'not root?'})`); return; }
+    const f = join(fs.dir, 'trades.jsonl');
     const s = TradeStore.open(f);
     const ok: string[] = [];
     s.record(trade(0));
@@ -72,8 +55,8 @@ describe('full disk on a real tmpfs', () => {
   });
 
   it('FIX store: a failed save throws, the next record is not appended onto the torn one, and a reopen sees every saved message', (ctx) => {
-    if (!mounted) { ctx.skip(`cannot mount a tmpfs here (${refused || 'not root?'})`); return; }
-    const p = join(mnt, 'ALICE.store');
+    if (!fs.mounted) { ctx.skip(`cannot mount a tmpfs here (${fs.refused || 'not root?'})`); return; }
+    const p = join(fs.dir, 'ALICE.store');
     const s = new FileStore(p);
     const saved: number[] = [];
     for (let i = 1; i <= 3; i++) { s.saveSent(i, Buffer.from(`message ${i} `.repeat(20))); saved.push(i); }
