@@ -2,23 +2,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { captureOutput, passwordFile } from './testing/cli-io.ts';
 import { main, parseArgs, parseDuration } from './cli.ts';
 
-function capture() {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err += String(s); return true; });
-  return { get out() { return out; }, get err() { return err; } };
-}
 afterEach(() => { vi.restoreAllMocks(); });
 
-/** Passwords come from a file (or stdin), never the command line. */
-function pwFile(pw: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'gwpw-')), 'pw');
-  writeFileSync(file, `${pw}\n`, { mode: 0o600 });
-  return file;
-}
 
 function tmpConfig(extra: Record<string, unknown> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'gwcli-'));
@@ -37,12 +25,12 @@ describe('gateway CLI', () => {
   });
 
   it('prints help with exit 0, usage errors exit 2, bad config exits 3 naming file and field', async () => {
-    const io = capture();
+    const io = captureOutput();
     expect(await main(['--help'])).toBe(0);
     expect(io.out).toMatch(/tokens issue/);
     const cfg = tmpConfig();
     expect(await main(['--config', cfg, 'frobnicate'])).toBe(2);
-    expect(await main(['--config', cfg, 'users', 'add', '--user', 'x', '--role', 'Pilot', '--password-file', pwFile('longenough')])).toBe(2);
+    expect(await main(['--config', cfg, 'users', 'add', '--user', 'x', '--role', 'Pilot', '--password-file', passwordFile('longenough')])).toBe(2);
     const bad = tmpConfig({ rateLimit: { burst: -1 } });
     expect(await main(['--config', bad, 'status'])).toBe(3);
     expect(io.err).toContain(bad);
@@ -50,11 +38,11 @@ describe('gateway CLI', () => {
   });
 
   it('manages users and one-time tokens; live commands without a gateway exit 4', async () => {
-    const io = capture();
+    const io = captureOutput();
     const cfg = tmpConfig();
-    expect(await main(['--config', cfg, 'users', 'add', '--user', 'tina', '--role', 'Trader', '--compid', 'TINA', '--password-file', pwFile('tina-password'), '--country', 'gb'])).toBe(0);
-    expect(await main(['--config', cfg, 'users', 'add', '--user', 'tina', '--role', 'Trader', '--password-file', pwFile('tina-password')])).toBe(1);
-    expect(await main(['--config', cfg, 'users', 'add', '--user', 'short', '--role', 'Trader', '--password-file', pwFile('x')])).toBe(1);
+    expect(await main(['--config', cfg, 'users', 'add', '--user', 'tina', '--role', 'Trader', '--compid', 'TINA', '--password-file', passwordFile('tina-password'), '--country', 'gb'])).toBe(0);
+    expect(await main(['--config', cfg, 'users', 'add', '--user', 'tina', '--role', 'Trader', '--password-file', passwordFile('tina-password')])).toBe(1);
+    expect(await main(['--config', cfg, 'users', 'add', '--user', 'short', '--role', 'Trader', '--password-file', passwordFile('x')])).toBe(1);
     expect(await main(['--config', cfg, 'users', 'enroll-totp', '--user', 'tina'])).toBe(0);
     expect(io.out).toMatch(/otpauth:\/\/totp\//);
     expect(await main(['--config', cfg, 'tokens', 'issue', '--user', 'tina', '--ttl', '1h'])).toBe(0);
@@ -78,9 +66,9 @@ describe('gateway CLI', () => {
 
 describe('gateway CLI: users keys against the user directory file (no gateway running)', () => {
   it('lists and removes security keys with clear errors and exit codes, audited', async () => {
-    const io = capture();
+    const io = captureOutput();
     const cfg = tmpConfig();
-    expect(await main(['--config', cfg, 'users', 'add', '--user', 'kim', '--role', 'Trader', '--password-file', pwFile('kim-password')])).toBe(0);
+    expect(await main(['--config', cfg, 'users', 'add', '--user', 'kim', '--role', 'Trader', '--password-file', passwordFile('kim-password')])).toBe(0);
     const users = join(cfg, '..', 'data', 'users.json');
     const doc = JSON.parse(readFileSync(users, 'utf8')) as { users: { webauthnCredentials: unknown[] }[] };
     doc.users[0]!.webauthnCredentials = [
@@ -137,7 +125,7 @@ describe('gateway CLI against a running gateway', () => {
       writeFileSync(cfg, JSON.stringify({ dataDir: t.gw.cfg.paths.dataDir }));
       const alice = await loggedIn(t, 'alice');
       const bob = await loggedIn(t, 'bob');
-      const io = capture();
+      const io = captureOutput();
       expect(await main(['--config', cfg, 'status'])).toBe(0);
       expect(await main(['--config', cfg, 'sessions', 'list'])).toBe(0);
       expect(io.out).toMatch(/"user": "alice"/);
@@ -178,7 +166,7 @@ describe('gateway CLI: users keys against a running gateway', () => {
       await c.close();
       const frank = await loggedIn(t, 'frank');
 
-      const io = capture();
+      const io = captureOutput();
       expect(await main(['--config', cfg, 'users', 'keys', 'list', '--user', 'erin'])).toBe(0);
       const listed = JSON.parse(io.out.slice(io.out.indexOf('['))) as { id: string; createdAt: string; counter: number }[];
       expect(listed).toHaveLength(1);
@@ -226,7 +214,7 @@ describe('gateway CLI: passwords never on the command line (issue 10 item 11)', 
   it('refuses --password (exit 2, nothing written); reads --password-file and --password-stdin', async () => {
     const { spawnSync } = await import('node:child_process');
     const { verifyPassword } = await import('./identity/directory.ts');
-    const io = capture();
+    const io = captureOutput();
     const cfg = tmpConfig();
     const users = join(cfg, '..', 'data', 'users.json');
     const hashOf = (name: string) => (JSON.parse(readFileSync(users, 'utf8')) as { users: { username: string; passwordHash: string }[] }).users.find((u) => u.username === name)?.passwordHash ?? '';
@@ -234,11 +222,11 @@ describe('gateway CLI: passwords never on the command line (issue 10 item 11)', 
     expect(io.err).toMatch(/--password is not accepted/);
     expect(await main(['--config', cfg, 'users', 'add', '--user', 'pat', '--role', 'Trader', '--password=pat-password'])).toBe(2);
     expect(await main(['--config', cfg, 'users', 'add', '--user', 'pat', '--role', 'Trader'])).toBe(2);
-    expect(await main(['--config', cfg, 'users', 'add', '--user', 'pat', '--role', 'Trader', '--password-stdin', '--password-file', pwFile('pat-password')])).toBe(2);
+    expect(await main(['--config', cfg, 'users', 'add', '--user', 'pat', '--role', 'Trader', '--password-stdin', '--password-file', passwordFile('pat-password')])).toBe(2);
     expect(await main(['--config', cfg, 'users', 'add', '--user', 'pat', '--role', 'Trader', '--password-file', join(cfg, '..', 'missing')])).toBe(2);
     expect(() => readFileSync(users)).toThrow();
 
-    expect(await main(['--config', cfg, 'users', 'add', '--user', 'pat', '--role', 'Trader', '--password-file', pwFile('pat-password')])).toBe(0);
+    expect(await main(['--config', cfg, 'users', 'add', '--user', 'pat', '--role', 'Trader', '--password-file', passwordFile('pat-password')])).toBe(0);
     expect(await verifyPassword(hashOf('pat'), 'pat-password')).toBe(true);
     expect(await main(['--config', cfg, 'users', 'set-password', '--user', 'pat', '--password', 'new-password'])).toBe(2);
     expect(await verifyPassword(hashOf('pat'), 'pat-password')).toBe(true);
@@ -322,7 +310,7 @@ describe('gateway CLI: the admin contract on both sides of the socket', () => {
       return { ended: [] };
     });
     try {
-      const io = capture();
+      const io = captureOutput();
       expect(await main(['--config', cfg, 'users', 'list'])).toBe(1);
       expect(io.err).toMatch(/users\.list produced a result outside the admin contract/);
       expect(io.out).not.toMatch(/leak/);

@@ -2,26 +2,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { captureOutput, passwordFile } from '../testing/cli-io.ts';
 import { main } from '../cli.ts';
 import { loggedIn, startTestGateway } from '../session/test-gateway.ts';
 import { adminCall } from './channel.ts';
 import { UserDirectory } from '../identity/directory.ts';
 import { SecretBox } from '../identity/secret-box.ts';
 
-function quiet() {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err += String(s); return true; });
-  return { get out() { return out; }, get err() { return err; } };
-}
 afterEach(() => { vi.restoreAllMocks(); });
 
-function pwFile(pw: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'gwpw-')), 'pw');
-  writeFileSync(file, pw, { mode: 0o600 });
-  return file;
-}
 
 type Line = { type: string; data: Record<string, unknown> };
 const auditLines = (file: string): Line[] => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line);
@@ -32,12 +21,12 @@ describe('admin commands against a running gateway (one code path: its live obje
     try {
       const cfg = join(t.dir, 'cli.json');
       writeFileSync(cfg, JSON.stringify({ dataDir: t.gw.cfg.paths.dataDir }));
-      const io = quiet();
+      const io = captureOutput();
       // A user added while the gateway runs is in its live directory at once (no reload), saved, audited by it.
-      expect(await main(['--config', cfg, 'users', 'add', '--user', 'carol', '--role', 'Trader', '--password-file', pwFile('carol-password')])).toBe(0);
+      expect(await main(['--config', cfg, 'users', 'add', '--user', 'carol', '--role', 'Trader', '--password-file', passwordFile('carol-password')])).toBe(0);
       expect(t.gw.users.get('carol')?.compIds).toEqual(['CAROL']);
       expect((JSON.parse(readFileSync(t.gw.cfg.paths.users, 'utf8')) as { users: { username: string }[] }).users.map((u) => u.username)).toContain('carol');
-      expect(await main(['--config', cfg, 'users', 'add', '--user', 'carol', '--role', 'Trader', '--password-file', pwFile('carol-password')])).toBe(1);
+      expect(await main(['--config', cfg, 'users', 'add', '--user', 'carol', '--role', 'Trader', '--password-file', passwordFile('carol-password')])).toBe(1);
       expect(io.err).toMatch(/user carol already exists/);
 
       // A TOTP seed enrolled on the live gateway is sealed on disk (issue 10 item 9): never in users.json in clear,
@@ -102,8 +91,8 @@ describe('certs revoke without a gateway: the same handler on the files', () => 
     const cfgFile = join(dir, 'gw.json');
     writeFileSync(cfgFile, JSON.stringify({ dataDir: 'data', pki: { dir: pki.dir } }));
     const paths = loadConfig(cfgFile).paths;
-    const io = quiet();
-    expect(await main(['--config', cfgFile, 'users', 'add', '--user', 'dora', '--role', 'Trader', '--password-file', pwFile('dora-password')])).toBe(0);
+    const io = captureOutput();
+    expect(await main(['--config', cfgFile, 'users', 'add', '--user', 'dora', '--role', 'Trader', '--password-file', passwordFile('dora-password')])).toBe(0);
     const reg = new CertRegistry({ issued: paths.issued, revoked: paths.revoked, crl: null });
     const cert = (serial: string, user: string, previous?: string) => ({ serial, user, compId: user.toUpperCase(), subject: `CN=${user}`, notAfter: '2030-01-01T00:00:00.000Z',
       issuedAt: '2026-01-01T00:00:00.000Z', fingerprint256: 'AA', via: previous ? 'renew' as const : 'enroll' as const, ...(previous ? { previous } : {}) });
