@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { typeInto } from './testing/ui.ts';
 import { renderApp } from './testing/renderApp.tsx';
 import { App } from './App.tsx';
 import { render } from '@testing-library/react';
@@ -7,14 +8,10 @@ import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 
 afterEach(cleanup);
 
-function type(label: string | RegExp, value: string) {
-  fireEvent.change(screen.getByLabelText(label), { target: { value } });
-}
-
 async function signIn(password = 'pw') {
   await screen.findByRole('heading', { name: 'Sign in to Parley' });
-  type('Username', 'alice');
-  type('Password', password);
+  typeInto('Username', 'alice');
+  typeInto('Password', password);
   fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
 }
 
@@ -27,17 +24,17 @@ describe('first run', () => {
   it('enrolls, explaining a refused token, then moves on to sign-in', async () => {
     const { control } = renderApp({ enrolled: false });
     await screen.findByRole('heading', { name: 'Enroll this device' });
-    type('Enrollment token', 'short');
+    typeInto('Enrollment token', 'short');
     fireEvent.click(screen.getByRole('button', { name: 'Enroll' }));
     expect(await screen.findByText(/at least 8 characters/)).toBeTruthy();
     expect(control.calls.some((c) => c.name === 'enroll')).toBe(false);
 
-    type('Enrollment token', 'bad-token-123');
+    typeInto('Enrollment token', 'bad-token-123');
     fireEvent.click(screen.getByRole('button', { name: 'Enroll' }));
     const alert = await screen.findByText(/unknown or was already used/);
     expect(alert.closest('[role=alert]')?.textContent).toMatch(/Ask IT for a new enrollment token/);
 
-    type('Enrollment token', 'good-token-123');
+    typeInto('Enrollment token', 'good-token-123');
     fireEvent.click(screen.getByRole('button', { name: 'Enroll' }));
     await screen.findByRole('heading', { name: 'Device enrolled' });
     expect(screen.getByText('CN=alice@desk-7,O=Parley Dev')).toBeTruthy();
@@ -86,12 +83,12 @@ describe('step-up', () => {
     expect(d.getByRole('timer').textContent).toMatch(/Expires in [12]:\d\d/);
     expect(d.getByRole('button', { name: 'Use security key' })).toBeTruthy();
 
-    type('Code from your authenticator app', '000000');
+    typeInto('Code from your authenticator app', '000000');
     fireEvent.click(d.getByRole('button', { name: 'Verify' }));
     expect(await d.findByText('2 attempts left')).toBeTruthy();
     expect(d.getByText(/not accepted/)).toBeTruthy();
 
-    type('Code from your authenticator app', '123456');
+    typeInto('Code from your authenticator app', '123456');
     fireEvent.click(d.getByRole('button', { name: 'Verify' }));
     await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull());
     await screen.findByRole('heading', { name: 'New RFQ' });

@@ -1,22 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { sendRfq, typeInto } from '../testing/ui.ts';
 import { renderApp } from '../testing/renderApp.tsx';
 import type { Execution } from '../../../main/ipc/contract.ts';
 
 afterEach(cleanup);
-
-function type(label: string | RegExp, value: string) {
-  fireEvent.change(screen.getByLabelText(label), { target: { value } });
-}
-
-async function sendRfq(quantity = '5m') {
-  await screen.findByRole('heading', { name: 'New RFQ' });
-  await waitFor(() => expect(screen.getByText(/All \(4\)/)).toBeTruthy());
-  type('Instrument', 'DE0001102614');
-  fireEvent.click(screen.getByLabelText('Buy'));
-  type('Quantity', quantity);
-  fireEvent.click(screen.getByRole('button', { name: /Send RFQ/ }));
-}
 
 const trade: Execution = {
   execId: 'X-1', clientRfqId: 'r-1', quoteId: 'q-1', dealer: 'DLR-ALPHA', instrument: 'DE0001102614', side: 'buy',

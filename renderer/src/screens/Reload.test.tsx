@@ -1,31 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { fakeLayout, sendRfq, typeInto } from '../testing/ui.ts';
 import { App } from '../App.tsx';
 import { createFakeParley } from '../testing/fakeParley.ts';
 
-// jsdom has no layout: give scroll containers a size so the blotter's virtualizer has a window to fill.
-beforeEach(() => {
-  Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: true, get() { return 400; } });
-  Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get() { return 1200; } });
-});
+let undoLayout = (): void => {};
+beforeEach(() => { undoLayout = fakeLayout(1200); });
 afterEach(() => {
   cleanup();
-  delete (HTMLElement.prototype as { clientHeight?: number }).clientHeight;
-  delete (HTMLElement.prototype as { clientWidth?: number }).clientWidth;
+  undoLayout();
 });
-
-function type(label: string | RegExp, value: string) {
-  fireEvent.change(screen.getByLabelText(label), { target: { value } });
-}
-
-async function sendRfq(instrument: string, quantity: string) {
-  await screen.findByRole('heading', { name: 'New RFQ' });
-  await waitFor(() => expect(screen.getByText(/All \(4\)/)).toBeTruthy());
-  type('Instrument', instrument);
-  fireEvent.click(screen.getByLabelText('Buy'));
-  type('Quantity', quantity);
-  fireEvent.click(screen.getByRole('button', { name: /Send RFQ/ }));
-}
 
 /** What a trader reads off the screen: tab counts, the blotter's rows and its trades-only rows. */
 async function views() {
@@ -46,12 +30,12 @@ describe('a reload rebuilds every view from the core', () => {
   it('shows the same blotter, trades and tabs after a reload as before it', async () => {
     const fake = createFakeParley({ signedIn: true, quoteDelayMs: 20 });
     render(<App api={fake.api} />);
-    await sendRfq('DE0001102614', '5m');
+    await sendRfq('5m', 'DE0001102614');
     const card = await screen.findByRole('article', { name: /RFQ buy 5m DE0001102614/ });
     await waitFor(() => expect(within(card).getAllByRole('button', { name: /^Lift/ })).toHaveLength(4), { timeout: 10_000 });
     fireEvent.click(within(card).getAllByRole('button', { name: /^Lift/ })[0]!);
     await screen.findByText('Trade done');
-    await sendRfq('GB00BMV7TC88', '2m');
+    await sendRfq('2m', 'GB00BMV7TC88');
     const open = await screen.findByRole('article', { name: /RFQ buy 2m GB00BMV7TC88/ });
     // Every dealer has quoted before the snapshot of the views is taken (the quote count is in the blotter).
     await waitFor(() => expect(within(open).getAllByRole('button', { name: /^Lift/ })).toHaveLength(4), { timeout: 10_000 });
@@ -77,7 +61,7 @@ describe('a reload rebuilds every view from the core', () => {
   it('after a reconnect shows what happened at the core while the link was down', async () => {
     const fake = createFakeParley({ signedIn: true, quoteDelayMs: 20 });
     render(<App api={fake.api} />);
-    await sendRfq('DE0001102614', '5m');
+    await sendRfq('5m', 'DE0001102614');
     const card = await screen.findByRole('article', { name: /RFQ buy 5m/ });
     await waitFor(() => expect(within(card).getAllByRole('button', { name: /^Lift/ })).toHaveLength(4), { timeout: 10_000 });
     fake.control.setConnection('reconnecting', { retryInSec: 2 });

@@ -1,17 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { fakeLayout } from '../testing/ui.ts';
 import { renderApp } from '../testing/renderApp.tsx';
 import { notionalsByCurrency } from './RiskView.tsx';
 import type { Instrument, OpenRfq } from '../../../main/ipc/contract.ts';
 
-beforeEach(() => {
-  Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: true, get() { return 400; } });
-  Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get() { return 1200; } });
-});
+let undoLayout = (): void => {};
+beforeEach(() => { undoLayout = fakeLayout(1200); });
 afterEach(() => {
   cleanup();
-  delete (HTMLElement.prototype as { clientHeight?: number }).clientHeight;
-  delete (HTMLElement.prototype as { clientWidth?: number }).clientWidth;
+  undoLayout();
 });
 
 describe('risk officer view', () => {

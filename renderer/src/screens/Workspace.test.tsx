@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { sendRfq, typeInto } from '../testing/ui.ts';
 import { renderApp } from '../testing/renderApp.tsx';
 import { historyCsv } from '../components/History.tsx';
 import { tradeGuard } from '../components/RfqCard.tsx';
@@ -7,25 +8,12 @@ import type { Execution } from '../../../main/ipc/contract.ts';
 
 afterEach(cleanup);
 
-function type(label: string | RegExp, value: string) {
-  fireEvent.change(screen.getByLabelText(label), { target: { value } });
-}
-
-async function sendRfq(quantity = '5m') {
-  await screen.findByRole('heading', { name: 'New RFQ' });
-  await waitFor(() => expect(screen.getByText(/All \(4\)/)).toBeTruthy());
-  type('Instrument', 'DE0001102614');
-  fireEvent.click(screen.getByLabelText('Buy'));
-  type('Quantity', quantity);
-  fireEvent.click(screen.getByRole('button', { name: /Send RFQ/ }));
-}
-
 describe('RFQ ticket', () => {
   it('refuses an incomplete ticket and says what is wrong with each field', async () => {
     const { control } = renderApp({ signedIn: true });
     await screen.findByRole('heading', { name: 'New RFQ' });
     await waitFor(() => expect(screen.getByText(/All \(4\)/)).toBeTruthy());
-    type('Quantity', '5 lots');
+    typeInto('Quantity', '5 lots');
     fireEvent.click(screen.getByLabelText(/All \(4\)/));
     fireEvent.click(screen.getByRole('button', { name: /Send RFQ/ }));
     expect(await screen.findByText('Choose an instrument.')).toBeTruthy();
@@ -38,7 +26,7 @@ describe('RFQ ticket', () => {
   it('shows the shorthand expanded and sends "all" dealers', async () => {
     const { control } = renderApp({ signedIn: true, quoteDelayMs: 50 });
     await screen.findByRole('heading', { name: 'New RFQ' });
-    type('Quantity', '2.5m');
+    typeInto('Quantity', '2.5m');
     expect(screen.getByText('= 2,500,000')).toBeTruthy();
     await sendRfq('2.5m');
     await waitFor(() => expect(control.calls.some((c) => c.name === 'createRfq')).toBe(true));
