@@ -86,7 +86,8 @@ export class CrashHarness {
     const child = spawn(process.execPath, ['gateway/cli.ts', '--config', this.configFile], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     this.#child = child;
     child.stderr!.on('data', (b: Buffer) => { this.stderr += b.toString('utf8'); });
-    this.#exited = new Promise((res) => child.once('exit', (code, signal) => res({ code, signal, stderr: this.stderr })));
+    // 'close', not 'exit': only then has all of the child's stderr been read.
+    this.#exited = new Promise((res) => child.once('close', (code, signal) => res({ code, signal, stderr: this.stderr })));
     let gone: Exit | undefined;
     void this.#exited.then((e) => { gone = e; });
     for (;;) {
@@ -94,6 +95,20 @@ export class CrashHarness {
       if (await canConnect(this.fixPort)) return { started: true };
       await new Promise((r) => setTimeout(r, 50));
     }
+  }
+
+  /**
+   * Resolves once the child has written `text` to stderr (true), or false if it exits or 20 s go by first. The
+   * child's stderr pipe and the client's socket are read by separate events, so a line the gateway wrote before it
+   * closed a connection can reach this process after the close does.
+   */
+  async stderrShows(text: string): Promise<boolean> {
+    for (let i = 0; i < 400; i++) {
+      if (this.stderr.includes(text)) return true;
+      if (!this.#child || this.#child.exitCode !== null) { await this.#exited; return this.stderr.includes(text); }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return this.stderr.includes(text);
   }
 
   /** The child is still serving its FIX port. */
