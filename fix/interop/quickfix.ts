@@ -112,7 +112,7 @@ export function startProgram(path: string, args: string[], opts: { preload?: str
     for (const w of waiters.splice(0)) w();
   });
   child.stderr!.on('data', () => undefined);
-  const exited = new Promise<number | null>((res) => child.on('exit', (code) => { for (const w of waiters.splice(0)) w(); res(code); }));
+  const exited = new Promise<number | null>((res) => child.on('close', (code) => { for (const w of waiters.splice(0)) w(); res(code); }));
   let done = false;
   void exited.then(() => { done = true; });
   const waitFor = async (re: RegExp, timeoutMs = 30_000): Promise<string> => {

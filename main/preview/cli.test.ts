@@ -19,7 +19,8 @@ function run(args: string[]): Promise<{ code: number | null; out: string }> {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const t = setTimeout(() => child.kill('SIGTERM'), 60_000);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': by then all of its output has been read.
+    child.on('close', (code) => {
       clearTimeout(t);
       resolve({ code, out });
     });
