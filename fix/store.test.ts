@@ -155,4 +155,36 @@ describe('FileStore', () => {
     expect(r.getSent(1, 50).map((m) => m.bytes.toString())).toEqual([...Array(10).keys()].map((k) => `m${41 + k}`));
     r.close();
   });
+
+  it('an inbound message counts as processed only with its first answer, or once handled (issue 19 item 4)', () => {
+    const p = join(dir, 'inbound.log');
+    const s = new FileStore(p);
+    s.setNextTargetSeqNum(5);
+    // Handled with an answer: the answer and "5 processed" are one record.
+    s.beginInbound(6);
+    expect(s.getNextTargetSeqNum()).toBe(6);
+    s.saveSent(1, Buffer.from('answer to 5'));
+    s.saveSent(2, Buffer.from('second answer'));
+    s.endInbound();
+    // Handled without an answer: persisted by endInbound.
+    s.beginInbound(7);
+    s.endInbound();
+    // Being handled when the process dies (no answer, no endInbound): not processed on disk.
+    s.beginInbound(8);
+    s.close();
+    const r = new FileStore(p);
+    expect([r.getNextTargetSeqNum(), r.getNextSenderSeqNum()]).toEqual([7, 3]);
+    expect(r.getSent(1, 2).map((m) => m.bytes.toString())).toEqual(['answer to 5', 'second answer']);
+    r.close();
+    // A torn combined record is cut as a whole: neither the answer nor the number survives.
+    const size = statSync(p).size;
+    const w = new FileStore(p);
+    w.beginInbound(8);
+    w.saveSent(3, Buffer.from('answer to 7'));
+    w.close();
+    truncateSync(p, size + 12);
+    const t = new FileStore(p, { onRepair: () => {} });
+    expect([t.getNextTargetSeqNum(), t.getNextSenderSeqNum(), t.getSent(3, 3).length]).toEqual([7, 3, 0]);
+    t.close();
+  });
 });

@@ -35,6 +35,15 @@ export interface MessageStore {
   saveSent(seqNum: number, bytes: Buffer): void;
   /** sent messages with begin <= seqNum <= end, in order */
   getSent(begin: number, end: number): StoredMessage[];
+  /**
+   * The application is about to handle inbound message `nextTarget - 1`. The next target number is advanced in
+   * memory now, but persisted only with the first message saved while the application handles it (one record:
+   * the answer and "this message was processed" are on disk together or not at all), or by `endInbound` when it
+   * sent nothing. A crash before that leaves the message unprocessed on disk, so the peer is asked to resend it.
+   */
+  beginInbound(nextTarget: number): void;
+  /** The application handled the inbound message: its number is persisted unless an answer carried it already. */
+  endInbound(): void;
   /** back to 1/1, sent messages dropped */
   reset(): void;
   creationTime(): Date;
@@ -51,6 +60,8 @@ export class MemoryStore implements MessageStore {
   setNextSenderSeqNum(n: number): void { this.#sender = n; }
   setNextTargetSeqNum(n: number): void { this.#target = n; }
   incrNextTargetSeqNum(): void { this.#target++; }
+  beginInbound(nextTarget: number): void { this.#target = nextTarget; }
+  endInbound(): void { /* nothing to persist */ }
   saveSent(seqNum: number, bytes: Buffer): void {
     this.#sent.set(seqNum, Buffer.from(bytes));
     if (seqNum >= this.#sender) this.#sender = seqNum + 1;
@@ -73,6 +84,8 @@ const T_SENT = 0x4d; // 'M'
 const T_SENDER = 0x53; // 'S'
 const T_TARGET = 0x54; // 'T'
 const T_RESET = 0x52; // 'R' value = creation time in seconds
+// 'N': a sent message that also persists the next target number: value = seq, payload = u32 next target | message
+const T_SENT_TARGET = 0x4e;
 const HEADER = 10;
 const MAX_RECORD = 64 * 1024 * 1024;
 
@@ -101,7 +114,7 @@ export class StoreCorruptError extends Error {
   }
 }
 
-const KNOWN_TYPES = new Set([T_SENT, T_SENDER, T_TARGET, T_RESET]);
+const KNOWN_TYPES = new Set([T_SENT, T_SENDER, T_TARGET, T_RESET, T_SENT_TARGET]);
 
 /** The length of a valid record at `off` in `buf`, or 0. */
 function recordAt(buf: Buffer, off: number): number {
@@ -121,6 +134,8 @@ export class FileStore implements MessageStore {
   #sender = 1;
   #target = 1;
   #created = new Date();
+  /** The next target number of the inbound message being handled, not yet on disk (beginInbound). */
+  #pendingTarget: number | null = null;
   /** seqNum → [offset of payload, length]; the bytes stay on disk. Insertion order = oldest first. */
   #index = new Map<number, [number, number]>();
 
@@ -151,7 +166,7 @@ export class FileStore implements MessageStore {
     }
     let off = 0;
     for (let len = recordAt(buf, off); len > 0; len = recordAt(buf, off)) {
-      this.#apply(buf[off + 1]!, buf.readUInt32BE(off + 2), off + HEADER, len - HEADER - 4);
+      this.#apply(buf[off + 1]!, buf.readUInt32BE(off + 2), off + HEADER, len - HEADER - 4, buf);
       off += len;
     }
     if (off === total) { this.#size = off; return; }
@@ -187,11 +202,16 @@ export class FileStore implements MessageStore {
     while (this.#index.size > this.#maxIndexed) this.#index.delete(this.#index.keys().next().value!);
   }
 
-  #apply(type: number, value: number, payloadOffset: number, len: number): void {
+  #apply(type: number, value: number, payloadOffset: number, len: number, buf: Buffer): void {
     switch (type) {
       case T_SENT:
         this.#remember(value, payloadOffset, len);
         if (value >= this.#sender) this.#sender = value + 1;
+        break;
+      case T_SENT_TARGET:
+        this.#remember(value, payloadOffset + 4, len - 4);
+        if (value >= this.#sender) this.#sender = value + 1;
+        if (len >= 4) this.#target = buf.readUInt32BE(payloadOffset);
         break;
       case T_SENDER: this.#sender = value; break;
       case T_TARGET: this.#target = value; break;
@@ -231,11 +251,35 @@ export class FileStore implements MessageStore {
 
   getNextSenderSeqNum(): number { return this.#sender; }
   getNextTargetSeqNum(): number { return this.#target; }
-  setNextSenderSeqNum(n: number): void { this.#sender = n; this.#append(T_SENDER, n, Buffer.alloc(0)); }
-  setNextTargetSeqNum(n: number): void { this.#target = n; this.#append(T_TARGET, n, Buffer.alloc(0)); }
+  // Memory follows the disk: a write that fails (ENOSPC, EIO) leaves the number where the disk has it.
+  setNextSenderSeqNum(n: number): void { this.#append(T_SENDER, n, Buffer.alloc(0)); this.#sender = n; }
+  setNextTargetSeqNum(n: number): void {
+    this.#append(T_TARGET, n, Buffer.alloc(0));
+    this.#target = n;
+    this.#pendingTarget = null;
+  }
   incrNextTargetSeqNum(): void { this.setNextTargetSeqNum(this.#target + 1); }
+  beginInbound(nextTarget: number): void {
+    this.#target = nextTarget;
+    this.#pendingTarget = nextTarget;
+  }
+  endInbound(): void {
+    const n = this.#pendingTarget;
+    if (n === null) return;
+    this.#append(T_TARGET, n, Buffer.alloc(0));
+    this.#pendingTarget = null;
+  }
   saveSent(seqNum: number, bytes: Buffer): void {
-    const off = this.#append(T_SENT, seqNum, bytes);
+    const target = this.#pendingTarget;
+    let off: number;
+    if (target === null) off = this.#append(T_SENT, seqNum, bytes);
+    else {
+      const payload = Buffer.allocUnsafe(4 + bytes.length);
+      payload.writeUInt32BE(target >>> 0, 0);
+      bytes.copy(payload, 4);
+      off = this.#append(T_SENT_TARGET, seqNum, payload) + 4;
+      this.#pendingTarget = null;
+    }
     this.#remember(seqNum, off, bytes.length);
     if (seqNum >= this.#sender) this.#sender = seqNum + 1;
   }
@@ -263,6 +307,7 @@ export class FileStore implements MessageStore {
     this.#index.clear();
     this.#sender = 1;
     this.#target = 1;
+    this.#pendingTarget = null;
     this.#created = new Date();
     this.#append(T_RESET, Math.floor(this.#created.getTime() / 1000), Buffer.alloc(0));
   }

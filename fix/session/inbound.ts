@@ -5,6 +5,7 @@
  */
 import type { Field, FixMessage } from '../codec.ts';
 import { parseUtcTimestampMs as parseUtcTimestamp } from '../protocol/time.ts';
+import { crashPoint } from '../crash-point.ts';
 import { validateMessage } from '../validate.ts';
 import type { SessionContext } from './context.ts';
 import { generateHeartbeat, generateLogon, generateLogout, generateReject, generateResendRequest } from './generate.ts';
@@ -38,13 +39,27 @@ export function next(ctx: SessionContext, msg: FixMessage, queued: boolean): voi
       case '4': nextSequenceReset(ctx, msg); break;
       case '5': nextLogout(ctx, msg); break;
       default:
-        if (verify(ctx, msg, true, true)) {
-          ctx.store.incrNextTargetSeqNum();
-          ctx.session.emit('message', msg);
-        }
+        if (verify(ctx, msg, true, true)) deliver(ctx, msg);
     }
   }
   if (!queued) nextQueued(ctx);
+}
+
+/**
+ * An application message to the application. Its MsgSeqNum is persisted as processed only with the application's
+ * first answer (or once the handler returns): a crash while it is being handled leaves it unprocessed on disk, so
+ * the restarted side asks for it again instead of silently skipping it (issue 19 item 4).
+ */
+function deliver(ctx: SessionContext, msg: FixMessage): void {
+  const store = ctx.store;
+  store.beginInbound(msg.seqNum + 1);
+  try {
+    crashPoint('inbound-received', msg.msgType);
+    ctx.session.emit('message', msg);
+  } finally {
+    store.endInbound();
+  }
+  crashPoint('after-inbound-seq', msg.msgType);
 }
 
 function nextQueued(ctx: SessionContext): void {
