@@ -1,7 +1,10 @@
 // Policy decisions per second: the gateway's per-request decision (scoreRisk + Cedar authorize on the shipped
 // default policy), and each part alone. Run by hand: bash scripts/node.sh bench/gateway/policy-bench.ts
 // A mix of requests covers the allow, step-up (second evaluation) and deny paths of the access table.
-import { availableParallelism, cpus } from 'node:os';
+// Then the latency of single decisions (p50/p99 of each call timed alone) over a seeded "trading floor" workload:
+// sessions of every role sending their actions with a fresh notional and a growing second-factor age each time,
+// with the decision cache on and off (decisionCacheSize 0), alternating in the same run.
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Role, User } from '../../gateway/identity/directory.ts';
 import { AccessPolicy, type AccessRequest } from '../../gateway/policy/engine.ts';
@@ -54,13 +57,17 @@ function measure(name: string, op: (i: number) => void, minMs = 2000): { name: s
   return { name, perSec: wall[2]!, perCpuSec: cpu[2]! };
 }
 
-const policy = await AccessPolicy.load(join(import.meta.dirname, '../../gateway/policy/default'));
+const POLICY_DIR = join(import.meta.dirname, '../../gateway/policy/default');
+const policy = await AccessPolicy.load(POLICY_DIR, { decisionCacheSize: 0 } as never);
+const cached = await AccessPolicy.load(POLICY_DIR);
 const outcomes = mix.map((r) => policy.authorize(r).decision);
-console.log(`Node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}; mix of ${mix.length} requests: ${outcomes.join(', ')}`);
+console.log(`Node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}; load average at start ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+console.log(`mix of ${mix.length} requests: ${outcomes.join(', ')}`);
 
 const results = [
   measure('scoreRisk only', (i) => { scoreRisk(risks[i % risks.length]!, DEFAULT_RISK_CONFIG); }),
-  measure('Cedar authorize only (mix)', (i) => { policy.authorize(mix[i % mix.length]!); }),
+  measure('Cedar authorize only (mix), uncached', (i) => { policy.authorize(mix[i % mix.length]!); }),
+  measure('Cedar authorize only (mix), decision cache', (i) => { cached.authorize(mix[i % mix.length]!); }),
   measure('Cedar authorize, allow path (row 1)', () => { policy.authorize(mix[0]!); }),
   measure('Cedar authorize, step-up path (2 evaluations)', () => { policy.authorize(mix[1]!); }),
   measure('full decision: scoreRisk + authorize (mix)', (i) => { scoreRisk(risks[i % risks.length]!); policy.authorize(mix[i % mix.length]!); }),
@@ -68,3 +75,66 @@ const results = [
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(10);
 console.log(`${'(median of 5 rounds)'.padEnd(48)} ${'wall-clock/s'.padStart(12)} ${'per CPU-s'.padStart(10)} ${'CPU µs each'.padStart(12)}`);
 for (const r of results) console.log(`${r.name.padEnd(48)} ${fmt(r.perSec).padStart(12)} ${fmt(r.perCpuSec)} ${(1e6 / r.perCpuSec).toFixed(1).padStart(12)}`);
+
+// --- single-decision latency on a seeded workload ---------------------------------------------------------------
+/** mulberry32: a small seeded PRNG, so every run sees the same workload. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+type Work = { req: AccessRequest; risk: RiskContext };
+function workload(n: number, sessions: number, seed: number): Work[] {
+  const rnd = prng(seed);
+  const out: Work[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = Math.floor(rnd() * sessions);
+    const row = mix[s % mix.length]!;
+    const u = { ...row.user, username: `${row.user.username}-s${s}` };
+    const ctx = { ...row.context };
+    if (row.action === 'CreateRfq') ctx.notional = Math.floor(rnd() * 100_000_000) + 1; // a new RFQ size every time
+    if (ctx.mfa) ctx.mfaAgeSec = Math.floor(rnd() * 3600); // seconds since the session's second factor
+    const r = risks[s % risks.length]!;
+    out.push({ req: { user: u, action: row.action, context: ctx }, risk: { ...r, user: u } });
+  }
+  return out;
+}
+function pct(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+const N = Number(process.argv[2] ?? 20_000);
+const SESSIONS = Number(process.argv[3] ?? 200);
+const work = workload(N, SESSIONS, 17);
+const lat: Record<'cache' | 'none', number[]> = { cache: [], none: [] };
+const cpuUs: Record<'cache' | 'none', number> = { cache: 0, none: 0 };
+const CHUNK = 500; // alternate cached and uncached in chunks so machine noise hits both alike
+for (let k = 0; k < work.length; k += CHUNK) {
+  for (const which of ['cache', 'none'] as const) {
+    const p = which === 'cache' ? cached : policy;
+    const c0 = process.cpuUsage();
+    for (let j = k; j < Math.min(work.length, k + CHUNK); j++) {
+      const w = work[j]!;
+      const t0 = performance.now();
+      scoreRisk(w.risk, DEFAULT_RISK_CONFIG);
+      p.authorize(w.req);
+      lat[which].push((performance.now() - t0) * 1000);
+    }
+    const c = process.cpuUsage(c0);
+    cpuUs[which] += c.user + c.system;
+  }
+}
+console.log(`\nfull decision (scoreRisk + authorize), each call timed alone: ${N} decisions, ${SESSIONS} sessions, seeded workload`);
+console.log(`${''.padEnd(40)} ${'p50 µs'.padStart(8)} ${'p99 µs'.padStart(8)} ${'max µs'.padStart(8)} ${'CPU µs/each'.padStart(12)}`);
+for (const which of ['none', 'cache'] as const) {
+  const s = lat[which].sort((a, b) => a - b);
+  const label = which === 'cache' ? 'with the decision cache' : 'uncached (decisionCacheSize 0)';
+  console.log(`${label.padEnd(40)} ${pct(s, 0.5).toFixed(1).padStart(8)} ${pct(s, 0.99).toFixed(1).padStart(8)} ${s.at(-1)!.toFixed(0).padStart(8)} ${(cpuUs[which] / N).toFixed(1).padStart(12)}`);
+}
+const st = (cached as unknown as { cacheStats?: () => unknown }).cacheStats?.();
+if (st) console.log('decision cache:', JSON.stringify(st));
+console.log(`load average at end ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
