@@ -84,7 +84,8 @@ describe('gateway end to end', () => {
       expect(q.get(62)! > utcTimestamp(new Date())).toBe(true);
     }
 
-    // 6. Hit the best offer → ExecutionReport (trade); the same QuoteRespID again → reject, never a second trade.
+    // 6. Hit the best offer → ExecutionReport (trade); the same QuoteRespID again → that trade's report again (issue
+    // 19 item 3: a retried hit is answered with its trade), never a second trade.
     const best = quotes.reduce((b, q) => (Number(q.get(133)) < Number(b.get(133)) ? q : b));
     const hit = [{ tag: 693, value: 'HIT-1' }, { tag: 117, value: best.get(117)! }, { tag: 694, value: '1' }, { tag: 54, value: '1' }, { tag: 55, value: 'US912828ZT0' }, { tag: 38, value: '1000000' }];
     c.send('AJ', hit);
@@ -95,8 +96,8 @@ describe('gateway end to end', () => {
     expect(exec.get(TAG.Dealer)).toBe(best.get(TAG.Dealer));
     c.send('AJ', hit);
     const dup = await c.waitFor('8');
-    expect(dup.get(150)).toBe('8');
-    expect(dup.get(58)).toMatch(/already executed/);
+    expect(dup.get(150)).toBe('F');
+    expect([dup.get(17), dup.get(37)]).toEqual([exec.get(17), exec.get(37)]);
     const other = quotes.find((q) => q !== best)!;
     c.send('AJ', [{ tag: 693, value: 'HIT-2' }, { tag: 117, value: other.get(117)! }, { tag: 694, value: '1' }]);
     expect((await c.waitFor('8')).get(58)).toMatch(/already traded/);

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { crashPoint } from '../../fix/crash-point.ts';
 import { defaultSettlDate, settlDateProblem } from './settlement.ts';
 import type { Side, Trade, TradeStore } from './trade-store.ts';
 
@@ -188,6 +189,10 @@ export class DealerDesk extends EventEmitter {
     if (!entry) {
       const traded = store.byQuote(h.quoteId);
       if (traded) return { ok: false, code: 'already-traded', reason: `quote ${h.quoteId} was already traded (${traded.tradeId})` };
+      // Quotes live in memory: one from before a restart (another ID prefix) is gone, and the client is told so.
+      if (/^Q-[0-9A-F]{6}-\d+$/.test(h.quoteId) && !h.quoteId.startsWith(`Q-${this.#prefix}-`)) {
+        return { ok: false, code: 'unknown', reason: `quote ${h.quoteId} is no longer valid: the gateway restarted after sending it; nothing was traded, ask for a new quote` };
+      }
       return { ok: false, code: 'unknown', reason: `unknown quote ${h.quoteId}` };
     }
     const { quote, rfq } = entry;
@@ -212,6 +217,7 @@ export class DealerDesk extends EventEmitter {
       side, qty: quote.qty, price, currency: quote.currency, time: now.toISOString(), settlDate: rfq.settlDate,
     };
     store.record(trade);
+    crashPoint('after-trade-record');
     this.#close(rfq, 'done');
     this.emit('trade', trade);
     return { ok: true, trade, duplicate: false };

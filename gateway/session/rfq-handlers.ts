@@ -5,6 +5,7 @@
  * refused here by its held-action kind.
  */
 import type { FixMessage } from '../../fix/codec.ts';
+import { crashPoint } from '../../fix/crash-point.ts';
 import { dealerListFields, MSG } from '../../fix/parley-protocol.ts';
 import {
   BusinessRejectReason, MsgType, QuoteRejectReason, readDealerListRequest, rejectRefOf, Tag, TradeRequestResult, writeBusinessReject, type BusinessRejectMsg,
@@ -148,6 +149,12 @@ export class RfqHandlers {
         const r = desk.hit(this.#io.owner, h);
         if (r.ok) {
           this.#io.audit('trade.executed', { tradeId: r.trade.tradeId, quoteId: r.trade.quoteId, quoteRespId: h.quoteRespId, symbol: r.trade.symbol, qty: r.trade.qty, price: r.trade.price, dealer: r.trade.dealer });
+          this.#io.send(MsgType.ExecutionReport, executionFields(r.trade));
+          crashPoint('after-store-save', MsgType.ExecutionReport);
+        } else if (r.code === 'duplicate') {
+          // A retried hit (the client resent it after a cut or a gateway crash) is answered with its trade: the same
+          // ExecutionReport (same ExecID), never a refusal for a trade that exists and never a second trade.
+          this.#io.audit('trade.reported-again', { tradeId: r.trade.tradeId, quoteRespId: h.quoteRespId });
           this.#io.send(MsgType.ExecutionReport, executionFields(r.trade));
         } else {
           this.#io.audit('trade.refused', { quoteRespId: h.quoteRespId, quoteId: h.quoteId, code: r.code, reason: r.reason });
