@@ -2,12 +2,14 @@
  * An acceptor's first message: the Logon that names the session, and every check before it is answered
  * (certificate→CompID binding, duplicate logon or takeover, dictionary, SendingTime, authorizeLogon).
  */
-import type { Field, FixMessage } from '../codec.ts';
+import { encodeMessage, type Field, type FixMessage } from '../codec.ts';
+import { utcTimestamp } from '../protocol/time.ts';
 import { validateMessage } from '../validate.ts';
 import type { SessionContext } from './context.ts';
 import { goodTime, nextLogon } from './inbound.ts';
 import { sameCertificateKey, TAKEN_OVER } from './registry.ts';
 import type { SessionConfig } from './types.ts';
+import { bodyOnly } from './writer.ts';
 
 export async function firstMessage(ctx: SessionContext, msg: FixMessage): Promise<void> {
   const acc = ctx.accept!;
@@ -15,13 +17,24 @@ export async function firstMessage(ctx: SessionContext, msg: FixMessage): Promis
   if (msg.msgType !== 'A') return ctx.disconnect('first message is not a Logon', 'not-a-logon');
   const peer = msg.get(49) ?? '';
   const us = msg.get(56) ?? '';
-  const cfg = acc.lookup(peer, us);
-  if (!cfg || cfg.senderCompId !== us || cfg.targetCompId !== peer) return ctx.disconnect(`no session ${peer}->${us}`, 'unknown-session');
-  ctx.config = cfg;
+  if (!peer || !us) return ctx.disconnect('Logon without SenderCompID or TargetCompID', 'unknown-session');
   const allowed = ctx.connection?.allowedCompIds;
-  if (allowed && !allowed.includes(peer)) {
-    return refuseLogon(ctx, `certificate is not authorised for SenderCompID ${peer}`);
+  const foreign = allowed !== undefined && !allowed.includes(peer);
+  // A certificate presented for a CompID it is not bound to is reported (the gateway alerts) whether or not the
+  // CompID names a session; a reporting hook never decides anything.
+  if (foreign) {
+    try { acc.onForeignCompId?.({ compId: peer, allowed: [...allowed], connection: ctx.connection! }); } catch { /* reported only */ }
   }
+  const cfg = acc.lookup(peer, us);
+  // An unknown session is dropped without an answer, as FIX 4.4 prescribes (acceptance 1c_InvalidSenderCompID).
+  if (!cfg || cfg.senderCompId !== us || cfg.targetCompId !== peer) return ctx.disconnect(`no session ${peer}->${us}`, 'unknown-session');
+  if (foreign) {
+    // Refused before the session is touched: the Logout is built from the CompIDs alone (refusalBytes), so a
+    // connection whose certificate is not bound to this CompID learns nothing of the session's state.
+    ctx.writer.write(refusalBytes(us, peer, `certificate is not authorised for SenderCompID ${peer}`, []));
+    return ctx.disconnect(`logon refused: certificate is not authorised for SenderCompID ${peer}`, 'logon-refused');
+  }
+  ctx.config = cfg;
   const key = `${cfg.senderCompId}|${cfg.targetCompId}`;
   const registry = ctx.registry;
   // A takeover is only decided once this Logon has passed every check (authorizeLogon included): a Logon
@@ -89,6 +102,19 @@ function takeOver(ctx: SessionContext, key: string, peer: string, us: string): b
 
 function refuseLogon(ctx: SessionContext, text: string, extra: Field[] = []): void {
   // Not stored and no sequence number consumed: the session never started.
-  ctx.writer.refusal(text, extra);
+  ctx.writer.write(refusalBytes(ctx.cfg.senderCompId, ctx.cfg.targetCompId, text, extra));
   ctx.disconnect(`logon refused: ${text}`, 'logon-refused');
+}
+
+/**
+ * A Logout refusing a Logon, built from the CompIDs alone: MsgSeqNum(34) is always 1, never the session's next
+ * number. The connection has not been authorised for the session (its certificate, password or device did not
+ * pass), so nothing of the session's state goes out to it; the refusal is neither stored nor counted by either
+ * side (QuickFIX and fix/ initiators read a Logout answering their Logon without a sequence check).
+ */
+function refusalBytes(sender: string, target: string, text: string, extra: Field[]): Buffer {
+  return encodeMessage('FIX.4.4', [
+    { tag: 35, value: '5' }, { tag: 34, value: '1' }, { tag: 49, value: sender }, { tag: 52, value: utcTimestamp() },
+    { tag: 56, value: target }, { tag: 58, value: text }, ...bodyOnly(extra),
+  ]);
 }

@@ -47,6 +47,8 @@ export interface AcceptOptions {
   maxMessageSize?: number;
   /** See the API notes: a Logon with the same certificate key takes over a session already logged on. */
   takeOverSameCertificate?: boolean;
+  /** Told of a Logon whose SenderCompID the certificate is not bound to (refused before any lookup), to alert on. */
+  onForeignCompId?: (info: { compId: string; allowed: string[]; connection: FixConnection }) => void;
 }
 export type Role = 'acceptor' | 'initiator';
 /**

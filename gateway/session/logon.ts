@@ -203,3 +203,17 @@ async function decideLogon(ports: Ports, guard: LogonGuard, logon: FixMessage, c
   ];
   return { ok: true, ctx, extraFields };
 }
+
+/**
+ * A certificate presented for a SenderCompID it is not bound to (refused by the FIX layer before any session is
+ * looked up): a stolen or misused certificate, or a misconfigured engine. Audited and alerted, as for every
+ * refused Logon; the connection itself heard only the refusal.
+ */
+export function reportForeignCompId(ports: Pick<Ports, 'audit'>, compId: string, allowed: string[], conn: FixsConnection): void {
+  const detail = {
+    compId: compId.slice(0, 64), ip: conn.remoteAddress.replace(/^::ffff:/, ''), serial: serialOf(conn),
+    subject: conn.peerCertificate.subject.replace(/\n/g, ', '), certificateCompIds: allowed, reason: 'certificate is not bound to this SenderCompID',
+  };
+  ports.audit.event('logon.denied', detail);
+  ports.audit.alert('logon.certificate-misuse', detail);
+}

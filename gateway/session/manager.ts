@@ -11,7 +11,7 @@ import { acceptSession, SessionRegistry, type CloseCause, type FixSession, type 
 import { FileStore, MemoryStore, type MessageStore } from '../../fix/store.ts';
 import type { FixConnection, FixsConnection } from '../../fix/transport.ts';
 import { LiveSession } from './live-session.ts';
-import { authorizeLogon, type LogonContext } from './logon.ts';
+import { authorizeLogon, reportForeignCompId, type LogonContext } from './logon.ts';
 import { LogonGuard } from './logon-guard.ts';
 import type { Ports } from './ports.ts';
 
@@ -93,6 +93,7 @@ export class SessionManager {
       // reached us): with the same certificate key, and once its Logon passed every check, it takes the session
       // over at once instead of waiting out ~2.4 heartbeat intervals.
       takeOverSameCertificate: true,
+      onForeignCompId: (info) => reportForeignCompId(this.ports, info.compId, info.allowed, info.connection as FixsConnection),
       authorizeLogon: async (logon: FixMessage, c: FixConnection) => {
         try {
           const r = await authorizeLogon(this.ports, this.logons, logon, c as FixsConnection);
