@@ -5,7 +5,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$PARLEY_ROOT"
 
 DEBS=(chromium dbus gnome-keyring libsecret-1-dev libquickfix-dev libmaxmind-db-writer-perl
-      iproute2 openssl g++ make python3 sslscan testssl.sh rsyslog rsyslog-gnutls)
+      iproute2 openssl g++ make python3 sslscan testssl.sh rsyslog rsyslog-gnutls
+      swtpm swtpm-tools tpm2-tools)
 if command -v dpkg-query >/dev/null 2>&1; then
   missing=()
   for p in "${DEBS[@]}"; do
