@@ -1,16 +1,25 @@
 /**
- * IT's machine-wide managed configuration (the policy file) and the user's own settings, merged so that
- * the policy always wins and the user can only tighten it.
+ * IT's managed configuration from every channel IT uses, merged with the user's own settings:
+ *   OS policy (Windows registry policy / macOS managed preferences) > policy file > user settings.
+ * A lower source never loosens a higher one: IT's gateway, CA, pins and update policy are final once set,
+ * and the re-attestation interval can only get shorter down the chain.
  *
- * Every failure — missing permission, not a file, too big, not UTF-8 JSON, wrong shape, unreadable CA
- * bundle — comes back as a ConfigError naming the file, the field and the problem; nothing here throws.
+ * Every failure — missing permission, not a file, too big, not UTF-8 JSON, a bad registry export or plist,
+ * wrong shape, unreadable CA bundle — comes back as a ConfigError naming the source, the field and the
+ * problem; nothing here throws, and a bad source is never skipped (the client enters its configuration-error
+ * state instead of starting with less policy than IT set).
  */
 import { X509Certificate } from 'node:crypto';
-import { promises as fs, constants as fsc } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import { MANAGED_PREFS_PATH, readManagedPreferences } from './managed-prefs.ts';
+import { readJsonFile } from './read-file.ts';
+import { POLICY_KEY_SHORT, readRegistryPolicy } from './registry.ts';
+import { fail, parseWith, PolicyFileSchema, UserSettingsSchema, type LoadResult, type PolicyFile, type UserSettings } from './schema.ts';
 
-export const MAX_CONFIG_BYTES = 64 * 1024;
+export { MAX_CONFIG_BYTES, readJsonFile } from './read-file.ts';
+export { describeConfigError, PolicyFileSchema, UserSettingsSchema, type ConfigError, type LoadResult, type PolicyFile, type UserSettings } from './schema.ts';
+
 const MAX_CA_BYTES = 1024 * 1024;
 
 /** Where IT puts the policy file on each OS. */
@@ -25,53 +34,11 @@ export function defaultPolicyPath(platform: NodeJS.Platform = process.platform, 
   }
 }
 
-const hostname = z
-  .string()
-  .min(1)
-  .max(253)
-  .regex(/^[A-Za-z0-9.\-:\[\]]+$/, 'a host name or IP address');
-const port = z.number().int().min(1).max(65_535);
-const spkiPin = z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'base64 of a SHA-256 digest (44 characters)');
-const httpsUrl = z
-  .string()
-  .max(2_048)
-  .refine((u) => URL.canParse(u) && new URL(u).protocol === 'https:', 'an https:// URL');
-const reattest = z.number().int().min(10).max(86_400);
-const compId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a FIX CompID (letters, digits, . _ -)');
-const gatewaySchema = z.strictObject({ host: hostname, port, compId: compId.optional() });
+export type Setting = 'gateway' | 'caBundle' | 'spkiPins' | 'enrollmentUrl' | 'reattestIntervalSec' | 'updates';
 
-export const PolicyFileSchema = z.strictObject({
-  $schema: z.string().max(2_048).optional(),
-  gateway: gatewaySchema.optional(),
-  /** PEM file with the CA certificate(s) that issue the gateway's certificate; relative to the policy file. */
-  caBundle: z.string().min(1).max(4_096).optional(),
-  spkiPins: z.array(spkiPin).min(1).max(20).optional(),
-  enrollmentUrl: httpsUrl.optional(),
-  reattestIntervalSec: reattest.optional(),
-  /** For silent enrollment by IT; consumed once. */
-  enrollmentToken: z.string().min(8).max(512).regex(/^[\x21-\x7e]+$/, 'printable ASCII').optional(),
-});
-export type PolicyFile = z.infer<typeof PolicyFileSchema>;
-
-export const UserSettingsSchema = z.strictObject({
-  gateway: gatewaySchema.optional(),
-  caBundle: z.string().min(1).max(4_096).optional(),
-  spkiPins: z.array(spkiPin).min(1).max(20).optional(),
-  enrollmentUrl: httpsUrl.optional(),
-  reattestIntervalSec: reattest.optional(),
-});
-export type UserSettings = z.infer<typeof UserSettingsSchema>;
-
-export interface ConfigError {
-  file: string;
-  field: string;
-  problem: string;
-}
-export function describeConfigError(e: ConfigError): string {
-  return `${e.file}: ${e.field}: ${e.problem}`;
-}
-
-export type Setting = 'gateway' | 'caBundle' | 'spkiPins' | 'enrollmentUrl' | 'reattestIntervalSec';
+/** The update policy in force: IT-managed (the app never updates itself) unless IT's policy says otherwise. */
+export type UpdatesPolicy = NonNullable<PolicyFile['updates']>;
+export const DEFAULT_UPDATES: UpdatesPolicy = { mode: 'it-managed' };
 
 export interface EffectiveConfig {
   gateway: { host: string; port: number; compId?: string | undefined } | null;
@@ -81,67 +48,21 @@ export interface EffectiveConfig {
   enrollmentUrl: string | null;
   reattestIntervalSec: number;
   enrollmentToken: string | null;
+  /** The highest-precedence source of IT policy in force (registry key, managed preferences or file), or null. */
   policySource: string | null;
+  /** Every IT policy source in force, highest precedence first. */
+  policySources: string[];
   /** The settings IT fixed: the UI shows them read-only. */
   managed: Setting[];
+  updates: UpdatesPolicy;
 }
 
 export const DEFAULT_REATTEST_SEC = 300;
 
-export type LoadResult<T> = { ok: true; value: T } | { ok: false; error: ConfigError };
-
-/** Reads a small JSON file defensively. `missing` is returned when it does not exist. */
-export async function readJsonFile(file: string, maxBytes = MAX_CONFIG_BYTES): Promise<LoadResult<unknown> | 'missing'> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    // O_NONBLOCK: a FIFO planted in place of the file must not hang the client.
-    handle = await fs.open(file, fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0));
-    const st = await handle.stat();
-    if (!st.isFile()) return fail(file, '(file)', 'is not a regular file');
-    if (st.size > maxBytes) return fail(file, '(file)', `is ${st.size} bytes; the limit is ${maxBytes}`);
-    const buf = Buffer.alloc(maxBytes + 1);
-    const { bytesRead } = await handle.read(buf, 0, maxBytes + 1, 0);
-    if (bytesRead > maxBytes) return fail(file, '(file)', `is larger than ${maxBytes} bytes`);
-    let text: string;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(0, bytesRead));
-    } catch {
-      return fail(file, '(file)', 'is not valid UTF-8 text');
-    }
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    if (!text.trim()) return fail(file, '(file)', 'is empty');
-    try {
-      return { ok: true, value: JSON.parse(text) };
-    } catch (e) {
-      return fail(file, '(file)', `is not valid JSON (${(e as Error).message})`);
-    }
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return 'missing';
-    if (code === 'EACCES' || code === 'EPERM') return fail(file, '(file)', 'cannot be read (permission denied)');
-    if (code === 'EISDIR') return fail(file, '(file)', 'is a directory');
-    return fail(file, '(file)', `cannot be read (${code ?? (e as Error).message})`);
-  } finally {
-    await handle?.close().catch(() => {});
-  }
-}
-
-function fail(file: string, field: string, problem: string): { ok: false; error: ConfigError } {
-  return { ok: false, error: { file, field, problem } };
-}
-
-function parseWith<S extends z.ZodType>(file: string, schema: S, raw: unknown): LoadResult<z.infer<S>> {
-  const r = schema.safeParse(raw);
-  if (r.success) return { ok: true, value: r.data };
-  const issue = r.error.issues[0]!;
-  const field = issue.path.length ? issue.path.map(String).join('.') : '(root)';
-  let problem = issue.message;
-  if (issue.code === 'unrecognized_keys') problem = `unknown setting(s): ${issue.keys.slice(0, 5).join(', ')}`;
-  return fail(file, field, problem);
-}
-
-async function loadCa(file: string, field: string, bundlePath: string, relativeTo: string): Promise<LoadResult<string[]>> {
-  const p = path.resolve(path.dirname(relativeTo), bundlePath);
+async function loadCa(file: string, field: string, bundlePath: string, relativeTo: string | null): Promise<LoadResult<string[]>> {
+  // OS policy has no folder of its own to be relative to.
+  if (relativeTo === null && !path.isAbsolute(bundlePath)) return fail(file, field, 'must be an absolute path in OS policy');
+  const p = relativeTo === null ? path.resolve(bundlePath) : path.resolve(path.dirname(relativeTo), bundlePath);
   let text: string;
   try {
     const st = await fs.stat(p);
@@ -163,26 +84,55 @@ async function loadCa(file: string, field: string, bundlePath: string, relativeT
   return { ok: true, value: pems };
 }
 
+/** A channel of OS policy: where it is read from (named in errors and in the UI) and how. */
+export interface OsPolicySource {
+  name: string;
+  read(): Promise<LoadResult<unknown> | 'missing'>;
+}
+
+/** The OS's own management channel: the registry on Windows, managed preferences on macOS, none on Linux. */
+export function defaultOsPolicySource(platform: NodeJS.Platform = process.platform): OsPolicySource | null {
+  if (platform === 'win32') return { name: POLICY_KEY_SHORT, read: () => readRegistryPolicy() };
+  if (platform === 'darwin') return { name: MANAGED_PREFS_PATH, read: () => readManagedPreferences() };
+  return null;
+}
+
 export interface LoadConfigOptions {
   /** The machine-wide policy file; default per OS. */
   policyPath?: string;
   /** The user's settings file (in the data folder), or none. */
   userSettingsPath?: string | null;
+  /** The OS policy channel; default per OS (none on Linux). null = do not read one. */
+  osPolicy?: OsPolicySource | null;
 }
 
-/** Loads and merges; the policy file overrides user settings, which may only tighten it. */
+interface Layer {
+  source: string;
+  /** Relative paths (caBundle) resolve against this file; null = the source must give absolute paths. */
+  relativeTo: string | null;
+  policy: PolicyFile;
+}
+
+async function readLayer(source: string, relativeTo: string | null, raw: LoadResult<unknown> | 'missing'): Promise<LoadResult<Layer | null>> {
+  if (raw === 'missing') return { ok: true, value: null };
+  if (!raw.ok) return raw;
+  const p = parseWith(source, PolicyFileSchema, raw.value);
+  return p.ok ? { ok: true, value: { source, relativeTo, policy: p.value } } : p;
+}
+
+/** Loads every source and merges them; see the precedence at the top of this file. */
 export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadResult<EffectiveConfig>> {
-  const policyPath = opts.policyPath ?? defaultPolicyPath();
-  let policy: PolicyFile = {};
-  let policySource: string | null = null;
-  const rawPolicy = await readJsonFile(policyPath);
-  if (rawPolicy !== 'missing') {
-    if (!rawPolicy.ok) return rawPolicy;
-    const p = parseWith(policyPath, PolicyFileSchema, rawPolicy.value);
-    if (!p.ok) return p;
-    policy = p.value;
-    policySource = policyPath;
+  const layers: Layer[] = [];
+  const os = opts.osPolicy === undefined ? defaultOsPolicySource() : opts.osPolicy;
+  if (os) {
+    const l = await readLayer(os.name, null, await os.read());
+    if (!l.ok) return l;
+    if (l.value) layers.push(l.value);
   }
+  const policyPath = opts.policyPath ?? defaultPolicyPath();
+  const f = await readLayer(policyPath, policyPath, await readJsonFile(policyPath));
+  if (!f.ok) return f;
+  if (f.value) layers.push(f.value);
 
   let user: UserSettings = {};
   const userPath = opts.userSettingsPath ?? null;
@@ -197,10 +147,13 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadResu
   }
 
   const managed: Setting[] = [];
-  const pick = <K extends Setting>(k: K): PolicyFile[K] | UserSettings[K] => {
-    if (policy[k] !== undefined) {
+  /** The highest layer that sets k wins outright (nothing below can widen it). */
+  const top = <K extends keyof PolicyFile>(k: K): Layer | undefined => layers.find((l) => l.policy[k] !== undefined);
+  const pick = <K extends Setting & keyof UserSettings>(k: K): UserSettings[K] => {
+    const l = top(k);
+    if (l) {
       managed.push(k);
-      return policy[k];
+      return l.policy[k] as UserSettings[K];
     }
     return user[k];
   };
@@ -211,9 +164,10 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadResu
   const spkiPins = pick('spkiPins') ?? [];
 
   let caPem: string[] | null = null;
-  if (policy.caBundle !== undefined) {
+  const caLayer = top('caBundle');
+  if (caLayer) {
     managed.push('caBundle');
-    const ca = await loadCa(policyPath, 'caBundle', policy.caBundle, policyPath);
+    const ca = await loadCa(caLayer.source, 'caBundle', caLayer.policy.caBundle!, caLayer.relativeTo);
     if (!ca.ok) return ca;
     caPem = ca.value;
   } else if (user.caBundle !== undefined && userPath) {
@@ -222,10 +176,17 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadResu
     caPem = ca.value;
   }
 
-  // A user may attest more often than IT asks, never less often.
-  let reattestIntervalSec = policy.reattestIntervalSec ?? DEFAULT_REATTEST_SEC;
-  if (policy.reattestIntervalSec !== undefined) managed.push('reattestIntervalSec');
+  // Every source may make re-attestation more frequent, none less frequent than a higher one asks.
+  let reattestIntervalSec = DEFAULT_REATTEST_SEC;
+  const asked = layers.map((l) => l.policy.reattestIntervalSec).filter((v) => v !== undefined);
+  if (asked.length) {
+    managed.push('reattestIntervalSec');
+    reattestIntervalSec = Math.min(...asked);
+  }
   if (user.reattestIntervalSec !== undefined) reattestIntervalSec = Math.min(reattestIntervalSec, user.reattestIntervalSec);
+
+  const updatesLayer = top('updates');
+  if (updatesLayer) managed.push('updates');
 
   return {
     ok: true,
@@ -235,9 +196,11 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadResu
       spkiPins,
       enrollmentUrl,
       reattestIntervalSec,
-      enrollmentToken: policy.enrollmentToken ?? null,
-      policySource,
+      enrollmentToken: top('enrollmentToken')?.policy.enrollmentToken ?? null,
+      policySource: layers[0]?.source ?? null,
+      policySources: layers.map((l) => l.source),
       managed,
+      updates: updatesLayer?.policy.updates ?? DEFAULT_UPDATES,
     },
   };
 }
