@@ -59,6 +59,11 @@ export const configSchema = z.object({
     maxHeartBtIntSec: z.number().int().min(1).max(300).default(60),
     logonTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
     maxMessageBytes: z.number().int().min(256).max(1_048_576).default(65_536),
+    /**
+     * Also accept TLS 1.2 on the FIX port, for engines that cannot do 1.3: ECDHE key exchange with AEAD suites
+     * (AES-GCM, ChaCha20-Poly1305) only, no CBC, no RSA key exchange, no renegotiation. Off: TLS 1.3 only.
+     */
+    allowTls12: z.boolean().default(false),
   }).strict().prefault({}),
   pki: z.object({
     /** Folder of the dev PKI (fix/pki): ca.crt.pem, ca.key.pem, gateway.ec.crt.pem, gateway.ec.key.pem unless named below. */

@@ -197,6 +197,7 @@ export class Gateway {
 
     this.#fix = await createFixsServer({
       key: serverKey, cert: serverCert, ca: caPem, host: cfg.listen.host, port: cfg.listen.fixPort,
+      allowTls12: cfg.fix.allowTls12,
       crl: () => this.crl.current(),
       onRefused: (info) => this.audit.event('connection.refused', info),
     }, (conn) => this.manager.onConnection(conn));
