@@ -43,14 +43,3 @@ export class EncodeError extends FixError {
   override name = 'EncodeError';
 }
 
-/** A decoded message cannot be turned into the typed object asked for (wrong MsgType, missing or bad field). */
-export class TypedMessageError extends FixError {
-  override name = 'TypedMessageError';
-  readonly msgType: string;
-  readonly tag: number | undefined;
-  constructor(msgType: string, tag: number | undefined, message: string) {
-    super(message);
-    this.msgType = msgType;
-    this.tag = tag;
-  }
-}

@@ -1,76 +1,56 @@
 // Compares one fix/ codec loop of this tree against another tree's, in one process, so both see the same
 // machine load (a shared machine swings full bench:codec runs by ±10 %). Rounds alternate base, this, base;
-// the figure is the median of the per-round ratios this / mean(base before, base after).
+// the figure is the median of the per-round ratios this / mean(base before, base after). The loops are
+// bench:codec's product paths, each tree running its own fix/codec, fix/validate and fix/protocol:
 //   mkdir -p /tmp/base && git archive <commit> fix bench | tar -x -C /tmp/base && ln -s "$PWD/node_modules" /tmp/base/
-//   bash scripts/node.sh bench/codec/compare.ts /tmp/base encode|viaFields|fields|decode|twoStep|view [rounds]
-// This tree uses a kept TypedEncoder / FixEncoder / FixDecoder where the base has them (as a session would).
+//   bash scripts/node.sh bench/codec/compare.ts /tmp/base encode|fields|decode|view [rounds]
 import { resolve } from 'node:path';
 import * as codec from '../../fix/codec.ts';
-import { fix44Dictionary } from '../../fix/dictionary/dictionary.ts';
-import * as messages from '../../fix/messages.ts';
-import { validateMessage } from '../../fix/validate.ts';
-import { buildMix } from './mix.ts';
+import * as parley from '../../fix/parley-protocol.ts';
+import * as protocol from '../../fix/protocol/index.ts';
+import * as validate from '../../fix/validate.ts';
+import { bind, buildMix, fieldsOf, type MixEntry } from './mix.ts';
 
-type Codec = typeof codec;
-type Messages = typeof messages;
+interface Tree {
+  codec: typeof codec;
+  validate: typeof validate;
+  dict: ReturnType<typeof parley.parleyDictionary>;
+  mix: (MixEntry & ReturnType<typeof bind>)[];
+}
 const [baseDir, op = 'encode', roundsArg = '20'] = process.argv.slice(2);
 if (baseDir === undefined) throw new Error('usage: compare.ts <base tree> <op> [rounds]');
-const base = {
-  codec: await import(resolve(baseDir, 'fix/codec.ts')) as Codec,
-  messages: await import(resolve(baseDir, 'fix/messages.ts')) as Messages,
-  dict: (await import(resolve(baseDir, 'fix/dictionary/dictionary.ts')) as { fix44Dictionary: typeof fix44Dictionary }).fix44Dictionary(),
-  validate: (await import(resolve(baseDir, 'fix/validate.ts')) as { validateMessage: typeof validateMessage }).validateMessage,
-};
 const mix = buildMix(300);
-const fields = mix.map((m) => messages.toFields(m.msg, m.header));
-const dict = fix44Dictionary();
-const typedEncoder = new messages.TypedEncoder();
-const fixEncoder = new codec.FixEncoder();
-const decoder = new codec.FixDecoder();
+const tree = async (dir: string | undefined): Promise<Tree> => {
+  const load = async <T>(p: string, mine: T): Promise<T> => (dir === undefined ? mine : await import(resolve(dir, p)) as T);
+  const p = await load('fix/protocol/index.ts', protocol);
+  return {
+    codec: await load('fix/codec.ts', codec),
+    validate: await load('fix/validate.ts', validate),
+    dict: (await load('fix/parley-protocol.ts', parley)).parleyDictionary(),
+    mix: mix.map((m) => ({ ...m, ...bind(p, m) })),
+  };
+};
+const base = await tree(baseDir);
+const here = await tree(undefined);
+const fields = mix.map(fieldsOf);
 let sink = 0;
 
-// Base calls go through the plain functions (extra arguments are ignored by an older tree).
-const loops: Record<string, [() => void, () => void]> = {
-  encode: [
-    () => { for (const m of mix) sink += base.messages.encodeTyped('FIX.4.4', m.msg, m.header).length; },
-    () => { for (const m of mix) sink += typedEncoder.encode('FIX.4.4', m.msg, m.header).length; },
-  ],
-  viaFields: [
-    () => { for (const m of mix) sink += base.codec.encodeMessage('FIX.4.4', base.messages.toFields(m.msg, m.header)).length; },
-    () => { for (const m of mix) sink += codec.encodeMessage('FIX.4.4', messages.toFields(m.msg, m.header), fixEncoder).length; },
-  ],
-  fields: [
-    () => { for (const f of fields) sink += base.codec.encodeMessage('FIX.4.4', f).length; },
-    () => { for (const f of fields) sink += codec.encodeMessage('FIX.4.4', f).length; },
-  ],
-  decode: [
-    () => { for (const m of mix) sink += base.messages.isTyped(base.messages.decodeTyped(m.bytes, base.dict)) ? 1 : 0; },
-    () => { for (const m of mix) sink += messages.isTyped(messages.decodeTyped(m.bytes, dict, undefined, decoder)) ? 1 : 0; },
-  ],
-  twoStep: [
-    () => {
-      for (const m of mix) {
-        const d = base.codec.decodeMessage(m.bytes);
-        if (base.validate(d, base.dict) !== null) throw new Error('rejected');
-        sink += base.messages.fromMessage(d, { validated: true }).msgType.length;
-      }
-    },
-    () => {
-      for (const m of mix) {
-        const d = codec.decodeMessage(m.bytes, undefined, decoder);
-        if (validateMessage(d, dict) !== null) throw new Error('rejected');
-        sink += messages.fromMessage(d, { validated: true }).msgType.length;
-      }
-    },
-  ],
-  view: [
-    () => { for (const m of mix) sink += base.codec.decodeMessage(m.bytes).size; },
-    () => { for (const m of mix) sink += codec.decodeMessage(m.bytes, undefined, decoder).size; },
-  ],
+const loops: Record<string, (t: Tree) => () => void> = {
+  encode: (t) => () => { for (const m of t.mix) sink += t.codec.encodeMessage('FIX.4.4', [...m.header, ...m.write()]).length; },
+  fields: (t) => () => { for (const f of fields) sink += t.codec.encodeMessage('FIX.4.4', f).length; },
+  decode: (t) => () => {
+    for (const m of t.mix) {
+      const d = t.codec.decodeMessage(m.bytes);
+      if (t.validate.validateMessage(d, t.dict) !== null) throw new Error('rejected');
+      const r = m.read?.(d);
+      sink += r === undefined || r.ok ? 1 : 0;
+    }
+  },
+  view: (t) => () => { for (const m of t.mix) sink += t.codec.decodeMessage(m.bytes).size; },
 };
-const pair = loops[op];
-if (pair === undefined) throw new Error(`unknown op ${op}: ${Object.keys(loops).join(', ')}`);
-const [baseLoop, thisLoop] = pair;
+const make = loops[op];
+if (make === undefined) throw new Error(`unknown op ${op}: ${Object.keys(loops).join(', ')}`);
+const baseLoop = make(base), thisLoop = make(here);
 
 /** Messages per CPU-second of this process while running `loop` for `ms`. */
 function rate(loop: () => void, ms: number): number {

@@ -1,21 +1,43 @@
-// The benchmark's message mix: an RFQ conversation as a dealer-facing session sees it. Per request:
-// QuoteRequest, three streamed Quotes, the client's QuoteResponse (hit), the ExecutionReport, and a
-// Heartbeat — realistic field counts, distinct ids, prices and sequence numbers in every message.
-import { encodeMessage } from '../../fix/codec.ts';
-import { toFields, type StandardHeader, type TypedMessage } from '../../fix/messages.ts';
+// The benchmark's message mix: an RFQ conversation as Parley's client and gateway exchange it, written by the
+// product's own protocol layer (fix/protocol/ writers, the session's standard header) and read back by its
+// readers. Per request: the client's QuoteRequest, three streamed Quotes, the client's QuoteResponse (hit), the
+// ExecutionReport fill, and a Heartbeat — distinct ids, prices and sequence numbers in every message.
+import { encodeMessage, type Field, type FixMessage } from '../../fix/codec.ts';
+import * as protocol from '../../fix/protocol/index.ts';
+import { MsgType, Tag, utcTimestamp, type ReadResult } from '../../fix/protocol/index.ts';
 
-const PAIRS = ['EUR/USD', 'GBP/USD', 'USD/JPY', 'USD/CHF', 'AUD/USD', 'EUR/GBP', 'USD/CAD', 'NZD/USD'];
+type Protocol = typeof protocol;
+/** The fix/protocol writers and readers the mix uses, by name (compare.ts looks them up in another tree). */
+export type WriterName = 'writeQuoteRequest' | 'writeQuote' | 'writeQuoteResponse' | 'writeExecutionFill';
+export type ReaderName = 'readQuoteRequest' | 'readQuote' | 'readQuoteResponse' | 'readExecutionReport';
 
-function ts(base: number, ms: number): string {
-  const d = new Date(base + ms);
-  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
-  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}.${p(d.getUTCMilliseconds(), 3)}`;
-}
+const PAIRS = ['EURUSD', 'GBPUSD', 'USDJPY', 'USDCHF', 'AUDUSD', 'EURGBP', 'USDCAD', 'NZDUSD'];
 
 export interface MixEntry {
-  msg: TypedMessage;
-  header: StandardHeader;
+  msgType: string;
+  /** The domain value and the names of its writer and reader (none for a Heartbeat: empty body, read by the session). */
+  value: unknown;
+  writerName: WriterName | undefined;
+  readerName: ReaderName | undefined;
+  /** The fix/protocol writer's call for this message (domain value → body fields). */
+  write: () => Field[];
+  /** The session's standard header (35, 34, 49, 52, 56, as fix/session's writer puts it). */
+  header: Field[];
+  /** The reader the receiving side calls (undefined for a Heartbeat: the session consumes it). */
+  read: ((m: FixMessage) => ReadResult<unknown>) | undefined;
   bytes: Buffer;
+}
+
+/** `m`'s writer and reader in `p` (this tree's fix/protocol, or another's). */
+export function bind(p: Protocol, m: Pick<MixEntry, 'value' | 'writerName' | 'readerName'>): Pick<MixEntry, 'write' | 'read'> {
+  const w = m.writerName === undefined ? undefined : p[m.writerName] as (v: unknown) => Field[];
+  const r = m.readerName === undefined ? undefined : p[m.readerName] as (msg: FixMessage) => ReadResult<unknown>;
+  return { write: w === undefined ? () => [] : () => w(m.value), read: r };
+}
+
+/** header + body, as fix/session's writer hands them to encodeMessage. */
+export function fieldsOf(m: MixEntry): Field[] {
+  return [...m.header, ...m.write()];
 }
 
 /** `cycles` RFQ conversations, 7 messages each. Deterministic. */
@@ -24,55 +46,49 @@ export function buildMix(cycles: number): MixEntry[] {
   const base = Date.UTC(2026, 10, 21, 9, 0, 0);
   let seq = 1;
   let t = 0;
-  const push = (msg: TypedMessage, fromClient: boolean): void => {
-    const header: StandardHeader = {
-      senderCompID: fromClient ? 'PARLEY-CLIENT-0042' : 'PARLEY-GW',
-      targetCompID: fromClient ? 'PARLEY-GW' : 'PARLEY-CLIENT-0042',
-      msgSeqNum: seq++,
-      sendingTime: ts(base, (t += 7)),
-    };
-    out.push({ msg, header, bytes: encodeMessage('FIX.4.4', toFields(msg, header)) });
+  const push = (msgType: string, writerName: WriterName | undefined, value: unknown, readerName: ReaderName | undefined, fromClient: boolean): void => {
+    const header: Field[] = [
+      { tag: Tag.MsgType, value: msgType },
+      { tag: Tag.MsgSeqNum, value: String(seq++) },
+      { tag: Tag.SenderCompID, value: fromClient ? 'PARLEY-CLIENT-0042' : 'PARLEY-GW' },
+      { tag: Tag.SendingTime, value: utcTimestamp(new Date(base + (t += 7))) },
+      { tag: Tag.TargetCompID, value: fromClient ? 'PARLEY-GW' : 'PARLEY-CLIENT-0042' },
+    ];
+    const named = { value, writerName, readerName };
+    const entry: MixEntry = { msgType, ...named, ...bind(protocol, named), header, bytes: Buffer.alloc(0) };
+    entry.bytes = encodeMessage('FIX.4.4', fieldsOf(entry));
+    out.push(entry);
   };
   for (let c = 0; c < cycles; c++) {
-    const sym = PAIRS[c % PAIRS.length]!;
+    const symbol = PAIRS[c % PAIRS.length]!;
     const mid = 1 + ((c * 7919) % 5000) / 10000;
     const qty = 1_000_000 * (1 + (c % 10));
-    const side = c % 2 === 0 ? '1' : '2';
-    const reqId = `RFQ-20261121-${String(c).padStart(6, '0')}`;
-    const settl = '20261125';
-    push({
-      msgType: 'R', quoteReqID: reqId,
-      relatedSym: [{
-        symbol: sym, securityID: sym.replace('/', ''), securityIDSource: '8', side, orderQty: qty, settlType: '0',
-        settlDate: settl, currency: sym.slice(0, 3), account: 'ACC-7731', quoteType: 1,
-        transactTime: ts(base, t), parties: [{ partyID: 'CLIENT-0042', partyIDSource: 'D', partyRole: 3 }],
-      }],
-    }, true);
+    const side = c % 2 === 0 ? 'buy' : 'sell';
+    const quoteReqId = `RFQ-20261121-${String(c).padStart(6, '0')}`;
+    const settlDate = '2026-11-25';
+    // The domain values are made here, once: the writers' calls are what is timed.
+    const now = new Date(base + t);
+    const request = { quoteReqId, symbol, side, qty, settlDate, expireTime: new Date(base + t + 30_000) } as const;
+    push(MsgType.QuoteRequest, 'writeQuoteRequest', request, 'readQuoteRequest', true);
     for (let q = 0; q < 3; q++) {
-      const bid = Math.round((mid - 0.0002 - q * 0.00001) * 1e5) / 1e5;
-      const offer = Math.round((mid + 0.0002 + q * 0.00001) * 1e5) / 1e5;
-      push({
-        msgType: 'S', quoteReqID: reqId, quoteID: `${reqId}-Q${q}`, quoteType: 1, symbol: sym,
-        securityID: sym.replace('/', ''), securityIDSource: '8', side, orderQty: qty, settlType: '0',
-        settlDate: settl, currency: sym.slice(0, 3), account: 'ACC-7731', bidPx: bid, offerPx: offer,
-        bidSize: qty, offerSize: qty, validUntilTime: ts(base, t + 5000), transactTime: ts(base, t),
-      }, false);
+      const bidPx = Math.round((mid - 0.0002 - q * 0.00001) * 1e5) / 1e5;
+      const offerPx = Math.round((mid + 0.0002 + q * 0.00001) * 1e5) / 1e5;
+      const quote = {
+        quoteReqId, quoteId: `${quoteReqId}-Q${q}`, symbol, qty, currency: symbol.slice(0, 3), bidPx, offerPx, settlDate,
+        validUntil: new Date(now.getTime() + 5000), sentAt: now, dealer: `DEALER-${q + 1}`,
+      };
+      push(MsgType.Quote, 'writeQuote', quote, 'readQuote', false);
     }
-    const px = Math.round((side === '1' ? mid + 0.00022 : mid - 0.00022) * 1e5) / 1e5;
-    push({
-      msgType: 'AJ', quoteRespID: `${reqId}-HIT`, quoteID: `${reqId}-Q2`, quoteRespType: 1, clOrdID: `ORD-${c}`,
-      symbol: sym, securityID: sym.replace('/', ''), securityIDSource: '8', side, orderQty: qty, settlType: '0',
-      settlDate: settl, currency: sym.slice(0, 3), account: 'ACC-7731', price: px, transactTime: ts(base, t),
-      ordType: 'D',
-    }, true);
-    push({
-      msgType: '8', orderID: `GW-ORD-${c}`, clOrdID: `ORD-${c}`, quoteRespID: `${reqId}-HIT`, execID: `EX-${c}`,
-      execType: 'F', ordStatus: '2', account: 'ACC-7731', settlType: '0', settlDate: settl, symbol: sym,
-      securityID: sym.replace('/', ''), securityIDSource: '8', side, orderQty: qty, ordType: 'D', price: px,
-      currency: sym.slice(0, 3), lastQty: qty, lastPx: px, leavesQty: 0, cumQty: qty, avgPx: px,
-      tradeDate: '20261121', transactTime: ts(base, t),
-    }, false);
-    push({ msgType: '0' }, c % 2 === 0);
+    const price = Math.round((side === 'buy' ? mid + 0.00022 : mid - 0.00022) * 1e5) / 1e5;
+    const quoteRespId = `${quoteReqId}-HIT`;
+    const hit = { quoteRespId, quoteId: `${quoteReqId}-Q2`, side, symbol, qty, price } as const;
+    push(MsgType.QuoteResponse, 'writeQuoteResponse', hit, 'readQuoteResponse', true);
+    const fill = {
+      orderId: `GW-ORD-${c}`, quoteRespId, execId: `EX-${c}`, symbol, side, qty, price, transactTime: now,
+      currency: symbol.slice(0, 3), settlDate, dealer: 'DEALER-3',
+    } as const;
+    push(MsgType.ExecutionReport, 'writeExecutionFill', fill, 'readExecutionReport', false);
+    push(MsgType.Heartbeat, undefined, undefined, undefined, c % 2 === 0);
   }
   return out;
 }

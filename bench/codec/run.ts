@@ -1,7 +1,9 @@
-// Codec benchmark: decodes (to typed, validated objects) and encodes the same RFQ message mix with fix/,
+// Codec benchmark: decodes (to the typed values Parley's code reads) and encodes the same RFQ message mix with
+// fix/ — exactly the product's path: fix/session's decodeMessage + validateMessage against the Parley dictionary,
+// then fix/protocol's reader; fix/protocol's writer + the session header + encodeMessage —,
 // jspurefix (parse:view and parse:object through ParseCase, the class behind its jsfix-bench tool) and
-// QuickFIX C++ (bench/codec/quickfix_bench.cpp, built here against libquickfix, validating with the FIX 4.4
-// DataDictionary), in one run.
+// QuickFIX C++ (bench/codec/quickfix_bench.cpp, built here against libquickfix, validating with the same
+// dictionary: FIX 4.4 plus Parley's extension, rendered as QuickFIX XML), in one run.
 //   npm run bench:codec [-- --cycles=300 --ms=400 --rounds=5 --no-quickfix --no-jspurefix --jsfix-tool
 //                          --jspurefix-in-process]
 // The machine is shared, so the implementations' rounds alternate, medians are reported, and every figure
@@ -14,13 +16,11 @@ import { loadavg } from 'node:os';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeMessage, encodeMessage, FixDecoder, FixEncoder, type Field } from '../../fix/codec.ts';
-import { fix44Dictionary } from '../../fix/dictionary/dictionary.ts';
-import { FIX44_SOURCE } from '../../fix/dictionary/fix44.ts';
 import { renderQuickFixXml } from '../../fix/dictionary/quickfix-xml.ts';
-import { decodeTyped, encodeTyped, fromMessage, isTyped, toFields, TypedEncoder, type TypedMessage } from '../../fix/messages.ts';
+import { parleyDictionary } from '../../fix/parley-protocol.ts';
 import { validateMessage } from '../../fix/validate.ts';
 import { jspurefixCases } from './jspurefix.ts';
-import { buildMix } from './mix.ts';
+import { buildMix, fieldsOf } from './mix.ts';
 import { measure, median, type Rate } from './measure.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -44,23 +44,19 @@ const ratio = (a: number | undefined, b: number | undefined): string => (a === u
 // ---------------------------------------------------------------------------------------------------------
 // The mix, and a check that every message survives the round trip (no benchmarking of broken output).
 const mix = buildMix(CYCLES);
-const dict = fix44Dictionary();
+const dict = parleyDictionary();
 const counts = new Map<string, number>();
 let bytesTotal = 0;
-const checkEncoder = new TypedEncoder();
 for (const m of mix) {
-  counts.set(m.msg.msgType, (counts.get(m.msg.msgType) ?? 0) + 1);
+  counts.set(m.msgType, (counts.get(m.msgType) ?? 0) + 1);
   bytesTotal += m.bytes.length;
   const d = decodeMessage(m.bytes);
   const rej = validateMessage(d, dict);
-  if (rej !== null) throw new Error(`mix message fails validation: ${JSON.stringify(rej)}`);
-  const typed = fromMessage(d, { validated: true });
-  const again = encodeMessage('FIX.4.4', toFields(typed));
-  if (!again.equals(m.bytes)) throw new Error('mix message does not round-trip');
-  if (!encodeTyped('FIX.4.4', m.msg, m.header).equals(m.bytes)) throw new Error('encodeTyped differs from encodeMessage');
-  if (!checkEncoder.encode('FIX.4.4', m.msg, m.header).equals(m.bytes)) throw new Error('TypedEncoder differs from encodeMessage');
-  const one = decodeTyped(m.bytes, dict);
-  if (!isTyped(one) || JSON.stringify(one) !== JSON.stringify(typed)) throw new Error('decodeTyped differs from validate + fromMessage');
+  if (rej !== null) throw new Error(`mix message ${m.msgType} fails validation: ${JSON.stringify(rej)}`);
+  const r = m.read?.(d);
+  if (r !== undefined && !r.ok) throw new Error(`mix message ${m.msgType} refused by its reader: ${r.reason}`);
+  if (!encodeMessage('FIX.4.4', fieldsOf(m)).equals(m.bytes)) throw new Error('mix message does not re-encode to the same bytes');
+  if (!encodeMessage('FIX.4.4', fieldsOf(m), new FixEncoder()).equals(m.bytes)) throw new Error('FixEncoder differs from encodeMessage');
 }
 mkdirSync(BUILD, { recursive: true });
 const mixSoh = resolve(BUILD, 'mix.txt');
@@ -75,50 +71,39 @@ console.log(`node ${process.version}, ${process.arch}, load average at start ${l
 console.log();
 
 // ---------------------------------------------------------------------------------------------------------
-// fix/, with a decoder and encoders kept across messages, as a session keeps them.
+// fix/, as the product runs it: fix/session decodes each frame with decodeMessage and validates it against its
+// dictionary; main/ or gateway/ then read it with fix/protocol's reader. Sending, the caller's fix/protocol
+// writer gives the body, fix/session's writer prepends the standard header and calls encodeMessage.
 let sink = 0;
-const decoder = new FixDecoder();
-const decodeTypedValidated = (): void => {
+const decodeProduct = (): void => {
   for (let i = 0; i < mix.length; i++) {
-    const r = decodeTyped(mix[i]!.bytes, dict, undefined, decoder);
-    if (!isTyped(r)) throw new Error('rejected');
-    sink += r.msgType.length;
-  }
-};
-const decodeTwoStep = (): void => {
-  for (let i = 0; i < mix.length; i++) {
-    const msg = decodeMessage(mix[i]!.bytes, undefined, decoder);
+    const m = mix[i]!;
+    const msg = decodeMessage(m.bytes);
     if (validateMessage(msg, dict) !== null) throw new Error('rejected');
-    const typed: TypedMessage = fromMessage(msg, { validated: true });
-    sink += typed.msgType.length;
+    const r = m.read?.(msg);
+    sink += r === undefined || r.ok ? 1 : 0;
   }
 };
 const decodeView = (): void => {
+  for (let i = 0; i < mix.length; i++) sink += decodeMessage(mix[i]!.bytes).size;
+};
+const decoder = new FixDecoder();
+const decodeViewKept = (): void => {
   for (let i = 0; i < mix.length; i++) sink += decodeMessage(mix[i]!.bytes, undefined, decoder).size;
 };
-// Encoders kept across messages (the slab and the value caches serve every message).
-const typedEncoder = new TypedEncoder();
-const fixEncoder = new FixEncoder();
-const encodeTypedOp = (): void => {
+const encodeProduct = (): void => {
   for (let i = 0; i < mix.length; i++) {
     const m = mix[i]!;
-    sink += typedEncoder.encode('FIX.4.4', m.msg, m.header).length;
+    sink += encodeMessage('FIX.4.4', [...m.header, ...m.write()]).length;
   }
 };
-const encodeTypedOneShot = (): void => {
-  for (let i = 0; i < mix.length; i++) {
-    const m = mix[i]!;
-    sink += encodeTyped('FIX.4.4', m.msg, m.header).length;
-  }
-};
-const encodeViaFields = (): void => {
-  for (let i = 0; i < mix.length; i++) {
-    const m = mix[i]!;
-    sink += encodeMessage('FIX.4.4', toFields(m.msg, m.header), fixEncoder).length;
-  }
-};
-const prebuilt: Field[][] = mix.map((m) => toFields(m.msg, m.header));
+// Fields already built, as QuickFIX's Message::toString gets them (its fields are set before it is timed).
+const prebuilt: Field[][] = mix.map(fieldsOf);
 const encodeFields = (): void => {
+  for (let i = 0; i < prebuilt.length; i++) sink += encodeMessage('FIX.4.4', prebuilt[i]!).length;
+};
+const fixEncoder = new FixEncoder();
+const encodeFieldsKept = (): void => {
   for (let i = 0; i < prebuilt.length; i++) sink += encodeMessage('FIX.4.4', prebuilt[i]!, fixEncoder).length;
 };
 
@@ -130,7 +115,7 @@ let quickfixNote = '';
 if (!flag('no-quickfix')) {
   try {
     const xml = resolve(BUILD, 'FIX44.xml');
-    writeFileSync(xml, renderQuickFixXml(FIX44_SOURCE));
+    writeFileSync(xml, renderQuickFixXml(dict.source));
     const src = resolve(here, 'quickfix_bench.cpp');
     const bin = resolve(BUILD, 'quickfix_bench');
     if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) {
@@ -138,7 +123,7 @@ if (!flag('no-quickfix')) {
       execFileSync('g++', ['-std=gnu++14', '-O2', '-DHAVE_SSL=1', '-w', src, '-o', bin, '-lquickfix', '-lssl', '-lcrypto', '-lpthread'], { stdio: 'inherit' });
     }
     quickfixBin = bin;
-    quickfixNote = `DataDictionary ${relative(ROOT, xml)} (rendered from fix/dictionary/fix44.ts)`;
+    quickfixNote = `DataDictionary ${relative(ROOT, xml)} (rendered from parleyDictionary(): FIX 4.4 + Parley's extension)`;
   } catch (e) {
     quickfixNote = `QuickFIX C++ not run: ${(e as Error).message}`;
   }
@@ -203,23 +188,22 @@ type Series = { wall: number[]; cpu: number[] };
 const series = (): Series => ({ wall: [], cpu: [] });
 const add = (s: Series, r: Rate): void => { s.wall.push(r.wall); s.cpu.push(r.cpu); };
 const S = {
-  fixDecode: series(), fixDecodeTwoStep: series(), fixView: series(), fixEncTyped: series(), fixEncOneShot: series(), fixEncViaFields: series(), fixEncFields: series(),
+  fixDecode: series(), fixView: series(), fixViewKept: series(), fixEncProduct: series(), fixEncFields: series(), fixEncFieldsKept: series(),
   qfDecode: series(), qfParse: series(), qfEncode: series(), jsView: series(), jsObject: series(),
 };
 for (let r = 0; r < ROUNDS; r++) {
-  add(S.fixDecode, measure(mix.length, decodeTypedValidated, opt));
+  add(S.fixDecode, measure(mix.length, decodeProduct, opt));
   const qf = runQuickfix(1);
   if (qf !== null) { add(S.qfDecode, qf.decode); add(S.qfParse, qf.parse); add(S.qfEncode, qf.encode); }
   if (js !== null) { const j = await js.round(); add(S.jsObject, j.object); add(S.jsView, j.view); }
-  add(S.fixDecodeTwoStep, measure(mix.length, decodeTwoStep, opt));
   add(S.fixView, measure(mix.length, decodeView, opt));
-  add(S.fixEncTyped, measure(mix.length, encodeTypedOp, opt));
-  add(S.fixEncViaFields, measure(mix.length, encodeViaFields, opt));
+  add(S.fixViewKept, measure(mix.length, decodeViewKept, opt));
+  add(S.fixEncProduct, measure(mix.length, encodeProduct, opt));
   add(S.fixEncFields, measure(mix.length, encodeFields, opt));
-  // Last: its garbage (a slab per message) would otherwise be collected on the next row's time.
-  add(S.fixEncOneShot, measure(mix.length, encodeTypedOneShot, opt));
-  console.log(`  round ${r + 1}/${ROUNDS}: decode per CPU-s — fix/ ${fmt(S.fixDecode.cpu.at(-1))}` +
-    (qf ? `, QuickFIX ${fmt(qf.decode.cpu)}` : '') + (js ? `, jspurefix object ${fmt(S.jsObject.cpu.at(-1))}` : ''));
+  add(S.fixEncFieldsKept, measure(mix.length, encodeFieldsKept, opt));
+  console.log(`  round ${r + 1}/${ROUNDS}: per CPU-s — decode fix/ ${fmt(S.fixDecode.cpu.at(-1))}` +
+    (qf ? `, QuickFIX ${fmt(qf.decode.cpu)}` : '') + (js ? `, jspurefix object ${fmt(S.jsObject.cpu.at(-1))}` : '') +
+    `; encode fix/ ${fmt(S.fixEncProduct.cpu.at(-1))}` + (qf ? `, QuickFIX ${fmt(qf.encode.cpu)}` : ''));
 }
 
 js?.close();
@@ -242,13 +226,12 @@ if (flag('jsfix-tool')) {
 const m = (s: Series, k: 'wall' | 'cpu'): number | undefined => (s[k].length > 0 ? median(s[k]) : undefined);
 console.log();
 const rows: [string, Series | null, Series | null][] = [
-  ['fix/ decode: bytes → checked, validated (FIX 4.4 dictionary), typed object (decodeTyped)', S.fixDecode, null],
-  ['fix/ decode, two steps: decodeMessage + validateMessage + fromMessage', S.fixDecodeTwoStep, null],
-  ['fix/ decode: bytes → FixMessage (checksum, body length; no dictionary)', S.fixView, null],
-  ['fix/ encode: typed object → bytes (TypedEncoder kept across messages)', null, S.fixEncTyped],
-  ['fix/ encode: typed object → bytes (encodeTyped, a new encoder per message)', null, S.fixEncOneShot],
-  ['fix/ encode: typed object → Field[] → bytes (toFields + encodeMessage, FixEncoder kept)', null, S.fixEncViaFields],
-  ['fix/ encode: Field[] → bytes (encodeMessage, FixEncoder kept)', null, S.fixEncFields],
+  ['fix/ decode: bytes → validated (Parley dictionary) → fix/protocol reader (the product path)', S.fixDecode, null],
+  ['fix/ decode: bytes → FixMessage (decodeMessage: checksum, body length; no dictionary)', S.fixView, null],
+  ['fix/ decode: bytes → FixMessage (a FixDecoder kept across messages)', S.fixViewKept, null],
+  ['fix/ encode: fix/protocol writer + session header → bytes (encodeMessage; the product path)', null, S.fixEncProduct],
+  ['fix/ encode: Field[] already built → bytes (encodeMessage, as Message::toString is timed)', null, S.fixEncFields],
+  ['fix/ encode: Field[] already built → bytes (a FixEncoder kept across messages)', null, S.fixEncFieldsKept],
   ['QuickFIX C++: parse with DataDictionary + validate / Message::toString()', S.qfDecode, S.qfEncode],
   ['QuickFIX C++: parse with DataDictionary only, no validate (reference)', S.qfParse, null],
   ['jspurefix parse:object (materialise object)', S.jsObject, null],
@@ -266,11 +249,10 @@ const line = (label: string, a: Series, b: Series | number, goal: string): void 
   console.log(`  ${label.padEnd(42)} ${ratio(m(a, 'cpu'), bc).padStart(8)} per CPU-s, ${ratio(m(a, 'wall'), bw).padStart(8)} wall   ${goal}`);
 };
 console.log('ratios:');
-line('fix/ decode vs QuickFIX C++ decode', S.fixDecode, S.qfDecode, '(goal >= 1x)');
-line('fix/ decode vs jspurefix parse:object', S.fixDecode, S.jsObject, '(goal >= 10x)');
-line('fix/ encode (TypedEncoder) vs 2,000,000/s', S.fixEncTyped, 2e6, '(goal >= 1x)');
-line('fix/ encode (Field[]) vs 2,000,000/s', S.fixEncFields, 2e6, '');
-line('fix/ encode (TypedEncoder) vs QuickFIX', S.fixEncTyped, S.qfEncode, '(issue 17: goal >= 1x)');
+line('fix/ decode vs QuickFIX C++ decode', S.fixDecode, S.qfDecode, '(issue 17: goal >= 2.5x)');
+line('fix/ decode vs jspurefix parse:object', S.fixDecode, S.jsObject, '(issue 17: goal >= 10x)');
+line('fix/ encode (product path) vs QuickFIX', S.fixEncProduct, S.qfEncode, '(issue 17: goal >= 1x)');
+line('fix/ encode (Field[] built) vs QuickFIX', S.fixEncFields, S.qfEncode, '');
 console.log();
 if (quickfixNote) console.log(quickfixNote);
 if (jsNote) console.log(jsNote);
