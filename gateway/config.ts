@@ -169,6 +169,39 @@ export const configSchema = z.object({
     }).nullable().default(null),
   }).strict().prefault({}),
   admin: z.object({ socket: z.string().default('admin.sock') }).strict().prefault({}),
+  /** SIEM export and Prometheus metrics (gateway/telemetry, docs/operations.md); both off by default. */
+  telemetry: z.object({
+    syslog: z.object({
+      enabled: z.boolean().default(false),
+      host: listenHost.default('127.0.0.1'),
+      port: port.default(6514),
+      /** CA file the receiver's certificate must chain to; null = the gateway's own CA (pki.caCert). */
+      caFile: z.string().nullable().default(null),
+      /** Client certificate and key presented to the receiver (rsyslog AuthMode x509/name); null = none. */
+      certFile: z.string().nullable().default(null),
+      keyFile: z.string().nullable().default(null),
+      serverName: z.string().max(253).nullable().default(null),
+      facility: z.number().int().min(0).max(23).default(13),
+      appName: z.string().min(1).max(48).default('parley-gateway'),
+      hostname: z.string().min(1).max(255).nullable().default(null),
+      /** Where the export resumes after a restart (under dataDir unless absolute). */
+      cursorFile: z.string().default('siem.cursor'),
+      replayWindow: z.number().int().min(0).max(1_000_000).default(1000),
+      replayBytes: z.number().int().min(0).max(1 << 30).default(8 * 1024 * 1024),
+      maxBufferedBytes: z.number().int().min(4096).max(64 * 1024 * 1024).default(256 * 1024),
+      maxMessageBytes: z.number().int().min(2048).max(1024 * 1024).default(64 * 1024),
+      pollMs: z.number().int().min(10).max(60_000).default(250),
+    }).strict().refine((s) => (s.certFile === null) === (s.keyFile === null), { message: 'certFile and keyFile go together' }).prefault({}),
+    metrics: z.object({
+      enabled: z.boolean().default(false),
+      host: listenHost.default('127.0.0.1'),
+      port: port.default(9464),
+      /** HTTPS with the gateway's certificate; scrapers must present a certificate from the gateway's CA. */
+      tls: z.boolean().default(false),
+    }).strict().refine((m) => m.tls || ['127.0.0.1', '::1', 'localhost'].includes(m.host), {
+      message: 'a metrics listener off loopback must use tls: true (mutual TLS with the gateway CA)',
+    }).prefault({}),
+  }).strict().prefault({}),
 }).strict();
 
 export type GatewayConfigInput = z.input<typeof configSchema>;

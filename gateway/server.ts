@@ -31,6 +31,7 @@ import { classifyNetwork, compileNetworks } from './policy/network.ts';
 import { evaluatePosture } from './posture/policy.ts';
 import { decideAchievable, scoreRisk } from './risk/score.ts';
 import { postureVerifier } from './session/adapters.ts';
+import { Telemetry } from './telemetry/telemetry.ts';
 import { SessionManager } from './session/manager.ts';
 import { RecentAuth } from './session/recent-auth.ts';
 import type { Audit, Ports } from './session/ports.ts';
@@ -73,6 +74,8 @@ export class Gateway {
   audit!: Audit;
   /** Passwords verified with scrypt, remembered as keyed HMACs (identity.credentialCacheTtlSec). */
   credentials!: VerifiedCredentialCache;
+  /** Metrics, the /metrics listener and the SIEM export (telemetry.*; off by default). */
+  telemetry!: Telemetry;
   #fix: FixsServer | undefined;
   #enroll: EnrollServer | undefined;
   #admin: AdminServer | undefined;
@@ -119,6 +122,9 @@ export class Gateway {
       event: (type, data) => { this.auditLog.append(type, data).catch(logFail); },
       alert: (kind, data) => { alerts.alert(kind, data).catch(logFail); },
     };
+    // Metrics count the audit events; the SIEM export tails the audit file (it is never on the append path).
+    this.telemetry = await Telemetry.start({ cfg, caPem, serverCert, serverKey, auditSeq: () => this.auditLog.seq, sessions: () => this.manager?.size ?? 0, audit: this.audit });
+    this.audit = this.telemetry.tap(this.audit);
 
     this.ca = await GatewayCa.load(caPem, caKey);
     const crlValidityMs = cfg.enroll.crlValiditySec * 1000;
@@ -190,6 +196,11 @@ export class Gateway {
       isRevoked: (serial) => this.registry.isRevoked(serial),
       certOwner: (serial) => this.registry.issued(serial)?.user,
     };
+    const metrics = this.telemetry.metrics;
+    const d = ports.decisions;
+    ports.decisions = { ...d, verifyPassword: (u, pw) => metrics.timed(metrics.passwordSeconds, () => d.verifyPassword(u, pw)), authorize: (req) => metrics.timed(metrics.policySeconds, () => d.authorize(req)) };
+    // RFQ views are built for listeners only: the quote counters cost nothing unless /metrics is on.
+    if (cfg.telemetry.metrics.enabled) this.desk.on('rfq', (v: Parameters<typeof metrics.rfqUpdate>[0]) => metrics.rfqUpdate(v));
     this.manager = new SessionManager(ports, {
       compId: cfg.fix.compId, heartBtIntSec: cfg.fix.maxHeartBtIntSec, logonTimeoutMs: cfg.fix.logonTimeoutMs,
       maxMessageBytes: cfg.fix.maxMessageBytes, storeDir: opts.memoryStores ? null : `${p.dataDir}/sessions`,
@@ -265,6 +276,7 @@ export class Gateway {
     this.desk?.trades.close();
     if (this.auditLog) {
       await this.auditLog.append('gateway.stopped', {}).catch(() => {});
+      await this.telemetry?.close().catch(() => {});
       await this.auditLog.close().catch(() => {});
     }
   }

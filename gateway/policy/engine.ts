@@ -8,13 +8,22 @@
  *   interface AccessDecision { decision 'allow'|'deny'|'step-up'; enforced; reasons (policy ids); messages (@reason texts);
  *     controls (@controls of the deciding policies); stepUp? { acr 'mfa'|'phr'|'phrh'; maxAgeSec? } }
  *   class AccessPolicy
- *     static load(dir, opts? { mode 'enforce'|'log-only'; rfqNotionalLimit (50m); maxAuthAgeSec (900) }): Promise<AccessPolicy>
+ *     static load(dir, opts? { mode 'enforce'|'log-only'; rfqNotionalLimit (50m); maxAuthAgeSec (900);
+ *       decisionCacheSize (10,000; 0 = off); pruneInputs (true) }): Promise<AccessPolicy>
  *       dir holds *.cedar policy files and one schema (*.cedarschema, Cedar or JSON format). Errors are PolicyLoadError
  *       with "access.cedar:12:5: policy trader-x: <what is wrong>".
  *     authorize(req): AccessDecision     — synchronous; never throws (fails closed to deny)
  *     reload(): Promise<void>            — parses and validates the folder again and swaps atomically; on error the
  *                                          old policy stays in force and the PolicyLoadError is thrown
- *     mode (read/write), policyIds, dir
+ *     mode (read/write), policyIds, dir, cacheStats()
+ *
+ * Decision cache: a decision is a pure function of what Cedar is given (the principal's entity and role, the
+ * action, the context) and of the policy set, so authorize() remembers it under a key built from exactly that
+ * context object, with the numbers the policies only compare with constants (notional, second-factor age) keyed
+ * by which side of each threshold they fall (gateway/policy/decision-cache.ts). Each loaded policy set has its
+ * own bounded (LRU) cache, so a reload swaps in an empty one with the new set. Cedar is handed only the context
+ * and principal attributes some policy of the set reads (pruneInputs; false hands it all, for comparison). `enforced` is not cached (mode is
+ * read at each call) and every caller gets its own copy. Invalid requests and failed evaluations are not cached.
  *
  * Step-up: Cedar only says allow or deny. A forbid annotated @stepup is one a fresh second factor lifts. When the
  * only forbids in the way are @stepup ones, the request is evaluated again as if a second factor had just been
@@ -27,6 +36,7 @@ import { join } from 'node:path';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import type { User } from '../identity/directory.ts';
 import { normalizeIp } from '../risk/cidr.ts';
+import { analyzeKeySpec, copyDecision as copy, DecisionCache, decisionKey, pick, type KeySpec } from './decision-cache.ts';
 import { NETWORK_LABELS, type NetworkLabel } from './network.ts';
 
 export const ACCESS_ACTIONS = ['CreateRfq', 'HitQuote', 'CancelRfq', 'ViewHistoricalTrades', 'ViewAllOpenRfqs', 'RfqAnalyticsApi', 'SystemConfiguration', 'RegisterSecurityKey', 'ViewAllTrades'] as const;
@@ -65,6 +75,10 @@ export interface AccessPolicyOptions {
   mode?: 'enforce' | 'log-only';
   rfqNotionalLimit?: number;
   maxAuthAgeSec?: number;
+  /** Decisions remembered per loaded policy set (least recently used dropped first); 0 turns the cache off. */
+  decisionCacheSize?: number;
+  /** Hand Cedar only the attributes some policy reads (default); false hands it every attribute. */
+  pruneInputs?: boolean;
 }
 
 export class PolicyLoadError extends Error {
@@ -80,6 +94,8 @@ export class PolicyLoadError extends Error {
 
 interface PolicyMeta {
   id: string;
+  /** Position in the set (files by name, policies as written): decisions list their policies in this order. */
+  order: number;
   file: string;
   effect: 'permit' | 'forbid';
   controls: string[];
@@ -93,7 +109,17 @@ interface Compiled {
   psetId: string;
   slot: number;
   meta: Map<string, PolicyMeta>;
+  /** Every policy as Cedar JSON, for the decision cache's key analysis. */
+  est: unknown[];
 }
+
+/** A compiled set in force with its decision cache (a reload brings both, so stale decisions cannot outlive it). */
+interface InForce extends Compiled {
+  spec: KeySpec;
+  cache: DecisionCache<AccessDecision>;
+}
+
+type CedarContext = Record<string, cedar.CedarValueJson>;
 
 const MAX_FILE_BYTES = 1024 * 1024;
 const MAX_FILES = 256;
@@ -181,6 +207,7 @@ async function compile(dir: string, instance: number, slot: number): Promise<Com
 
   const staticPolicies: Record<string, string> = {};
   const meta = new Map<string, PolicyMeta>();
+  const est: unknown[] = [];
   for (const file of policyFiles) {
     const text = await readBounded(join(dir, file), file);
     const parsed = cedar.checkParsePolicySet({ staticPolicies: text });
@@ -222,12 +249,13 @@ async function compile(dir: string, instance: number, slot: number): Promise<Com
       const stepUp = ann.stepup !== undefined;
       if (stepUp && j.json.effect !== 'forbid') throw new PolicyLoadError(file, line, `policy ${id}: @stepup only makes sense on a forbid`);
       const m: PolicyMeta = {
-        id, file, effect: j.json.effect, stepUp, acr: acr as Acr,
+        id, order: meta.size, file, effect: j.json.effect, stepUp, acr: acr as Acr,
         controls: (ann.controls ?? '').split(',').map((s) => s.trim()).filter(Boolean),
       };
       if (ann.reason) m.reason = ann.reason;
       if (maxAge !== undefined) m.maxAge = maxAge;
       meta.set(id, m);
+      est.push(j.json);
       staticPolicies[id] = p;
     });
   }
@@ -237,29 +265,36 @@ async function compile(dir: string, instance: number, slot: number): Promise<Com
   const psetId = `parley-${instance}-${slot}`;
   const b = cedar.preparsePolicySet(psetId, { staticPolicies });
   if (b.type === 'failure') throw new PolicyLoadError(dir, 0, describe(b.errors[0]!));
-  return { psetId, slot, meta };
+  return { psetId, slot, meta, est };
 }
 
 function clampInt(n: number): number {
   return Math.min(Number.MAX_SAFE_INTEGER, Math.max(0, Math.ceil(n)));
 }
 
+/** Context attributes that change from request to request and that policies usually compare with a setting. */
+const CLASSED = ['notional', 'mfaAgeSec'] as const;
+
 export class AccessPolicy {
   readonly dir: string;
   mode: 'enforce' | 'log-only';
   readonly rfqNotionalLimit: number;
   readonly maxAuthAgeSec: number;
-  #compiled: Compiled;
+  readonly decisionCacheSize: number;
+  readonly pruneInputs: boolean;
+  #compiled: InForce;
   #instance: number;
   #reloading: Promise<void> = Promise.resolve();
 
   private constructor(dir: string, compiled: Compiled, instance: number, opts: AccessPolicyOptions) {
     this.dir = dir;
-    this.#compiled = compiled;
     this.#instance = instance;
     this.mode = opts.mode ?? 'enforce';
     this.rfqNotionalLimit = opts.rfqNotionalLimit ?? 50_000_000;
     this.maxAuthAgeSec = opts.maxAuthAgeSec ?? 900;
+    this.decisionCacheSize = opts.decisionCacheSize ?? 10_000;
+    this.pruneInputs = opts.pruneInputs ?? true;
+    this.#compiled = this.#inForce(compiled);
   }
 
   static async load(dir: string, opts: AccessPolicyOptions = {}): Promise<AccessPolicy> {
@@ -270,7 +305,7 @@ export class AccessPolicy {
   /** Reloads are serialised, so two at once cannot both fill the spare slot. */
   reload(): Promise<void> {
     const run = this.#reloading.then(async () => {
-      this.#compiled = await compile(this.dir, this.#instance, 1 - this.#compiled.slot);
+      this.#compiled = this.#inForce(await compile(this.dir, this.#instance, 1 - this.#compiled.slot));
     });
     this.#reloading = run.catch(() => undefined);
     return run;
@@ -280,6 +315,17 @@ export class AccessPolicy {
     return [...this.#compiled.meta.keys()];
   }
 
+  /** The decision cache of the policy set in force (it starts empty at every reload). */
+  cacheStats(): ReturnType<DecisionCache<AccessDecision>['stats']> {
+    return this.#compiled.cache.stats();
+  }
+
+  #inForce(c: Compiled): InForce {
+    // The settings #context puts in every request: constants for the lifetime of this set.
+    const constants = { maxAuthAgeSec: this.maxAuthAgeSec, rfqNotionalLimit: clampInt(this.rfqNotionalLimit) };
+    return { ...c, spec: analyzeKeySpec(c.est, CLASSED, constants), cache: new DecisionCache<AccessDecision>(this.decisionCacheSize) };
+  }
+
   authorize(req: AccessRequest): AccessDecision {
     const enforced = this.mode === 'enforce';
     const fail = (why: string): AccessDecision => ({ decision: 'deny', enforced, reasons: ['invalid-request'], messages: [why], controls: [] });
@@ -287,38 +333,53 @@ export class AccessPolicy {
       const bad = this.#check(req);
       if (bad) return fail(bad);
       const c = this.#compiled;
-      const first = this.#eval(c, req, false);
-      if (first.type === 'failure') return fail(`policy evaluation failed: ${first.errors.map(describe).join('; ')}`);
-      const resp = first.response;
-      const errs = resp.diagnostics.errors.map((e) => `policy ${e.policyId} could not be evaluated: ${e.error.message}`);
-      // Cedar skips a policy that errors; for a forbid that would turn "deny" into "allow", so fail closed.
-      const brokenForbids = resp.diagnostics.errors.filter((e) => c.meta.get(e.policyId)?.effect !== 'permit').map((e) => e.policyId);
-      if (brokenForbids.length) return { decision: 'deny', enforced, reasons: brokenForbids, messages: errs, controls: [] };
-      const decided = resp.diagnostics.reason.map((id) => c.meta.get(id)).filter((m): m is PolicyMeta => !!m);
-      if (resp.decision === 'allow') {
-        return { decision: 'allow', enforced, reasons: decided.map((m) => m.id), messages: errs, controls: union(decided.map((m) => m.controls)) };
-      }
-      if (decided.length === 0) {
-        return { decision: 'deny', enforced, reasons: ['default-deny'], controls: [],
-          messages: [`no policy permits ${req.action} for ${req.user.role} on ${req.context.network} with a ${req.context.deviceCompliance} device`, ...errs] };
-      }
-      const messages = [...decided.map((m) => m.reason ?? `forbidden by ${m.id}`), ...errs];
-      if (decided.every((m) => m.stepUp)) {
-        const again = this.#eval(c, req, true);
-        if (again.type === 'success' && again.response.decision === 'allow') {
-          const permits = again.response.diagnostics.reason.map((id) => c.meta.get(id)).filter((m): m is PolicyMeta => !!m);
-          const acr = decided.reduce<Acr>((a, m) => (ACR_RANK[m.acr] > ACR_RANK[a] ? m.acr : a), 'mfa');
-          const ages = decided.map((m) => (m.maxAge === 'config' ? this.maxAuthAgeSec : m.maxAge)).filter((n): n is number => n !== undefined);
-          const stepUp: AccessDecision['stepUp'] = { acr };
-          if (ages.length) stepUp.maxAgeSec = Math.min(...ages);
-          return { decision: 'step-up', enforced, reasons: decided.map((m) => m.id), messages,
-            controls: union([...permits.map((m) => m.controls), ['mfa']]), stepUp };
-        }
-      }
-      return { decision: 'deny', enforced, reasons: decided.map((m) => m.id), messages, controls: union(decided.map((m) => m.controls)) };
+      const context = this.#context(c, req, false);
+      const attrs = this.#principalAttrs(c, req);
+      const key = c.cache.max > 0 ? decisionKey(c.spec, req.user.username, String(req.user.role), attrs, req.action, context, `${req.context.network}|${req.context.deviceCompliance}`) : '';
+      const hit = key ? c.cache.get(key) : undefined;
+      if (hit) return copy(hit, enforced);
+      const d = this.#decide(c, req, context, attrs);
+      if (typeof d === 'string') return fail(d);
+      if (key) c.cache.set(key, copy(d, false));
+      return copy(d, enforced);
     } catch (e) {
       return fail(`policy evaluation failed: ${(e as Error).message}`);
     }
+  }
+
+  /** The decision, or the text of a failed evaluation (a string: not cached). `enforced` is set by the caller. */
+  #decide(c: InForce, req: AccessRequest, context: CedarContext, attrs: CedarContext): AccessDecision | string {
+    const enforced = false;
+    const first = this.#eval(c, req, context, attrs);
+    if (first.type === 'failure') return `policy evaluation failed: ${first.errors.map(describe).join('; ')}`;
+    const resp = first.response;
+    const errs = resp.diagnostics.errors.map((e) => `policy ${e.policyId} could not be evaluated: ${e.error.message}`);
+    // Cedar skips a policy that errors; for a forbid that would turn "deny" into "allow", so fail closed.
+    const brokenForbids = resp.diagnostics.errors.filter((e) => c.meta.get(e.policyId)?.effect !== 'permit').map((e) => e.policyId)
+      .sort((a, b) => (c.meta.get(a)?.order ?? -1) - (c.meta.get(b)?.order ?? -1));
+    if (brokenForbids.length) return { decision: 'deny', enforced, reasons: brokenForbids, messages: errs, controls: [] };
+    const decided = policies(c, resp.diagnostics.reason);
+    if (resp.decision === 'allow') {
+      return { decision: 'allow', enforced, reasons: decided.map((m) => m.id), messages: errs, controls: union(decided.map((m) => m.controls)) };
+    }
+    if (decided.length === 0) {
+      return { decision: 'deny', enforced, reasons: ['default-deny'], controls: [],
+        messages: [`no policy permits ${req.action} for ${req.user.role} on ${req.context.network} with a ${req.context.deviceCompliance} device`, ...errs] };
+    }
+    const messages = [...decided.map((m) => m.reason ?? `forbidden by ${m.id}`), ...errs];
+    if (decided.every((m) => m.stepUp)) {
+      const again = this.#eval(c, req, this.#context(c, req, true), attrs);
+      if (again.type === 'success' && again.response.decision === 'allow') {
+        const permits = policies(c, again.response.diagnostics.reason);
+        const acr = decided.reduce<Acr>((a, m) => (ACR_RANK[m.acr] > ACR_RANK[a] ? m.acr : a), 'mfa');
+        const ages = decided.map((m) => (m.maxAge === 'config' ? this.maxAuthAgeSec : m.maxAge)).filter((n): n is number => n !== undefined);
+        const stepUp: AccessDecision['stepUp'] = { acr };
+        if (ages.length) stepUp.maxAgeSec = Math.min(...ages);
+        return { decision: 'step-up', enforced, reasons: decided.map((m) => m.id), messages,
+          controls: union([...permits.map((m) => m.controls), ['mfa']]), stepUp };
+      }
+    }
+    return { decision: 'deny', enforced, reasons: decided.map((m) => m.id), messages, controls: union(decided.map((m) => m.controls)) };
   }
 
   #check(req: AccessRequest): string | undefined {
@@ -333,11 +394,11 @@ export class AccessPolicy {
     return undefined;
   }
 
-  #eval(c: Compiled, req: AccessRequest, assumeFreshMfa: boolean): cedar.AuthorizationAnswer {
-    const u = req.user;
+  /** The context Cedar evaluates; with assumeFreshMfa, as if a second factor had just been verified. */
+  #context(c: InForce, req: AccessRequest, assumeFreshMfa: boolean): CedarContext {
     const ctx = req.context;
     const mfa = assumeFreshMfa || ctx.mfa === true;
-    const context: cedar.Context = {
+    const context: CedarContext = {
       network: ctx.network,
       deviceCompliance: ctx.deviceCompliance,
       mfa,
@@ -351,6 +412,21 @@ export class AccessPolicy {
     };
     if (typeof ctx.country === 'string' && ctx.country) context.country = ctx.country.toUpperCase();
     if (ctx.notional !== undefined) context.notional = clampInt(ctx.notional);
+    return this.pruneInputs ? pick(context, c.spec.read) : context;
+  }
+
+  #principalAttrs(c: InForce, req: AccessRequest): CedarContext {
+    const u = req.user;
+    const attrs: CedarContext = {
+      username: u.username, privileged: u.privileged === true, disabled: u.disabled === true,
+      expectedCountries: Array.isArray(u.expectedCountries) ? u.expectedCountries : [],
+    };
+    // Whole-context use does not expose the principal's attributes; only a name can, hence the set's names or all.
+    return this.pruneInputs && c.spec.read ? pick(attrs, c.spec.read) : attrs;
+  }
+
+  #eval(c: Compiled, req: AccessRequest, context: CedarContext, attrs: CedarContext): cedar.AuthorizationAnswer {
+    const u = req.user;
     const principal = { type: `${NS}::User`, id: u.username };
     const role = { type: `${NS}::Role`, id: String(u.role) };
     return cedar.statefulIsAuthorized({
@@ -358,19 +434,21 @@ export class AccessPolicy {
       action: { type: `${NS}::Action`, id: req.action },
       resource: { type: `${NS}::Gateway`, id: 'parley' },
       context,
-      // No schema at evaluation: the policies were validated against it at load and #check/#eval build the
+      // No schema at evaluation: the policies were validated against it at load and #check/#context build the
       // request with the schema's types; request validation would cost ~40% of the decision. A policy that
       // still errors is handled fail-closed in authorize().
       preparsedPolicySetId: c.psetId,
       entities: [
-        { uid: principal, parents: [role], attrs: {
-          username: u.username, privileged: u.privileged === true, disabled: u.disabled === true,
-          expectedCountries: Array.isArray(u.expectedCountries) ? u.expectedCountries : [],
-        } },
+        { uid: principal, parents: [role], attrs },
         { uid: role, attrs: {}, parents: [] },
       ],
     });
   }
+}
+
+/** Cedar reports the deciding policies as a set in no fixed order; a decision lists them in the set's order. */
+function policies(c: Compiled, ids: string[]): PolicyMeta[] {
+  return ids.map((id) => c.meta.get(id)).filter((m): m is PolicyMeta => !!m).sort((a, b) => a.order - b.order);
 }
 
 function union(lists: string[][]): string[] {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevPki, issueCertificate, type DevPki, type IssuedCert } from '../../fix/pki/devpki.ts';
 import { AuditLog } from '../audit/log.ts';
+import { startTestGateway } from '../session/test-gateway.ts';
 import { ECS_VERSION } from './ecs.ts';
 import { SyslogExporter, type SyslogExportOptions } from './syslog-export.ts';
 import { Rsyslog, rsyslogSkipReason, type Received } from './testing/rsyslog.ts';
@@ -161,6 +162,25 @@ describe.skipIf(skip !== null)(`SIEM export to rsyslog over TLS${skip ? ` (skipp
       }
     }
     await log.close();
+  });
+
+  it('a gateway with telemetry.syslog on exports its own audit log (gateway.started … gateway.stopped)', async () => {
+    const t = await startTestGateway({
+      telemetry: { syslog: { enabled: true, host: '127.0.0.1', port: rsyslog.port, caFile: pki.caCertPath, certFile: sender.certPath, keyFile: sender.keyPath, hostname: 'gw-e2e', pollMs: 50 } },
+    }, { users: ['alice'] });
+    const before = docs(rsyslog).length;
+    let closed = false;
+    try {
+      await until('gateway.started from the gateway', () => docs(rsyslog).slice(before).some((r) => r.doc.event.action === 'gateway.started'));
+      await t.close();
+      closed = true;
+      // The export is flushed at close: the last entry (gateway.stopped) is there too.
+      const mine = docs(rsyslog).slice(before).filter((r) => r.rec.msgId.startsWith('gateway.'));
+      expect(mine.map((r) => r.doc.event.action)).toEqual(['gateway.started', 'gateway.stopped']);
+      expect(mine[0]!.doc).toMatchObject({ host: { name: 'gw-e2e' }, event: { kind: 'event', category: ['process'] } });
+    } finally {
+      if (!closed) await t.close();
+    }
   });
 
   it('a receiver whose certificate is not from the configured CA gets nothing', async () => {
