@@ -51,7 +51,7 @@ export class AdminFailure extends Error {
 const text = (max = 2_000) => z.string().max(max);
 export const UsernameSchema = z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, '1-64 characters of A-Z a-z 0-9 . _ @ -');
 export const CompIdSchema = z.string().regex(/^[\x21-\x7e]{1,64}$/, 'printable ASCII without spaces, 1-64 characters');
-export const RoleSchema = z.enum(['Trader', 'Quant Analyst', 'Risk Officer', 'IT Admin', 'service account']);
+export const RoleSchema = z.enum(['Trader', 'Quant Analyst', 'Risk Officer', 'IT Admin', 'service account', 'Order Flow Engine', 'Analytics Service']);
 /** A certificate serial as openssl prints it: hex, optionally with colons. */
 export const SerialSchema = z.string().regex(/^[0-9a-fA-F:]{1,64}$/, 'the certificate serial number in hex');
 const Reason = z.string().min(1).max(200);

@@ -142,3 +142,47 @@ describe('UserDirectory', () => {
     await expect(UserDirectory.load(big)).rejects.toThrow(/big.json: file is \d+ bytes; the limit is/);
   });
 });
+
+describe('service accounts and the protocol flag (issue 11 items 1, 3)', () => {
+  const FP = Array.from({ length: 32 }, (_, i) => (i * 7 % 256).toString(16).toUpperCase().padStart(2, '0')).join(':');
+  const svc = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
+    username: 'oms-1', role: 'Order Flow Engine', privileged: false, compIds: ['OMS1'], protocol: 'fix44',
+    service: { purpose: 'order-flow', allowedCidrs: ['10.20.0.0/24', '2001:db8::/64'], certFingerprints: [FP] }, ...over,
+  });
+
+  it('loads a machine identity without password or second factor, and saves it without a passwordHash', async () => {
+    const f = await writeUsers('svc.json', { users: [svc(), { ...user(), protocol: 'fix44' }] });
+    const d = await UserDirectory.load(f);
+    const u = d.get('oms-1')!;
+    expect(u).toMatchObject({ role: 'Order Flow Engine', passwordHash: '', protocol: 'fix44', service: { purpose: 'order-flow', allowedCidrs: ['10.20.0.0/24', '2001:db8::/64'], certFingerprints: [FP] } });
+    expect(d.get('alice')?.protocol).toBe('fix44');
+    expect(await verifyPassword(u.passwordHash, '')).toBe(false);
+    await d.save();
+    const saved = JSON.parse(await readFile(f, 'utf8')) as { users: Record<string, unknown>[] };
+    expect(saved.users.find((x) => x.username === 'oms-1')).not.toHaveProperty('passwordHash');
+    expect((await UserDirectory.load(f)).get('oms-1')).toEqual(u);
+  });
+
+  it('refuses a service account with a secret, without CompIDs, or in the wrong role — naming the field', async () => {
+    expect(await loadError({ users: [svc({ passwordHash: hash })] })).toMatch(/users\[0\]\.passwordHash: a service account has no password/);
+    expect(await loadError({ users: [svc({ totpSecret: 'JBSWY3DPEHPK3PXPJBSWY3DP' })] })).toMatch(/users\[0\]\.totpSecret: a service account has no second factor/);
+    expect(await loadError({ users: [svc({ compIds: [] })] })).toMatch(/users\[0\]\.compIds: a service account needs at least one CompID/);
+    expect(await loadError({ users: [svc({ role: 'Trader' })] })).toMatch(/users\[0\]\.role: must be one of "Order Flow Engine", "Analytics Service"/);
+    const { service: _s, ...noService } = svc();
+    expect(await loadError({ users: [noService] })).toMatch(/users\[0\]\.service: is required for the role "Order Flow Engine"/);
+  });
+
+  it('refuses garbage, hostile and oversized service fields and protocol values', async () => {
+    const bad = (service: unknown) => loadError({ users: [svc({ service })] });
+    expect(await bad('yes')).toMatch(/service: must be an object/);
+    expect(await bad({ purpose: 'trading', allowedCidrs: ['10.0.0.0/8'], certFingerprints: [FP] })).toMatch(/service\.purpose/);
+    expect(await bad({ purpose: 'analytics', allowedCidrs: [], certFingerprints: [FP] })).toMatch(/allowedCidrs: must name at least one/);
+    for (const c of ['10.0.0.0', '10.0.0.0/33', '999.1.1.1/8', '::/129', '10.0.0.0/8/8', 'x'.repeat(5000), 7]) {
+      expect(await bad({ purpose: 'analytics', allowedCidrs: [c], certFingerprints: [FP] })).toMatch(/allowedCidrs\[0\]: must be a CIDR/);
+    }
+    expect(await bad({ purpose: 'analytics', allowedCidrs: Array(65).fill('10.0.0.0/8'), certFingerprints: [FP] })).toMatch(/at most 64/);
+    expect(await bad({ purpose: 'analytics', allowedCidrs: ['10.0.0.0/8'], certFingerprints: [FP.toLowerCase()] })).toMatch(/certFingerprints\[0\]: must be a SHA-256/);
+    expect(await bad({ purpose: 'analytics', allowedCidrs: ['10.0.0.0/8'], certFingerprints: [FP], extra: 1 })).toMatch(/service\.extra: unknown field/);
+    expect(await loadError({ users: [svc({ protocol: 'FIX.4.2' })] })).toMatch(/users\[0\]\.protocol: must be "parley" or "fix44"/);
+  });
+});

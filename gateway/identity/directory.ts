@@ -5,7 +5,8 @@
  *   type Role = 'Trader' | 'Quant Analyst' | 'Risk Officer' | 'IT Admin' | 'service account'
  *   interface User { username; role; privileged; passwordHash ('scrypt$N$r$p$salt$hash');
  *     totpSecret? (base32); webauthnCredentials: WebAuthnCredential[]; expectedCountries (ISO 3166 alpha-2);
- *     certSubjects; compIds; disabled? }
+ *     certSubjects; compIds; disabled?; protocol? ('parley' | 'fix44'); service? (a machine identity: no password,
+ *     no second factor, workload-certificate fingerprints and allowed CIDRs — service-account.ts) }
  *   interface WebAuthnCredential { id (base64url); publicKey (base64url COSE key); counter; transports?;
  *     createdAt? (ISO 8601, when it was registered); lastUsedAt? (ISO 8601) }
  *   class UserDirectory
@@ -20,9 +21,10 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { SecretBox } from './secret-box.ts';
+import { SERVICE_ROLES, validateProtocol, validateService, type ServiceAccount, type WireProtocol } from './service-account.ts';
 import { basename } from 'node:path';
 
-export const ROLES = ['Trader', 'Quant Analyst', 'Risk Officer', 'IT Admin', 'service account'] as const;
+export const ROLES = ['Trader', 'Quant Analyst', 'Risk Officer', 'IT Admin', 'service account', ...SERVICE_ROLES] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface WebAuthnCredential {
@@ -49,6 +51,10 @@ export interface User {
   certSubjects: string[];
   compIds: string[];
   disabled?: boolean;
+  /** What the gateway speaks to this account: Parley's extension (default) or standard FIX 4.4 only. */
+  protocol?: WireProtocol;
+  /** A machine identity (service-account.ts): no password (passwordHash is ''), no second factor. */
+  service?: ServiceAccount;
 }
 
 export class DirectoryError extends Error {
@@ -74,7 +80,7 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const COUNTRY = /^[A-Z]{2}$/;
 const HASH = /^scrypt\$(\d{1,8})\$(\d{1,3})\$(\d{1,3})\$([A-Za-z0-9+/]+={0,2})\$([A-Za-z0-9+/]+={0,2})$/;
 const USER_KEYS = new Set(['username', 'role', 'privileged', 'passwordHash', 'totpSecret', 'webauthnCredentials',
-  'expectedCountries', 'certSubjects', 'compIds', 'disabled']);
+  'expectedCountries', 'certSubjects', 'compIds', 'disabled', 'protocol', 'service']);
 const CRED_KEYS = new Set(['id', 'publicKey', 'counter', 'transports', 'createdAt', 'lastUsedAt']);
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -113,7 +119,19 @@ export function validateUser(raw: unknown, file: string, field: string): User {
     throw new DirectoryError(file, `${field}.role`, `must be one of ${ROLES.map((r) => `"${r}"`).join(', ')}`);
   }
   if (typeof privileged !== 'boolean') throw new DirectoryError(file, `${field}.privileged`, 'must be true or false');
-  if (typeof passwordHash !== 'string' || !parseHash(passwordHash)) {
+  const fail = (f: string, message: string): never => { throw new DirectoryError(file, f, message); };
+  const isServiceRole = (SERVICE_ROLES as readonly string[]).includes(role);
+  if (isServiceRole !== (raw.service !== undefined)) {
+    fail(isServiceRole ? `${field}.service` : `${field}.role`, isServiceRole ? `is required for the role "${role}" (a machine identity)` : `must be one of ${SERVICE_ROLES.map((r) => `"${r}"`).join(', ')} for a service account`);
+  }
+  const service = raw.service === undefined ? undefined : validateService(raw.service, fail, `${field}.service`);
+  const protocol = validateProtocol(raw.protocol, fail, `${field}.protocol`);
+  if (service) {
+    // No secret a person types: the workload certificate is the credential.
+    if (passwordHash !== undefined && passwordHash !== '') fail(`${field}.passwordHash`, 'a service account has no password');
+    if (totpSecret !== undefined || (Array.isArray(raw.webauthnCredentials) && raw.webauthnCredentials.length > 0)) fail(`${field}.totpSecret`, 'a service account has no second factor');
+    if (!Array.isArray(raw.compIds) || raw.compIds.length === 0) fail(`${field}.compIds`, 'a service account needs at least one CompID');
+  } else if (typeof passwordHash !== 'string' || !parseHash(passwordHash)) {
     throw new DirectoryError(file, `${field}.passwordHash`,
       `must be scrypt$N$r$p$salt$hash (N a power of two <= ${MAX_N}, r <= ${MAX_R}, p <= ${MAX_P}; use hashPassword)`);
   }
@@ -151,7 +169,7 @@ export function validateUser(raw: unknown, file: string, field: string): User {
     username,
     role: role as Role,
     privileged,
-    passwordHash,
+    passwordHash: service ? '' : passwordHash as string,
     webauthnCredentials,
     expectedCountries: stringList(raw.expectedCountries ?? [], file, `${field}.expectedCountries`, COUNTRY, 'an ISO 3166 alpha-2 code like "GB"'),
     certSubjects: stringList(raw.certSubjects ?? [], file, `${field}.certSubjects`, null, ''),
@@ -159,6 +177,8 @@ export function validateUser(raw: unknown, file: string, field: string): User {
   };
   if (totpSecret !== undefined) user.totpSecret = totpSecret as string;
   if (disabled !== undefined) user.disabled = disabled as boolean;
+  if (protocol !== undefined) user.protocol = protocol;
+  if (service) user.service = service;
   return user;
 }
 
@@ -292,7 +312,9 @@ export class UserDirectory {
   /** Writes the whole file atomically (temp file + rename), readable by the owner only: it holds TOTP secrets. */
   async save(): Promise<void> {
     const box = this.#secrets;
-    const users = box ? this.list().map((u) => (u.totpSecret ? { ...u, totpSecret: box.seal(u.totpSecret, u.username) } : u)) : this.list();
+    // A service account is written without the empty passwordHash it holds in memory.
+    const plain = this.list().map((u) => { if (!u.service) return u; const { passwordHash: _none, ...rest } = u; return rest; });
+    const users = box ? plain.map((u) => (u.totpSecret ? { ...u, totpSecret: box.seal(u.totpSecret, u.username) } : u)) : plain;
     const text = `${JSON.stringify({ users }, null, 2)}\n`;
     const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(tmp, text, { mode: 0o600 });
