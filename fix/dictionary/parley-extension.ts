@@ -54,6 +54,7 @@ export const PARLEY_TAG = {
   KeyRegStage: 5034,
   KeyRegStatus: 5035,
   CredentialID: 5036,
+  SessionStatus: 5037,
 } as const;
 
 export const PARLEY_MSG = {
@@ -76,6 +77,8 @@ export const DECISION_WIRE = { allow: 'ALLOW', 'step-up': 'STEP_UP', deny: 'DENY
 export const SCOPE_WIRE = { logon: 'LOGON', action: 'ACTION', posture: 'POSTURE', reattest: 'REATTEST', policy: 'POLICY', revocation: 'REVOCATION' } as const;
 export const KEY_REG_STAGE_WIRE = { begin: 'BEGIN', finish: 'FINISH' } as const;
 export const KEY_REG_STATUS_WIRE = { options: 'OPTIONS', registered: 'REGISTERED', rejected: 'REJECTED' } as const;
+/** Why the engine itself ended a session, on its Logout: FIXT 1.1 SessionStatus(1409) values (FIX 4.4 has none). */
+export const SESSION_STATUS_WIRE = { 'seq-too-low': '9' } as const;
 export const STEP_UP_RESULT_WIRE = { success: 'SUCCESS', failed: 'FAILED', locked: 'LOCKED', expired: 'EXPIRED', unknown: 'UNKNOWN' } as const;
 
 /** Dictionary `values` are wire value → description. */
@@ -127,6 +130,7 @@ export const PARLEY_EXTENSION: DictionaryExtension = {
     { tag: T.KeyRegStage, name: 'ParleyKeyRegStage', type: 'STRING', values: wireValues(KEY_REG_STAGE_WIRE) },
     { tag: T.KeyRegStatus, name: 'ParleyKeyRegStatus', type: 'STRING', values: wireValues(KEY_REG_STATUS_WIRE) },
     { tag: T.CredentialID, name: 'ParleyCredentialID', type: 'STRING' },
+    { tag: T.SessionStatus, name: 'ParleySessionStatus', type: 'INT', values: wireValues(SESSION_STATUS_WIRE) },
   ],
   messages: [
     { msgType: M.Attestation, name: 'ParleyAttestation', category: 'app', items: [req(T.Attestation)] },
@@ -158,7 +162,7 @@ export const PARLEY_EXTENSION: DictionaryExtension = {
   messageItems: [
     // Logon carries the attestation; the gateway's Logon answer and a refusing Logout carry the decision.
     { msgType: 'A', items: [o(T.Attestation), o(T.Decision), o(T.RiskScore), factorsGroup, o(T.SessionRole), o(T.AttestDeadline)] },
-    { msgType: '5', items: [o(T.Decision), o(T.StatusScope), o(T.RiskScore), factorsGroup, o(T.PolicyReason)] },
+    { msgType: '5', items: [o(T.Decision), o(T.StatusScope), o(T.RiskScore), factorsGroup, o(T.PolicyReason), o(T.SessionStatus)] },
     { msgType: 'S', items: [o(T.Dealer)] },
     { msgType: 'AI', items: [o(T.Dealer), o(T.RfqOwner), o(T.RequestID)] },
     { msgType: 'AE', items: [o(T.Dealer)] },

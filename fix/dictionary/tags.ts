@@ -951,6 +951,7 @@ export const Tag = {
   ParleyKeyRegStage: 5034,
   ParleyKeyRegStatus: 5035,
   ParleyCredentialID: 5036,
+  ParleySessionStatus: 5037,
 } as const;
 
 /** Message name → MsgType(35): FIX 4.4 (e.g. MsgType.QuoteRequest = 'R') and Parley's U… messages. */
