@@ -19,6 +19,7 @@ export * from './quote.ts';
 export * from './result.ts';
 export * from './security-list.ts';
 export * from './security-status.ts';
+export * from './session-status.ts';
 export * from './step-up.ts';
 export * from './time.ts';
 export * from './trade-capture.ts';

@@ -135,7 +135,7 @@ function doTargetTooLow(ctx: SessionContext, msg: FixMessage): void {
   const seq = msg.seqNum;
   if (msg.get(43) !== 'Y') {
     const text = `MsgSeqNum too low, expecting ${ctx.store.getNextTargetSeqNum()} but received ${seq}`;
-    generateLogout(ctx, text);
+    generateLogout(ctx, text, ctx.cfg.logoutFields?.('seq-too-low') ?? []);
     ctx.disconnect(text, 'seq-too-low');
     return;
   }

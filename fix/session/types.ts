@@ -26,6 +26,9 @@ export interface SessionConfig {
   dictionary?: Dictionary;
   /** milliseconds per HeartBtInt second; 1000 except in tests that compress time */
   heartbeatUnitMs?: number;
+  /** fields added to a Logout the session sends itself when it ends the session for `cause` (a peer reads why
+   *  from them, not from the Text); today asked for 'seq-too-low' */
+  logoutFields?: (cause: CloseKind) => Field[];
 }
 export type SessionState = 'connecting' | 'logon-sent' | 'active' | 'logout-sent' | 'closed';
 export interface RejectInfo {

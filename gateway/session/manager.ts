@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FixMessage } from '../../fix/codec.ts';
 import { logoutDecisionFields, parleyDictionary } from '../../fix/parley-protocol.ts';
+import { writeLogoutSessionStatus } from '../../fix/protocol/index.ts';
 import { acceptSession, SessionRegistry, type CloseCause, type FixSession, type SessionConfig } from '../../fix/session.ts';
 import { FileStore, MemoryStore, type MessageStore } from '../../fix/store.ts';
 import type { FixConnection, FixsConnection } from '../../fix/transport.ts';
@@ -78,6 +79,8 @@ export class SessionManager {
     return {
       senderCompId: us, targetCompId: peer, heartBtInt: this.#o.heartBtIntSec, store: this.#store(peer),
       dictionary: parleyDictionary(), maxMessageSize: this.#o.maxMessageBytes, logonTimeoutMs: this.#o.logonTimeoutMs,
+      // Why the engine itself ended a session, as a field the client decides on (never the Logout's Text).
+      logoutFields: writeLogoutSessionStatus,
     };
   }
 

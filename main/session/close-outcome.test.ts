@@ -40,4 +40,17 @@ describe('closeOutcome', () => {
     expect(closeOutcome({ reason: 'peer closed the connection', wasLoggedOn: false })).toEqual({ kind: 'check-revocation', otherwise: 'connection lost (peer closed the connection)' });
     expect(closeOutcome({ reason: 'logged out', wasLoggedOn: false, logout: { text: undefined, decision: undefined } })).toMatchObject({ kind: 'check-revocation' });
   });
+
+  it('sequence numbers out of step start a new FIX session: by our close cause or the Logout\'s session status, never its Text', () => {
+    const resync = { kind: 'resync', reason: 'the FIX session is out of step with the gateway; starting a new one' };
+    expect(closeOutcome({ reason: 'MsgSeqNum too low, expecting 9 but received 2', wasLoggedOn: false, closeCause: 'seq-too-low' })).toEqual(resync);
+    expect(closeOutcome({ reason: 'logged out', wasLoggedOn: false, closeCause: 'logged-out', logout: { text: 'whatever the peer says', decision: undefined, sessionStatus: 'seq-too-low' } }))
+      .toEqual(resync);
+    // The engine's words without the status field: a refusal like any other, not a resync.
+    expect(closeOutcome({ reason: 'logged out', wasLoggedOn: false, logout: { text: 'MsgSeqNum too low, expecting 9 but received 2', decision: undefined } }))
+      .toEqual({ kind: 'denied', reason: 'MsgSeqNum too low, expecting 9 but received 2' });
+    // Once logged on, a resync is not this outcome's to decide (the session already ran on these numbers).
+    expect(closeOutcome({ reason: 'peer closed the connection', wasLoggedOn: true, closeCause: 'seq-too-low' }))
+      .toEqual({ kind: 'reconnect', reason: 'connection lost (peer closed the connection)' });
+  });
 });

@@ -11,8 +11,14 @@
  *                                                              afresh: a lockout or a deny then refuses it)
  *   closed before the Logon without any Logout              → ask the CRL whether the certificate is revoked,
  *                                                              else reconnect
+ *
+ * Before all of these: a Logon refused because the two sides' sequence numbers are out of step — our session's
+ * own close cause 'seq-too-low' (the gateway's numbers are behind ours), or the gateway's Logout carrying
+ * ParleySessionStatus "MsgSeqNum too low" (ours are behind its) — starts a new FIX session (resync).
  */
+import type { SessionStatus } from '../../fix/protocol/index.ts';
 import type { LogoutDecision } from '../../fix/parley-protocol.ts';
+import type { CloseKind } from '../../fix/session.ts';
 import { denialText } from './security-view.ts';
 
 export interface ClosedSession {
@@ -20,17 +26,24 @@ export interface ClosedSession {
   reason: string;
   /** The session had logged on (the Logon was answered) before it closed. */
   wasLoggedOn: boolean;
-  /** A Logout was received; its Text and structured decision (when the gateway sent one). */
-  logout?: { text: string | undefined; decision: LogoutDecision | undefined };
+  /** fix/session's structured close cause (closeCause.kind), when it gave one. */
+  closeCause?: CloseKind;
+  /** A Logout was received; its Text, structured decision and session status (when the gateway sent them). */
+  logout?: { text: string | undefined; decision: LogoutDecision | undefined; sessionStatus?: SessionStatus | undefined };
 }
 
 export type CloseOutcome =
   | { kind: 'certificate-refused'; reason: string }
   | { kind: 'denied'; reason: string }
   | { kind: 'check-revocation'; otherwise: string }
-  | { kind: 'reconnect'; reason: string };
+  | { kind: 'reconnect'; reason: string }
+  | { kind: 'resync'; reason: string };
 
 export function closeOutcome(c: ClosedSession): CloseOutcome {
+  // (A Logout refusing our Logon moved no sequence number: fix/session does not count it.)
+  if (!c.wasLoggedOn && (c.closeCause === 'seq-too-low' || c.logout?.sessionStatus === 'seq-too-low')) {
+    return { kind: 'resync', reason: 'the FIX session is out of step with the gateway; starting a new one' };
+  }
   const decision = c.logout?.decision;
   const text = denialText(c.logout?.text, decision);
   if (decision?.scope === 'revocation') {

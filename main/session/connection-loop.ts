@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { FixMessage } from '../../fix/codec.ts';
 import { parleyDictionary, readLogoutDecision, type LogoutDecision } from '../../fix/parley-protocol.ts';
-import { writeLogonCredentials } from '../../fix/protocol/index.ts';
+import { readLogoutSessionStatus, writeLogonCredentials, type SessionStatus } from '../../fix/protocol/index.ts';
 import { initiateSession, type FixSession } from '../../fix/session.ts';
 import { FileStore } from '../../fix/store.ts';
 import { connectFixs, type FixsConnection } from '../../fix/transport.ts';
@@ -72,12 +72,6 @@ export interface ConnectionLoopEvents {
  * code (err.code, e.g. ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED): the code, never the error's message.
  */
 const CERT_REFUSED_ALERT = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(?:CERTIFICATE_REVOKED|CERTIFICATE_EXPIRED|BAD_CERTIFICATE|UNKNOWN_CA)$/;
-/**
- * The peer engine's words (its Logout's Text; our own session's verdict is its close cause) when its sequence numbers are behind
- * ours. FIX 4.4 has no field for it (SessionStatus 1409 = 9 came with FIXT 1.1): this is the engine's fixed
- * wording, not a decision of the gateway's policy.
- */
-const SEQ_TOO_LOW = /MsgSeqNum too low/;
 
 /** The persistent FIX stores, one per CompID pair: a reconnect (or a restart) resumes the same FIX session. */
 class FixStores {
@@ -116,7 +110,7 @@ export class ConnectionLoop extends EventEmitter<ConnectionLoopEvents> {
   /** Bumped by every attempt and sign-out: an attempt that finds it changed gives up (a newer one runs). */
   #generation = 0;
   #loggedOn = false;
-  #logout: { text: string | undefined; decision: LogoutDecision | undefined } | undefined;
+  #logout: { text: string | undefined; decision: LogoutDecision | undefined; sessionStatus: SessionStatus | undefined } | undefined;
   /** Denied or certificate refused: no retries until the user signs in again. */
   #denied = false;
   #retryTimer: NodeJS.Timeout | undefined;
@@ -305,7 +299,7 @@ export class ConnectionLoop extends EventEmitter<ConnectionLoopEvents> {
     // A Logout answering our Logon is the gateway's refusal: fix/session reports it with its fields, uncounted.
     session.on('logout', (text: string | undefined, m: FixMessage | undefined) => {
       if (this.#session !== session) return;
-      this.#logout = { text: text?.slice(0, 2_000), decision: m ? readLogoutDecision(m) : undefined };
+      this.#logout = { text: text?.slice(0, 2_000), decision: m ? readLogoutDecision(m) : undefined, sessionStatus: m ? readLogoutSessionStatus(m) : undefined };
     });
     session.on('event', (t: string) => this.#o.log?.info(`fix: ${t}`));
     session.on('reject', (r: { direction: string; text?: string; refMsgType?: string }) => this.#o.log?.warn(`fix: reject ${r.direction} ${r.refMsgType ?? ''}: ${r.text ?? ''}`));
@@ -355,17 +349,16 @@ export class ConnectionLoop extends EventEmitter<ConnectionLoopEvents> {
     this.#loggedOn = false;
     const logout = this.#logout;
     this.emit('dropped');
-    // The gateway's numbers are behind ours (it lost or reset its session state): both sides start over.
-    // (A Logout refusing our Logon moved no sequence number: fix/session does not count it.)
-    // Our own side's verdict is structured (fix/session's close cause); the peer's comes only as its Logout's words.
-    if (!wasLoggedOn && (session.closeCause?.kind === 'seq-too-low' || SEQ_TOO_LOW.test(logout?.text ?? ''))) {
+    const cause = session.closeCause?.kind;
+    const outcome = closeOutcome({ reason, wasLoggedOn, ...(cause ? { closeCause: cause } : {}), ...(logout ? { logout } : {}) });
+    // Sequence numbers out of step (either side's store lost or reset): both sides start over.
+    if (outcome.kind === 'resync') {
       this.#resetNext = true;
-      this.#scheduleReconnect('the FIX session is out of step with the gateway; starting a new one');
+      this.#scheduleReconnect(outcome.reason);
       return;
     }
     if (!this.#creds) return;
     if (!wasLoggedOn && logout?.decision) this.emit('refused', logout.decision);
-    const outcome = closeOutcome({ reason, wasLoggedOn, ...(logout ? { logout } : {}) });
     switch (outcome.kind) {
       case 'certificate-refused':
         return this.#certificateRefused(outcome.reason);
