@@ -7,7 +7,8 @@
  *   DEFAULT_RISK_CONFIG            — the issue's table: 0/+10, +30/+5/0, 0/+25, 0/+15, 0/+40; step-up at 20, deny at 40
  *   parseRiskConfig(partial, where) — merges a partial config (e.g. the gateway config's `risk` section) over the
  *                                     defaults; throws "<where>.auth.totp: must be a number from 0 to 1000"
- *   interface RiskContext { user; strongestAuth 'password'|'totp'|'webauthn'; deviceCompliant; deviceAttested; ip; country? }
+ *   interface RiskContext { user; strongestAuth 'password'|'totp'|'webauthn'; deviceCompliant; deviceAttested; ip; country?;
+ *     anomalies? } — each enforced anomaly (gateway/anomaly) is one more factor 'anomaly' with its own score
  *   scoreRisk(ctx, cfg = DEFAULT_RISK_CONFIG): RiskDecision { score; decision 'allow'|'step-up'|'deny'; factors[] }
  *     Every factor is listed (also those scoring 0) so the client can show the user why.
  *   decide(score, cfg) — just the threshold comparison.
@@ -55,10 +56,12 @@ export interface RiskContext {
   deviceAttested: boolean;
   ip: string;
   country?: string;
+  /** Enforced anomalies found by gateway/anomaly (impossible travel, spraying, notional, rate, hours): one factor each. */
+  anomalies?: readonly { condition: string; score: number }[];
 }
 
 export interface RiskFactor {
-  factor: 'user' | 'authentication' | 'device' | 'network' | 'geography';
+  factor: 'user' | 'authentication' | 'device' | 'network' | 'geography' | 'anomaly';
   condition: string;
   score: number;
 }
@@ -116,6 +119,7 @@ export function scoreRisk(ctx: RiskContext, cfg: RiskConfig = DEFAULT_RISK_CONFI
   } else {
     factors.push({ factor: 'geography', condition: `anomalous country ${country}`, score: cfg.geo.anomalous });
   }
+  for (const a of ctx.anomalies ?? []) factors.push({ factor: 'anomaly', condition: a.condition, score: a.score });
 
   const score = factors.reduce((s, f) => s + f.score, 0);
   return { score, decision: decide(score, cfg), factors };
