@@ -89,6 +89,13 @@ export const configSchema = z.object({
     /** Refused requests after the first of this window are one summary line (and one alert) at its end. */
     refusalWindowSec: z.number().int().min(1).max(86_400).default(60),
   }).strict().prefault({}),
+  /** Hardware-bound device keys (issue 13): TPM enrollment, and whether IT requires it. */
+  devices: z.object({
+    /** PEM files of the TPM manufacturers' EK root CAs trusted at enrollment; none = no TPM enrollment offered. */
+    tpmRoots: z.array(z.string().min(1)).max(64).default([]),
+    /** Refuse enrollment and posture from devices without a hardware-bound key (needs tpmRoots). */
+    requireHardwareKey: z.boolean().default(false),
+  }).strict().refine((d) => !d.requireHardwareKey || d.tpmRoots.length > 0, 'requireHardwareKey needs at least one of tpmRoots').prefault({}),
   users: z.string().default('users.json'),
   identity: z.object({
     /** AES-256-GCM key sealing TOTP seeds in the user directory (created 0600 at first start); default `<users>.key`. */
@@ -217,7 +224,7 @@ export type GatewayConfig = z.output<typeof configSchema> & {
 };
 export type ResolvedPaths = {
   dataDir: string; users: string; usersKey: string; policyDir: string; mmdb: string | null; audit: string; auditKey: string; auditCheckpoints: string; adminSocket: string;
-  trades: string; tokens: string; issued: string; revoked: string; crl: string;
+  trades: string; tokens: string; issued: string; revoked: string; crl: string; devices: string; tpmRoots: string[];
   caCert: string; caKey: string; serverCert: string; serverKey: string;
 };
 
@@ -290,6 +297,8 @@ export function parseConfig(value: unknown, file: string): GatewayConfig {
       issued: resolve(dataDir, 'issued-certs.jsonl'),
       revoked: resolve(dataDir, 'revoked.json'),
       crl: resolve(dataDir, 'crl.pem'),
+      devices: resolve(dataDir, 'devices.json'),
+      tpmRoots: c.devices.tpmRoots.map((r) => at(r)),
       caCert: at(c.pki.caCert ?? 'ca.crt.pem', pkiDir),
       caKey: at(c.pki.caKey ?? 'ca.key.pem', pkiDir),
       serverCert: at(c.pki.serverCert ?? 'gateway.ec.crt.pem', pkiDir),

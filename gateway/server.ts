@@ -3,6 +3,7 @@
  * (identity, risk, policy, geo, mfa, posture, audit), the dealer desk, the enrollment CA and its HTTPS
  * endpoint, and the local admin channel, from one validated configuration.
  */
+import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createFixsServer, type FixsServer } from '../fix/transport.ts';
@@ -30,7 +31,9 @@ import { AccessPolicy } from './policy/engine.ts';
 import { classifyNetwork, compileNetworks } from './policy/network.ts';
 import { evaluatePosture } from './posture/policy.ts';
 import { decideAchievable, scoreRisk } from './risk/score.ts';
-import { postureVerifier } from './session/adapters.ts';
+import { postureVerifier, type DeviceKeys } from './session/adapters.ts';
+import { DeviceRegistry, DeviceRegistryError } from './devices/registry.ts';
+import { TpmEnrollment } from './devices/tpm/enrollment.ts';
 import { Telemetry } from './telemetry/telemetry.ts';
 import { SessionManager } from './session/manager.ts';
 import { RecentAuth } from './session/recent-auth.ts';
@@ -55,6 +58,23 @@ function readPem(file: string, what: string): string {
   }
 }
 
+function openDevices(file: string): DeviceRegistry {
+  try {
+    return new DeviceRegistry(file);
+  } catch (e) {
+    throw e instanceof DeviceRegistryError ? new StartupError(e.message) : e;
+  }
+}
+
+function readRootCert(file: string, what: string): X509Certificate {
+  try {
+    return new X509Certificate(readPem(file, what));
+  } catch (e) {
+    if (e instanceof StartupError) throw e;
+    throw new StartupError(`${what} ${file}: not a PEM X.509 certificate`);
+  }
+}
+
 export class Gateway {
   readonly cfg: GatewayConfig;
   fixPort = 0;
@@ -64,6 +84,7 @@ export class Gateway {
   policy!: AccessPolicy;
   users!: UserDirectory;
   registry!: CertRegistry;
+  devices!: DeviceRegistry;
   tokens!: TokenStore;
   ca!: GatewayCa;
   /** The published CRL (cached; re-issued on a timer before nextUpdate). */
@@ -132,6 +153,13 @@ export class Gateway {
     this.crl = new CrlPublisher({ registry: this.registry, ca: this.ca, validityMs: crlValidityMs, onEvent: (e) => this.#enrollEvent(e) });
     await this.crl.start();
     this.tokens = TokenStore.open(p.tokens);
+    this.devices = openDevices(p.devices);
+    const tpmRoots = p.tpmRoots.map((f) => readRootCert(f, 'TPM manufacturer root'));
+    const deviceKeys: DeviceKeys = {
+      forSerial: (serial) => { const id = this.registry.issued(serial)?.deviceId; return id ? { deviceId: id, key: this.devices.postureKey(id) } : undefined; },
+      requireHardwareKey: cfg.devices.requireHardwareKey,
+      onForeignSigner: (e) => this.audit.alert('device.foreign-signer', { ...e, reason: 'posture for a hardware-bound certificate not signed by its device: the TLS key is used on another machine' }),
+    };
 
     const trades = TradeStore.open(p.trades, {
       onCorrupt: (line, reason) => this.#log(`gateway: ${p.trades}:${line}: skipped (${reason})`),
@@ -172,6 +200,7 @@ export class Gateway {
           const r = evaluatePosture(report, cfg.postureConfig);
           return { compliance: r.level, reasons: r.failures };
         },
+        devices: deviceKeys,
       }),
       stepUps: new StepUpManager({
         // Used TOTP steps survive a restart: a code used just before it is still refused after it.
@@ -219,6 +248,7 @@ export class Gateway {
       registry: this.registry, certHours: cfg.pki.clientCertHours, crl: this.crl,
       userEnabled: (u) => { const x = this.users.get(u); return x ? !x.disabled : undefined; },
       maxChainAgeMs: cfg.enroll.renewalMaxAgeDays * 86_400_000,
+      ...(tpmRoots.length ? { devices: { tpm: new TpmEnrollment({ roots: tpmRoots }), registry: this.devices, requireHardwareKey: cfg.devices.requireHardwareKey } } : {}),
       limits: { ...cfg.enroll, refusalWindowMs: cfg.enroll.refusalWindowSec * 1000 },
       onEvent: (e) => this.#enrollEvent(e),
     });

@@ -3,6 +3,10 @@
  *   POST /v1/enroll {token, csr}  -> {certificate, chain, notAfter, compId, serial}
  *   POST /v1/renew  {csr}         -> same, authenticated by the current (valid, unrevoked) client cert; the
  *                                    presented certificate is revoked once its successor is issued
+ *   POST /v1/device/challenge {token, evidence} -> a TPM challenge (gateway/devices/tpm/enrollment.ts), bound
+ *                                    to the token; its answer then goes with the CSR:
+ *   POST /v1/enroll {token, csr, device: {challengeId, secret, nonceSignature}} -> the certificate, bound to the
+ *                                    hardware-bound device key that now signs its posture
  *   GET  /v1/crl                  -> the CA's current CRL (PEM), from CrlPublisher's cache
  * Bodies are capped and validated; every failure is a JSON {error, code} with a 4xx status. The endpoint
  * shares its process with the FIX acceptor, so it bounds what an unauthenticated peer can hold: a TLS
@@ -21,9 +25,12 @@ import { AddressLimits } from './limits.ts';
 import { RefusalDigest, type RefusalEvent } from './refusals.ts';
 import { normSerial, type CertRegistry } from './registry.ts';
 import type { TokenStore } from './tokens.ts';
+import type { DeviceRegistry } from '../devices/registry.ts';
+import { TpmAnswer, TpmEvidence, type TpmEnrollment } from '../devices/tpm/enrollment.ts';
 
 const pem = z.string().min(64).max(12 * 1024).regex(/-----BEGIN CERTIFICATE REQUEST-----/, 'expected a PEM CERTIFICATE REQUEST');
-const enrollBody = z.object({ token: z.string().min(8).max(256), csr: pem }).strict();
+const enrollBody = z.object({ token: z.string().min(8).max(256), csr: pem, device: TpmAnswer.optional() }).strict();
+const challengeBody = z.object({ token: z.string().min(8).max(256), evidence: TpmEvidence }).strict();
 const renewBody = z.object({ csr: pem }).strict();
 const DAY_MS = 86_400_000;
 
@@ -51,6 +58,8 @@ export type EnrollServerOptions = {
   ca: GatewayCa; tokens: TokenStore; registry: CertRegistry; certHours: number;
   /** The published CRL; default: one of its own over the registry (24 h validity). */
   crl?: CrlPublisher;
+  /** Hardware-bound device keys: the TPM verifier, where devices are recorded, and whether IT requires one. */
+  devices?: { tpm: TpmEnrollment; registry: DeviceRegistry; requireHardwareKey: boolean };
   /** Whether the user may (still) hold a certificate: false = disabled, undefined = not in the directory. Absent: no check. */
   userEnabled?: (user: string) => boolean | undefined;
   /** A renewal chain (enrollment, then renewals) ends this long after the enrollment; then enroll again. Default 30 days. */
@@ -133,6 +142,9 @@ export class EnrollServer {
       if (path === '/v1/crl') {
         if (req.method !== 'GET') throw new HttpError(405, 'method', 'use GET');
         send(res, 200, this.#crl.current(), 'application/pkix-crl');
+      } else if (path === '/v1/device/challenge') {
+        if (req.method !== 'POST') throw new HttpError(405, 'method', 'use POST');
+        send(res, 200, await this.#deviceChallenge(req, remote));
       } else if (path === '/v1/enroll') {
         if (req.method !== 'POST') throw new HttpError(405, 'method', 'use POST');
         send(res, 200, await this.#enroll(req, remote));
@@ -166,15 +178,42 @@ export class EnrollServer {
     if (this.#o.userEnabled && this.#o.userEnabled(user) === false) {
       this.#refuse('enroll.refused', 403, 'user-disabled', 'the user is disabled', { reason: 'user-disabled', remote, user });
     }
+    const device = this.#enrolledDevice(body, peek.record.id, user, remote);
     const signed = await this.#o.ca.signCsr(body.csr, { user, compId, hours: this.#o.certHours, now: this.#clock.now() });
     // Used now, synchronously: of two requests racing with one token, one gets here first and the other is refused
     // (its certificate, signed but never recorded or returned, is dropped).
     const use = this.#o.tokens.consume(body.token, this.#clock.now());
     if (!use.ok) return tokenRefused(use.reason);
     const issuedAt = this.#clock.now().toISOString();
-    this.#o.registry.recordIssued({ serial: signed.serial, user, compId, subject: signed.subject, notAfter: signed.notAfter.toISOString(), issuedAt, enrolledAt: issuedAt, fingerprint256: signed.fingerprint256, via: 'enroll' });
-    this.#o.onEvent?.({ type: 'enroll.issued', data: { user, compId, serial: signed.serial, notAfter: signed.notAfter.toISOString(), tokenId: use.record.id } });
+    this.#o.registry.recordIssued({ serial: signed.serial, user, compId, subject: signed.subject, notAfter: signed.notAfter.toISOString(), issuedAt, enrolledAt: issuedAt, fingerprint256: signed.fingerprint256, via: 'enroll', ...(device ? { deviceId: device.deviceId } : {}) });
+    this.#o.onEvent?.({ type: 'enroll.issued', data: { user, compId, serial: signed.serial, notAfter: signed.notAfter.toISOString(), tokenId: use.record.id, deviceKey: device ? 'hardware' : 'software', ...(device ? { deviceId: device.deviceId } : {}) } });
     return { certificate: signed.certificate, chain: [this.#o.ca.certPem], notAfter: signed.notAfter.toISOString(), compId, serial: signed.serial };
+  }
+
+  /** Step 1 of a hardware-bound enrollment: the TPM's evidence checked, a challenge bound to the token. */
+  async #deviceChallenge(req: IncomingMessage, remote: string) {
+    if (!this.#o.devices) throw new HttpError(404, 'not-found', 'this gateway does not enroll hardware-bound device keys (no TPM roots configured)');
+    const body = await json(req, challengeBody);
+    const peek = this.#o.tokens.peek(body.token, this.#clock.now());
+    if (!peek.ok) this.#refuse('enroll.refused', 401, `token-${peek.reason}`, `enrollment token refused: ${peek.reason}`, { reason: peek.reason, remote });
+    const c = this.#o.devices.tpm.begin(body.evidence, peek.record.id);
+    if (!c.ok) this.#refuse('enroll.refused', 403, 'device-not-attested', `device not attested: ${c.reason}`, { reason: 'device-not-attested', detail: c.reason, remote, user: peek.record.user });
+    return c.value;
+  }
+
+  /** The device an enrollment's answer proves, or none (a software key) where IT allows that. */
+  #enrolledDevice(body: z.infer<typeof enrollBody>, tokenId: string, user: string, remote: string) {
+    const d = this.#o.devices;
+    if (!body.device) {
+      if (d?.requireHardwareKey) {
+        this.#refuse('enroll.refused', 403, 'hardware-key-required', 'IT requires a hardware-bound device key (TPM) on this device; a software key cannot enroll', { reason: 'hardware-key-required', remote, user });
+      }
+      return undefined;
+    }
+    if (!d) throw new HttpError(400, 'device-unsupported', 'this gateway does not enroll hardware-bound device keys');
+    const r = d.tpm.finish(body.device, tokenId);
+    if (!r.ok) this.#refuse('enroll.refused', 403, 'device-not-attested', `device not attested: ${r.reason}`, { reason: 'device-not-attested', detail: r.reason, remote, user });
+    return d.registry.enrolled(r.value, user, this.#clock.now());
   }
 
   async #renew(req: IncomingMessage, remote: string) {
@@ -209,7 +248,7 @@ export class EnrollServer {
       const signed = await this.#o.ca.signCsr(body.csr, { user: prior.user, compId: prior.compId, hours: this.#o.certHours, now, notAfterCap: cap });
       this.#o.registry.reload();
       if (this.#o.registry.isRevoked(serial)) this.#refuse('enroll.renew-refused', 403, 'revoked', 'the presented certificate is revoked', { reason: 'revoked', serial, remote });
-      this.#o.registry.recordIssued({ serial: signed.serial, user: prior.user, compId: prior.compId, subject: signed.subject, notAfter: signed.notAfter.toISOString(), issuedAt: now.toISOString(), enrolledAt: start.toISOString(), previous: serial, fingerprint256: signed.fingerprint256, via: 'renew' });
+      this.#o.registry.recordIssued({ serial: signed.serial, user: prior.user, compId: prior.compId, subject: signed.subject, notAfter: signed.notAfter.toISOString(), issuedAt: now.toISOString(), enrolledAt: start.toISOString(), previous: serial, fingerprint256: signed.fingerprint256, via: 'renew', ...(prior.deviceId ? { deviceId: prior.deviceId } : {}) });
       // The replaced certificate is revoked at once (a stolen copy of it renews nothing and connects nowhere new).
       this.#o.registry.revokeSerials([serial], 'superseded', 'renewal', now);
       await this.#crl.reissue('renewal');

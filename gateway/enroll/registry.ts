@@ -13,6 +13,8 @@ export type IssuedCert = {
   enrolledAt?: string;
   /** The certificate this one renewed (and replaced). */
   previous?: string;
+  /** The hardware-bound device (gateway/devices) whose key signs this certificate's posture; renewals keep it. */
+  deviceId?: string;
 };
 export type Revocation = { serial: string; time: string; reason: string; by: string };
 

@@ -15,8 +15,9 @@ import type { LogonLimits } from './logon-guard.ts';
 import type { RecentAuth } from './recent-auth.ts';
 
 export type PostureOutcome =
-  | { ok: true; compliance: DeviceCompliance; reasons: string[]; facts: unknown; nonce: string }
-  | { ok: false; reason: string; kind: 'forged' | 'stale' | 'replayed' | 'unbound' | 'malformed' };
+  | { ok: true; compliance: DeviceCompliance; reasons: string[]; facts: unknown; nonce: string; deviceKey?: 'hardware' | 'software'; deviceId?: string }
+  /** `device`: the signer is not the device IT enrolled (or there is none where IT requires one, or it was revoked). */
+  | { ok: false; reason: string; kind: 'forged' | 'stale' | 'replayed' | 'unbound' | 'malformed' | 'device' };
 
 export interface PostureVerifier {
   /** Verifies signature (client-certificate key), channel binding (this connection's exporter), freshness and

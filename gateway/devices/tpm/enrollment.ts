@@ -61,7 +61,7 @@ export type TpmEnrollmentOptions = {
   now?: () => Date;
 };
 
-type Pending = { secret: Buffer; nonce: Buffer; device: TpmPublic; ekCertSha256: string; akName: Buffer; root: string; expires: number };
+type Pending = { binding: string; secret: Buffer; nonce: Buffer; device: TpmPublic; ekCertSha256: string; akName: Buffer; root: string; expires: number };
 
 function attributesMissing(attrs: number, required: number): string[] {
   return Object.entries(A).filter(([, bit]) => (required & bit) !== 0 && (attrs & bit) === 0).map(([name]) => name);
@@ -84,8 +84,11 @@ export class TpmEnrollment {
     this.#o = { challengeTtlMs: 120_000, maxPending: 1_000, now: () => new Date(), ...o };
   }
 
-  /** Step 1: checks the evidence; a challenge only the TPM it describes can answer. */
-  begin(input: unknown): Parsed<TpmChallenge> {
+  /**
+   * Step 1: checks the evidence; a challenge only the TPM it describes can answer. `binding` ties the challenge
+   * to what it was asked for (the enrollment token's id): it can be answered only for that again.
+   */
+  begin(input: unknown, binding = ''): Parsed<TpmChallenge> {
     const p = TpmEvidence.safeParse(input);
     if (!p.success) return { ok: false, reason: `evidence: ${p.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}` };
     const e = p.data;
@@ -115,19 +118,20 @@ export class TpmEnrollment {
     while (this.#pending.size >= this.#o.maxPending) this.#pending.delete(this.#pending.keys().next().value!);
     const expires = now.getTime() + this.#o.challengeTtlMs;
     this.#pending.set(challengeId, {
-      secret, nonce, device: device.value, akName, expires,
+      binding, secret, nonce, device: device.value, akName, expires,
       ekCertSha256: createHash('sha256').update(chain.value.ek.raw).digest('hex'), root: chain.value.root.subject.replace(/\n/g, ', '),
     });
     return { ok: true, value: { challengeId, credentialBlob: makeCredential(chain.value.key, akName, secret).toString('base64'), nonce: nonce.toString('base64'), expiresAt: new Date(expires).toISOString() } };
   }
 
   /** Step 2: the unwrapped secret and the device key's signature of the nonce. A challenge is answered once. */
-  finish(input: unknown): Parsed<EnrolledDevice> {
+  finish(input: unknown, binding = ''): Parsed<EnrolledDevice> {
     const p = TpmAnswer.safeParse(input);
     if (!p.success) return { ok: false, reason: `answer: ${p.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}` };
     const pending = this.#pending.get(p.data.challengeId);
     this.#pending.delete(p.data.challengeId);
     if (!pending) return { ok: false, reason: 'unknown or already answered challenge' };
+    if (pending.binding !== binding) return { ok: false, reason: 'the challenge was issued for another enrollment' };
     if (this.#o.now().getTime() > pending.expires) return { ok: false, reason: 'the challenge expired; start again' };
     const secret = Buffer.from(p.data.secret, 'base64');
     if (secret.length !== pending.secret.length || !timingSafeEqual(secret, pending.secret)) {
