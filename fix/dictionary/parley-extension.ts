@@ -55,6 +55,9 @@ export const PARLEY_TAG = {
   KeyRegStatus: 5035,
   CredentialID: 5036,
   SessionStatus: 5037,
+  EndedBy: 5038,
+  EndDetail: 5039,
+  NextStep: 5040,
 } as const;
 
 export const PARLEY_MSG = {
@@ -79,6 +82,10 @@ export const KEY_REG_STAGE_WIRE = { begin: 'BEGIN', finish: 'FINISH' } as const;
 export const KEY_REG_STATUS_WIRE = { options: 'OPTIONS', registered: 'REGISTERED', rejected: 'REJECTED' } as const;
 /** Why the engine itself ended a session, on its Logout: FIXT 1.1 SessionStatus(1409) values (FIX 4.4 has none). */
 export const SESSION_STATUS_WIRE = { 'seq-too-low': '9' } as const;
+/** Who (or what) ended a session, on the Logout and the UB ENDED that end it. */
+export const ENDED_BY_WIRE = { it: 'IT', policy: 'POLICY', posture: 'POSTURE', revocation: 'REVOCATION', 'step-up': 'STEP_UP', shutdown: 'SHUTDOWN', network: 'NETWORK' } as const;
+/** What the user does next after that end (the client words it; no text to parse). */
+export const NEXT_STEP_WIRE = { 'sign-in': 'SIGN_IN', enroll: 'ENROLL', 'fix-device': 'FIX_DEVICE', reconnect: 'RECONNECT', 'contact-it': 'CONTACT_IT' } as const;
 export const STEP_UP_RESULT_WIRE = { success: 'SUCCESS', failed: 'FAILED', locked: 'LOCKED', expired: 'EXPIRED', unknown: 'UNKNOWN' } as const;
 
 /** Dictionary `values` are wire value → description. */
@@ -131,12 +138,15 @@ export const PARLEY_EXTENSION: DictionaryExtension = {
     { tag: T.KeyRegStatus, name: 'ParleyKeyRegStatus', type: 'STRING', values: wireValues(KEY_REG_STATUS_WIRE) },
     { tag: T.CredentialID, name: 'ParleyCredentialID', type: 'STRING' },
     { tag: T.SessionStatus, name: 'ParleySessionStatus', type: 'INT', values: wireValues(SESSION_STATUS_WIRE) },
+    { tag: T.EndedBy, name: 'ParleyEndedBy', type: 'STRING', values: wireValues(ENDED_BY_WIRE) },
+    { tag: T.EndDetail, name: 'ParleyEndDetail', type: 'STRING' },
+    { tag: T.NextStep, name: 'ParleyNextStep', type: 'STRING', values: wireValues(NEXT_STEP_WIRE) },
   ],
   messages: [
     { msgType: M.Attestation, name: 'ParleyAttestation', category: 'app', items: [req(T.Attestation)] },
     { msgType: M.SecurityStatus, name: 'ParleySecurityStatus', category: 'app', items: [
       req(T.Decision), req(T.StatusScope), o(T.RiskScore), factorsGroup, o(T.PolicyReason), o(T.Controls),
-      o(T.RequestRef), o(T.AttestDeadline), o(T.SessionRole), o(T.Text)] },
+      o(T.RequestRef), o(T.AttestDeadline), o(T.SessionRole), o(T.EndedBy), o(T.EndDetail), o(T.NextStep), o(T.Text)] },
     { msgType: M.StepUpChallenge, name: 'ParleyStepUpChallenge', category: 'app', items: [
       req(T.ChallengeID), req(T.StepUpMethods), req(T.StatusScope), o(T.RiskScore), factorsGroup,
       req(T.ChallengeExpireTime), req(T.AttemptsLeft), o(T.RequiredAcr), o(T.MaxAuthAge),
@@ -162,7 +172,8 @@ export const PARLEY_EXTENSION: DictionaryExtension = {
   messageItems: [
     // Logon carries the attestation; the gateway's Logon answer and a refusing Logout carry the decision.
     { msgType: 'A', items: [o(T.Attestation), o(T.Decision), o(T.RiskScore), factorsGroup, o(T.SessionRole), o(T.AttestDeadline)] },
-    { msgType: '5', items: [o(T.Decision), o(T.StatusScope), o(T.RiskScore), factorsGroup, o(T.PolicyReason), o(T.SessionStatus)] },
+    // …and a Logout that ends a session says who ended it, their own reason and the next step.
+    { msgType: '5', items: [o(T.Decision), o(T.StatusScope), o(T.RiskScore), factorsGroup, o(T.PolicyReason), o(T.SessionStatus), o(T.EndedBy), o(T.EndDetail), o(T.NextStep)] },
     { msgType: 'S', items: [o(T.Dealer)] },
     { msgType: 'AI', items: [o(T.Dealer), o(T.RfqOwner), o(T.RequestID)] },
     { msgType: 'AE', items: [o(T.Dealer)] },

@@ -952,6 +952,9 @@ export const Tag = {
   ParleyKeyRegStatus: 5035,
   ParleyCredentialID: 5036,
   ParleySessionStatus: 5037,
+  ParleyEndedBy: 5038,
+  ParleyEndDetail: 5039,
+  ParleyNextStep: 5040,
 } as const;
 
 /** Message name → MsgType(35): FIX 4.4 (e.g. MsgType.QuoteRequest = 'R') and Parley's U… messages. */

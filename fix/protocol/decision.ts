@@ -4,7 +4,8 @@
  */
 import type { Field, FixMessage } from '../codec.ts';
 import {
-  DECISION_WIRE, KEY_REG_STAGE_WIRE, KEY_REG_STATUS_WIRE, PARLEY_TAG as TAG, SCOPE_WIRE, STEP_UP_RESULT_WIRE,
+  DECISION_WIRE, ENDED_BY_WIRE, KEY_REG_STAGE_WIRE, KEY_REG_STATUS_WIRE, NEXT_STEP_WIRE, PARLEY_TAG as TAG, SCOPE_WIRE,
+  STEP_UP_RESULT_WIRE,
 } from '../dictionary/parley-extension.ts';
 import { readGroup } from './group.ts';
 import { safeText } from './values.ts';
@@ -64,4 +65,36 @@ export function regStageFromWire(v: string | undefined): KeyRegStage | undefined
 export function regStatusToWire(s: KeyRegStatus): string { return REG_STATUSES[s]; }
 export function regStatusFromWire(v: string | undefined): KeyRegStatus | undefined {
   return (Object.keys(REG_STATUSES) as KeyRegStatus[]).find((k) => REG_STATUSES[k] === v);
+}
+
+/**
+ * Who (or what) ended a session: the scope says which check spoke (REVOCATION, POLICY, …) but not who acted —
+ * an IT kill, a policy deny and a gateway shutdown all end with scope POLICY — so the end says it itself.
+ */
+export type EndedBy = keyof typeof ENDED_BY_WIRE;
+/** What the user does next; the client words it. */
+export type NextStep = keyof typeof NEXT_STEP_WIRE;
+/** The structured end of a session (ParleyEndedBy / ParleyEndDetail / ParleyNextStep) on a Logout or a UB ENDED. */
+export type SessionEndSignal = { by: EndedBy; next?: NextStep; detail?: string };
+
+const fromWire = <K extends string>(m: Record<K, string>, v: string | undefined): K | undefined =>
+  v === undefined ? undefined : (Object.keys(m) as K[]).find((k) => m[k] === v);
+
+export function sessionEndFields(e: SessionEndSignal): Field[] {
+  const f: Field[] = [{ tag: TAG.EndedBy, value: ENDED_BY_WIRE[e.by] }];
+  if (e.detail) f.push({ tag: TAG.EndDetail, value: safeText(e.detail, 200) });
+  if (e.next) f.push({ tag: TAG.NextStep, value: NEXT_STEP_WIRE[e.next] });
+  return f;
+}
+
+/** The end a message carries, or undefined without one (an unknown actor is no end: the caller falls back). */
+export function readSessionEnd(msg: FixMessage): SessionEndSignal | undefined {
+  const by = fromWire(ENDED_BY_WIRE, msg.get(TAG.EndedBy));
+  if (!by) return undefined;
+  const e: SessionEndSignal = { by };
+  const next = fromWire(NEXT_STEP_WIRE, msg.get(TAG.NextStep));
+  if (next) e.next = next;
+  const detail = msg.get(TAG.EndDetail);
+  if (detail) e.detail = safeText(detail, 200);
+  return e;
 }

@@ -6,7 +6,8 @@
 import type { Field, FixMessage } from '../codec.ts';
 import { PARLEY_TAG as TAG } from '../dictionary/parley-extension.ts';
 import {
-  decisionFromWire, decisionToWire, factorFields, readFactors, scopeFromWire, scopeToWire, type Decision, type Factor, type StatusScope,
+  decisionFromWire, decisionToWire, factorFields, readFactors, readSessionEnd, scopeFromWire, scopeToWire, sessionEndFields,
+  type Decision, type Factor, type SessionEndSignal, type StatusScope,
 } from './decision.ts';
 import { parseUtcTimestamp, utcTimestamp } from './time.ts';
 import { safeText } from './values.ts';
@@ -14,6 +15,8 @@ import { safeText } from './values.ts';
 export type SecurityStatus = {
   decision: Decision; scope: StatusScope; score?: number; factors: Factor[]; reasons?: string[]; controls?: string[];
   requestRef?: string; attestDeadline?: Date; role?: string; text?: string;
+  /** On ENDED: who ended the session, their reason, the next step. */
+  end?: SessionEndSignal;
 };
 
 export function securityStatusFields(s: SecurityStatus): Field[] {
@@ -28,6 +31,7 @@ export function securityStatusFields(s: SecurityStatus): Field[] {
   if (s.requestRef) f.push({ tag: TAG.RequestRef, value: safeText(s.requestRef, 64) });
   if (s.attestDeadline) f.push({ tag: TAG.AttestDeadline, value: utcTimestamp(s.attestDeadline) });
   if (s.role) f.push({ tag: TAG.SessionRole, value: safeText(s.role, 64) });
+  if (s.end) f.push(...sessionEndFields(s.end));
   if (s.text) f.push({ tag: TAG.Text, value: safeText(s.text) });
   return f;
 }
@@ -50,13 +54,19 @@ export function readSecurityStatus(msg: FixMessage): SecurityStatus {
   if (deadline) s.attestDeadline = deadline;
   const role = msg.get(TAG.SessionRole);
   if (role) s.role = role;
+  const end = readSessionEnd(msg);
+  if (end) s.end = end;
   const text = msg.get(TAG.Text);
   if (text) s.text = text;
   return s;
 }
 
 /** The decision a Logout carries: a refused Logon (DENY, scope LOGON) or a session the gateway ended (ENDED). */
-export type LogoutDecision = { decision: Decision; scope: StatusScope; score?: number; factors: Factor[]; reason?: string };
+export type LogoutDecision = {
+  decision: Decision; scope: StatusScope; score?: number; factors: Factor[]; reason?: string;
+  /** On a session the gateway ended: who ended it, their reason, the next step. */
+  end?: SessionEndSignal;
+};
 
 export function logoutDecisionFields(d: LogoutDecision): Field[] {
   const f: Field[] = [
@@ -66,6 +76,7 @@ export function logoutDecisionFields(d: LogoutDecision): Field[] {
   if (d.score !== undefined) f.push({ tag: TAG.RiskScore, value: String(Math.round(d.score)) });
   f.push(...factorFields(d.factors));
   if (d.reason) f.push({ tag: TAG.PolicyReason, value: safeText(d.reason) });
+  if (d.end) f.push(...sessionEndFields(d.end));
   return f;
 }
 
@@ -78,5 +89,7 @@ export function readLogoutDecision(msg: FixMessage): LogoutDecision | undefined 
   if (score !== undefined && Number.isFinite(score)) d.score = score;
   const reason = msg.get(TAG.PolicyReason);
   if (reason) d.reason = reason;
+  const end = readSessionEnd(msg);
+  if (end) d.end = end;
   return d;
 }

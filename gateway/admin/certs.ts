@@ -14,7 +14,9 @@ async function finish(ctx: AdminContext, covered: readonly string[], revoked: re
   for (const serial of revoked) await ctx.audit('cert.revoked', { serial, reason, by });
   const ended: string[] = [];
   if (ctx.gateway) {
-    for (const serial of covered) ended.push(...await ctx.gateway.kill({ serial }, `certificate ${serial} revoked (${reason})`, 'revocation'));
+    // The user is told IT revoked the device, with IT's reason (not the serial): enroll again.
+    const end = { by: 'revocation', detail: reason, next: 'enroll' } as const;
+    for (const serial of covered) ended.push(...await ctx.gateway.kill({ serial }, `certificate ${serial} revoked (${reason})`, 'revocation', end));
   }
   return { serials: [...covered], newlyRevoked: [...revoked], ended, where: ctx.where };
 }

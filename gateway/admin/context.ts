@@ -5,6 +5,7 @@
  * errors either way. Only what needs a live process (sessions, the policy it holds, its status) is under `gateway`,
  * which is null offline; the dispatcher answers `not-running` for those commands before a handler runs.
  */
+import type { SessionEndSignal } from '../../fix/protocol/index.ts';
 import type { GatewayCa } from '../enroll/ca.ts';
 import type { CertRegistry } from '../enroll/registry.ts';
 import type { TokenStore } from '../enroll/tokens.ts';
@@ -14,7 +15,8 @@ import type { AdminCommand, AdminResult, ValidArgs } from './contract.ts';
 export interface LiveGateway {
   status(): AdminResult<'status'>;
   sessions(): { id: string; user: string }[];
-  kill(sel: { id?: string; user?: string; serial?: string }, reason: string, scope?: 'policy' | 'revocation'): Promise<string[]>;
+  /** `end`: who acted, told to the client (default: IT, with `reason` quoted). */
+  kill(sel: { id?: string; user?: string; serial?: string }, reason: string, scope?: 'policy' | 'revocation', end?: SessionEndSignal): Promise<string[]>;
   reloadPolicy(by: string): Promise<{ ok: true; policies: number } | { ok: false; error: string }>;
   reloadUsers(by: string): Promise<number>;
   /** Drops a remembered verified password (a changed password must be proven the slow way at once). */

@@ -53,7 +53,7 @@ export function gatewayContext(gw: GatewayParts): AdminContext {
         credentialCache: { entries: gw.credentials.size, hits: gw.credentials.hits, misses: gw.credentials.misses },
       }),
       sessions: () => gw.manager.list(),
-      kill: (sel, reason, scope) => gw.manager.kill(sel, reason, scope),
+      kill: (sel, reason, scope, end) => gw.manager.kill(sel, reason, scope, end),
       reloadPolicy: (by) => gw.reloadPolicy(by),
       reloadUsers: (by) => gw.reloadUsers(by),
       forgetPassword: (username) => gw.credentials.forget(username),

@@ -74,7 +74,7 @@ export const userHandlers: Handlers<'users.list' | 'users.add' | 'users.set-pass
     await dir.save();
     await ctx.audit(a.disabled ? 'admin.user-disabled' : 'admin.user-enabled', { username: u.username, by: ctx.actor });
     // A disabled user's live sessions end now (and with them any remembered password).
-    const sessionsEnded = a.disabled && ctx.gateway ? await ctx.gateway.kill({ user: u.username }, 'user disabled') : [];
+    const sessionsEnded = a.disabled && ctx.gateway ? await ctx.gateway.kill({ user: u.username }, 'user disabled', 'policy', { by: 'it', detail: 'IT disabled this user', next: 'contact-it' }) : [];
     return { username: u.username, disabled: a.disabled, sessionsEnded };
   },
 

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Field, FixMessage } from '../../fix/codec.ts';
-import { BusinessRejectReason, MsgType, rejectRefOf } from '../../fix/protocol/index.ts';
+import { BusinessRejectReason, MsgType, rejectRefOf, type SessionEndSignal } from '../../fix/protocol/index.ts';
 import {
   logoutDecisionFields, MSG, safeText, securityStatusFields, type SecurityStatus, type StatusScope, type StepUpMethod,
 } from '../../fix/parley-protocol.ts';
@@ -36,6 +36,13 @@ export type SessionState = 'challenged' | 'active' | 'downgraded' | 'ended';
 /** fix/session's close causes for a connection that went away without a Logout (the session may resume); a
  *  takeover by the same certificate is the resume itself. */
 const CONNECTION_LOST: ReadonlySet<CloseKind> = new Set(['connection-lost', 'peer-timeout', 'taken-over']);
+
+/** Who ended a session when the caller does not say: the check its scope names. */
+function defaultEnd(scope: StatusScope, reason: string): SessionEndSignal {
+  if (scope === 'revocation') return { by: 'revocation', detail: reason, next: 'enroll' };
+  if (scope === 'posture') return { by: 'posture', detail: reason, next: 'fix-device' };
+  return { by: 'policy', detail: reason, next: 'contact-it' };
+}
 
 export class LiveSession {
   readonly id = randomBytes(6).toString('hex');
@@ -204,7 +211,7 @@ export class LiveSession {
     // A logon step-up that fails ends the session; a superseded one cannot happen (a challenged session sends
     // nothing that could ask for another), and a cancelled one is the session ending already.
     const ends = cause === 'locked' || (held.kind === 'logon' && cause !== 'superseded' && cause !== 'cancelled');
-    if (ends) void this.end(reason, held.kind === 'logon' ? 'logon' : 'action');
+    if (ends) void this.end(reason, held.kind === 'logon' ? 'logon' : 'action', { by: 'step-up', detail: reason, next: cause === 'locked' ? 'contact-it' : 'sign-in' });
   }
 
   /** A second factor proved on this session within the max age (RFC 9470 max_age). */
@@ -293,16 +300,19 @@ export class LiveSession {
     this.#posture.tick(now);
   }
 
-  /** Ends the session with a reason the client sees (a UB ENDED with the factors, then Logout with Text). */
-  async end(reason: string, scope: StatusScope): Promise<void> {
+  /**
+   * Ends the session with a reason the client sees (a UB ENDED with the factors, then Logout with Text), and who
+   * ended it with the next step (`end`; by default the check the scope names: IT's own ends pass theirs).
+   */
+  async end(reason: string, scope: StatusScope, end: SessionEndSignal = defaultEnd(scope, reason)): Promise<void> {
     if (this.state === 'ended') return;
-    this.status({ decision: 'ended', scope, score: this.risk.score, factors: riskFactors(this.risk), text: reason });
+    this.status({ decision: 'ended', scope, score: this.risk.score, factors: riskFactors(this.risk), text: reason, end });
     this.state = 'ended';
     this.endReason = reason;
     this.#stepUp.cancel(reason);
-    this.#audit('session.ended', { reason, scope });
+    this.#audit('session.ended', { reason, scope, by: end.by });
     await this.fix.logout(safeText(`session ended: ${reason}`),
-      logoutDecisionFields({ decision: 'ended', scope, score: this.risk.score, factors: riskFactors(this.risk), reason }));
+      logoutDecisionFields({ decision: 'ended', scope, score: this.risk.score, factors: riskFactors(this.risk), reason, end }));
   }
 
   /**

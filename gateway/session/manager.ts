@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FixMessage } from '../../fix/codec.ts';
 import { logoutDecisionFields, parleyDictionary } from '../../fix/parley-protocol.ts';
+import type { SessionEndSignal } from '../../fix/protocol/index.ts';
 import { writeLogoutSessionStatus } from '../../fix/protocol/index.ts';
 import { acceptSession, SessionRegistry, type CloseCause, type FixSession, type SessionConfig } from '../../fix/session.ts';
 import { FileStore, MemoryStore, type MessageStore } from '../../fix/store.ts';
@@ -171,8 +172,14 @@ export class SessionManager {
     return this.#live.size;
   }
 
-  /** Ends sessions matching the selector; returns their ids. */
-  async kill(sel: { id?: string; user?: string; serial?: string }, reason: string, scope: 'policy' | 'revocation' = 'policy'): Promise<string[]> {
+  /**
+   * Ends sessions matching the selector; returns their ids. `end` says who acted: IT by default (an admin kill,
+   * a disabled user), with IT's reason quoted to the user; a revocation passes its own.
+   */
+  async kill(
+    sel: { id?: string; user?: string; serial?: string }, reason: string, scope: 'policy' | 'revocation' = 'policy',
+    end: SessionEndSignal = { by: 'it', detail: reason, next: 'sign-in' },
+  ): Promise<string[]> {
     const match = (s: LiveSession) => (sel.id !== undefined && s.id === sel.id)
       || (sel.user !== undefined && s.user.username === sel.user)
       || (sel.serial !== undefined && s.ctx.serial === sel.serial.toLowerCase().replace(/^0+(?=.)/, ''));
@@ -190,13 +197,13 @@ export class SessionManager {
     const hit = [...this.#live.values()].filter(match);
     // A killed session's user proves the password the slow way next time.
     for (const s of hit) this.ports.decisions.forgetVerifiedPassword(s.user.username);
-    await Promise.all(hit.map((s) => s.end(reason, scope)));
+    await Promise.all(hit.map((s) => s.end(reason, scope, end)));
     return hit.map((s) => s.id);
   }
 
   async close(): Promise<void> {
     clearInterval(this.#timer);
-    await Promise.all([...this.#live.values()].map((s) => s.end('gateway shutting down', 'policy')));
+    await Promise.all([...this.#live.values()].map((s) => s.end('gateway shutting down', 'policy', { by: 'shutdown', detail: 'the gateway is shutting down', next: 'reconnect' })));
     for (const f of this.#fixSessions) f.disconnect('gateway shutting down');
     for (const s of this.#stores.values()) (s as { close?: () => void }).close?.();
   }
