@@ -322,6 +322,9 @@ export class UserDirectory {
   }
 }
 
+/** Who runs scrypt: in process (libuv's pool) by default; the gateway passes its KdfPool's (kdf-pool.ts). */
+export type Kdf = (pw: string, salt: Buffer, keylen: number, opts: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
+
 function scrypt(pw: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
   return new Promise((res, rej) => scryptCb(pw, salt, keylen, opts, (err, key) => (err ? rej(err) : res(key))));
 }
@@ -348,10 +351,10 @@ function maxmem(c: ScryptCost): number {
   return 128 * c.N * c.r * 2 + 1024 * 1024;
 }
 
-export async function hashPassword(pw: string, opts: Partial<ScryptCost> = {}): Promise<string> {
+export async function hashPassword(pw: string, opts: Partial<ScryptCost> = {}, kdf: Kdf = scrypt): Promise<string> {
   const c: ScryptCost = { ...DEFAULT_SCRYPT, ...opts };
   const salt = randomBytes(16);
-  const hash = await scrypt(pw, salt, 32, { N: c.N, r: c.r, p: c.p, maxmem: maxmem(c) });
+  const hash = await kdf(pw, salt, 32, { N: c.N, r: c.r, p: c.p, maxmem: maxmem(c) });
   return `scrypt$${c.N}$${c.r}$${c.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
@@ -365,10 +368,10 @@ export function needsRehash(hash: string, cost: ScryptCost): boolean {
  * After a successful scrypt check: a hash weaker than `cost` is replaced with one at `cost` and the directory
  * saved. Unless the hash changed meanwhile (an admin reset, another logon's rehash): then nothing is written.
  */
-export async function rehashIfWeaker(users: UserDirectory, username: string, pw: string, cost: ScryptCost): Promise<boolean> {
+export async function rehashIfWeaker(users: UserDirectory, username: string, pw: string, cost: ScryptCost, kdf: Kdf = scrypt): Promise<boolean> {
   const before = users.get(username);
   if (!before || !needsRehash(before.passwordHash, cost)) return false;
-  const passwordHash = await hashPassword(pw, cost);
+  const passwordHash = await hashPassword(pw, cost, kdf);
   const now = users.get(username);
   if (!now || now.passwordHash !== before.passwordHash) return false;
   users.upsert({ ...now, passwordHash });
@@ -377,9 +380,9 @@ export async function rehashIfWeaker(users: UserDirectory, username: string, pw:
 }
 
 /** Constant-time compare of the derived key; a malformed hash verifies nothing. */
-export async function verifyPassword(hash: string, pw: string): Promise<boolean> {
+export async function verifyPassword(hash: string, pw: string, kdf: Kdf = scrypt): Promise<boolean> {
   const h = typeof hash === 'string' ? parseHash(hash) : null;
   if (!h || typeof pw !== 'string' || pw.length > 1024) return false;
-  const got = await scrypt(pw, h.salt, h.hash.length, { N: h.N, r: h.r, p: h.p, maxmem: maxmem(h) });
+  const got = await kdf(pw, h.salt, h.hash.length, { N: h.N, r: h.r, p: h.p, maxmem: maxmem(h) });
   return timingSafeEqual(got, h.hash);
 }
