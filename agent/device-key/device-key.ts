@@ -8,6 +8,23 @@ import { createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node
 
 export type KeyClass = 'hardware' | 'software';
 
+/**
+ * Prefix of what the device key signs to answer the gateway's enrollment nonce (domain separation: a signature over
+ * a bare nonce is never mistaken for any other message the key signs, such as a posture JWS).
+ */
+export const ENROLLMENT_NONCE_CONTEXT = 'parley device enrollment v1\n';
+
+/** A device key that can prove at enrollment that it lives in hardware (the TPM backend; gateway/devices checks it). */
+export interface HardwareDeviceKey extends DeviceKey {
+  readonly keyClass: 'hardware';
+  /** EK certificate, attestation key and its certify of the device key (JSON for POST /v1/device/challenge). */
+  enrollmentEvidence(): Promise<unknown>;
+  /** Unwraps the gateway's credential inside the hardware (only the attested TPM can). */
+  activateCredential(credentialBlob: Buffer): Promise<Buffer>;
+  /** A DER ECDSA signature (the enrollment answer's form). */
+  signDer(data: Uint8Array): Promise<Buffer>;
+}
+
 export interface DeviceKey {
   readonly keyClass: KeyClass;
   /** SPKI PEM of the P-256 public key. */

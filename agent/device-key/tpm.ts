@@ -13,7 +13,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { derToRaw, type DeviceKey } from './device-key.ts';
+import { derToRaw, type HardwareDeviceKey } from './device-key.ts';
 
 /** The NV index of the RSA 2048 EK certificate (TCG EK Credential Profile, 2.2.1.4). */
 const EK_CERT_NV_INDEX = '0x01c00002';
@@ -36,7 +36,7 @@ export type EnrollmentEvidence = {
   certify: { attest: string; signature: string };
 };
 
-export class TpmDeviceKey implements DeviceKey {
+export class TpmDeviceKey implements HardwareDeviceKey {
   readonly keyClass = 'hardware' as const;
   readonly #o: Required<TpmOptions>;
   /** tpm2-tools calls run one at a time: without a resource manager each loads objects into the TPM's few slots. */

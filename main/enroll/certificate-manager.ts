@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import { X509Certificate } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { HardwareDeviceKey } from '../../agent/device-key/device-key.ts';
 import type { DeviceIdentity, DeviceKeychain } from '../keychain/device-identity.ts';
 import { certificateStatus, enroll, EnrollError, renew, renewalTime, type EnrollEndpoint } from './client.ts';
 
@@ -49,13 +50,19 @@ export class CertificateManager extends EventEmitter<{ state: [EnrollmentState];
   readonly #endpoint: () => EnrollEndpoint | null;
   readonly #dataDir: string;
   #identity: DeviceIdentity | null = null;
+  readonly #hardware: HardwareDeviceKey | undefined;
   #state: EnrollmentState = { state: 'enrollment-needed', reason: 'not loaded yet' };
   #timer: NodeJS.Timeout | undefined;
   #retries = 0;
   #stopped = false;
 
-  constructor(opts: { keychain: DeviceKeychain; endpoint: () => EnrollEndpoint | null; dataDir: string }) {
+  /**
+   * `hardwareKey`: the device's hardware-bound key (a TPM), proved to the gateway at enrollment; it then signs
+   * posture. Without it the device enrolls with the software key only.
+   */
+  constructor(opts: { keychain: DeviceKeychain; endpoint: () => EnrollEndpoint | null; dataDir: string; hardwareKey?: HardwareDeviceKey }) {
     super();
+    this.#hardware = opts.hardwareKey;
     this.#kc = opts.keychain;
     this.#endpoint = opts.endpoint;
     this.#dataDir = opts.dataDir;
@@ -76,7 +83,7 @@ export class CertificateManager extends EventEmitter<{ state: [EnrollmentState];
 
   async enroll(token: string): Promise<CertificateInfo> {
     const ep = this.#requireEndpoint();
-    const { identity } = await enroll(this.#kc, ep, token);
+    const { identity } = await enroll(this.#kc, ep, token, this.#hardware);
     const s = await this.#accept(identity);
     if (s.state !== 'enrolled') throw new EnrollError('bad-response', s.reason);
     return s.info;

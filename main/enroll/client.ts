@@ -2,13 +2,17 @@
  * Enrollment and renewal against the gateway's HTTPS endpoint:
  *   POST /v1/enroll {token, csr} → {certificate, chain, notAfter}
  *   POST /v1/renew  {csr}        → the same, authenticated by the current client certificate
- * The key is generated here in memory, kept in the keychain as 'pending' until its certificate arrives,
+ * With a hardware-bound device key (a TPM: agent/device-key/tpm.ts), enrollment first proves the key:
+ *   POST /v1/device/challenge {token, evidence} → {challengeId, credentialBlob, nonce}; the TPM unwraps the
+ *   credential and signs the nonce, and the answer goes with the CSR as `device`.
+ * The TLS key is generated here in memory, kept in the keychain as 'pending' until its certificate arrives,
  * and never written anywhere else.
  */
 import { request } from 'node:https';
 import { X509Certificate } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { ENROLLMENT_NONCE_CONTEXT, type HardwareDeviceKey } from '../../agent/device-key/device-key.ts';
 import type { DeviceIdentity, DeviceKey, DeviceKeychain } from '../keychain/device-identity.ts';
 import { x509 } from './x509.ts';
 
@@ -27,7 +31,9 @@ export type EnrollErrorCode =
   | 'refused'
   | 'network'
   | 'bad-response'
-  | 'wrong-key';
+  | 'wrong-key'
+  /** The gateway did not accept this device's hardware key (or requires one and there is none). */
+  | 'device-not-attested';
 
 export class EnrollError extends Error {
   readonly code: EnrollErrorCode;
@@ -65,7 +71,13 @@ export async function createCsr(key: DeviceKey, commonName = `parley-device-${ho
   return csr.toString('pem');
 }
 
-function endpoint(base: string, path: '/v1/enroll' | '/v1/renew'): URL {
+const ChallengeSchema = z.object({
+  challengeId: z.string().max(64),
+  credentialBlob: z.string().max(4096).regex(/^[A-Za-z0-9+/]*={0,2}$/),
+  nonce: z.string().max(128).regex(/^[A-Za-z0-9+/]*={0,2}$/),
+});
+
+function endpoint(base: string, path: '/v1/enroll' | '/v1/renew' | '/v1/device/challenge'): URL {
   const u = new URL(base.replace(/\/v1\/(enroll|renew)\/?$/, '/'));
   if (u.protocol !== 'https:') throw new EnrollError('refused', `enrollment URL must be https: ${base}`);
   return new URL(path, u);
@@ -122,6 +134,7 @@ function refusal(status: number, json: unknown): EnrollError {
   if (code.startsWith('token-')) return new EnrollError('token-refused', msg);
   if (code === 'revoked') return new EnrollError('revoked', msg);
   if (code === 'unknown-cert' || code === 'no-client-cert') return new EnrollError('not-recognized', msg);
+  if (code === 'device-not-attested' || code === 'hardware-key-required') return new EnrollError('device-not-attested', msg);
   return new EnrollError('refused', msg);
 }
 
@@ -143,8 +156,20 @@ async function issue(kc: DeviceKeychain, url: URL, body: (csr: string) => unknow
   return { identity, subject: cert.subject.replace(/\n/g, ', '), notAfter: cert.validToDate };
 }
 
-export function enroll(kc: DeviceKeychain, ep: EnrollEndpoint, token: string): Promise<Enrolled> {
-  return issue(kc, endpoint(ep.url, '/v1/enroll'), (csr) => ({ token, csr }), ep);
+/** The TPM's answer to the gateway's device challenge (step 1 of a hardware-bound enrollment). */
+async function proveDevice(hardware: HardwareDeviceKey, ep: EnrollEndpoint, token: string): Promise<{ challengeId: string; secret: string; nonceSignature: string }> {
+  const { status, json } = await postJson(endpoint(ep.url, '/v1/device/challenge'), { token, evidence: await hardware.enrollmentEvidence() }, ep);
+  if (status !== 200) throw refusal(status, json);
+  const c = ChallengeSchema.safeParse(json);
+  if (!c.success) throw new EnrollError('bad-response', 'the device challenge is outside the enrollment protocol');
+  const secret = await hardware.activateCredential(Buffer.from(c.data.credentialBlob, 'base64'));
+  const signature = await hardware.signDer(Buffer.concat([Buffer.from(ENROLLMENT_NONCE_CONTEXT), Buffer.from(c.data.nonce, 'base64')]));
+  return { challengeId: c.data.challengeId, secret: secret.toString('base64'), nonceSignature: signature.toString('base64') };
+}
+
+export async function enroll(kc: DeviceKeychain, ep: EnrollEndpoint, token: string, hardware?: HardwareDeviceKey): Promise<Enrolled> {
+  const device = hardware ? await proveDevice(hardware, ep, token) : undefined;
+  return issue(kc, endpoint(ep.url, '/v1/enroll'), (csr) => ({ token, csr, ...(device ? { device } : {}) }), ep);
 }
 
 /** A new key and certificate, authenticated by the current ones. */

@@ -16,6 +16,7 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual, verify, type X509Certificate } from 'node:crypto';
 import { z } from 'zod';
+import { ENROLLMENT_NONCE_CONTEXT } from '../../../agent/device-key/device-key.ts';
 import { makeCredential } from './credential.ts';
 import { verifyEkChain } from './ek-chain.ts';
 import { ObjectAttribute as A, readCertifyAttest, readTpm2bPublic, tpmName, type Parsed, type TpmPublic } from './marshal.ts';
@@ -46,8 +47,8 @@ export type EnrolledDevice = {
   manufacturerRoot: string;
 };
 
-/** Domain separation: a device key's signature over a bare nonce is never mistaken for any other message. */
-export const NONCE_CONTEXT = 'parley device enrollment v1\n';
+/** What the device key signs with the nonce (defined with the agent's device key, which signs it). */
+export const NONCE_CONTEXT = ENROLLMENT_NONCE_CONTEXT;
 
 const REQUIRED_DEVICE = A.fixedTPM | A.fixedParent | A.sensitiveDataOrigin | A.sign;
 const REQUIRED_AK = A.fixedTPM | A.fixedParent | A.sensitiveDataOrigin | A.sign | A.restricted;
