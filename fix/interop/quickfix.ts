@@ -152,3 +152,13 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** The QuickFIX trading engine (qf_engine.cpp: logon with a certificate, RFQ, hit, ExecutionReport) for the gateway's service-account test. */
+export function buildQuickfixEngine(): string {
+  return build('qf_engine');
+}
+
+/** The dictionary checker (qf_dictcheck.cpp): loads an XML dictionary into QuickFIX and validates messages against it. */
+export function buildDictionaryCheck(): string {
+  return build('qf_dictcheck');
+}

@@ -5,6 +5,7 @@
  */
 import type { AccessAction, AccessDecision, DeviceCompliance } from '../policy/engine.ts';
 import type { Ports } from './ports.ts';
+import { serviceContext } from './service-logon.ts';
 import type { SessionIo } from './session-io.ts';
 import type { StepUpNeed } from './step-up-flow.ts';
 
@@ -37,6 +38,7 @@ export class AccessGate {
         network: ctx.network, deviceCompliance: compliance, mfa: mfaAt !== null,
         ...(mfaAt !== null ? { mfaAgeSec: Math.floor((Date.now() - mfaAt) / 1000) } : {}),
         ip: ctx.ip, ...(ctx.country ? { country: ctx.country } : {}), ...(notional !== undefined ? { notional } : {}),
+        ...serviceContext(ctx),
       },
     });
     this.#io.audit('access.decision', { action, ref, decision: d.decision, enforced: d.enforced, reasons: d.reasons, controls: d.controls, notional: notional ?? null });

@@ -13,6 +13,8 @@ import type { NetworkLabel } from '../policy/network.ts';
 import type { AchievableDecision, RiskDecision, SecondFactor } from '../risk/score.ts';
 import { MAX_PASSWORD_FAILURES, type LogonGuard } from './logon-guard.ts';
 import type { Ports } from './ports.ts';
+import { decideServiceLogon } from './service-logon.ts';
+import { speaksPlainFix44, stripParleyFields } from './service-plain-fix.ts';
 import type { RecalledAuth } from './recent-auth.ts';
 
 export type LogonContext = {
@@ -80,7 +82,9 @@ export async function authorizeLogon(ports: Ports, guard: LogonGuard, logon: Fix
   }
   let username: string | undefined;
   try {
-    return await decideLogon(ports, guard, logon, conn, (u) => { username = u; });
+    const out = await decideLogon(ports, guard, logon, conn, (u) => { username = u; });
+    // An account that speaks plain FIX 4.4 gets the decision in standard fields only (service-plain-fix.ts).
+    return speaksPlainFix44(ports.decisions.userByCompId(logon.get(Tag.SenderCompID) ?? '')) ? { ...out, extraFields: stripParleyFields(out.extraFields) } : out;
   } finally {
     guard.leave(certificate, username);
   }
@@ -116,6 +120,10 @@ async function decideLogon(ports: Ports, guard: LogonGuard, logon: FixMessage, c
   const hb = logon.getInt(Tag.HeartBtInt);
   const maxHb = ports.settings.maxHeartBtIntSec;
   if (hb === undefined || hb < 1 || hb > maxHb) return refuse(`HeartBtInt(108) must be 1 to ${maxHb} seconds (got ${logon.get(Tag.HeartBtInt) ?? 'none'})`);
+
+  // A service account (machine identity) logs on with its workload certificate alone: service-logon.ts.
+  const machine = d.userByCompId(compId);
+  if (machine?.service) return decideServiceLogon(ports, machine, logon, conn, serial, refuse);
 
   const username = logon.get(Tag.Username);
   const password = logon.get(Tag.Password);
@@ -193,6 +201,10 @@ async function decideLogon(ports: Ports, guard: LogonGuard, logon: FixMessage, c
       ok: false, text: safeText(`logon denied: ${reason}`),
       extraFields: logoutDecisionFields({ decision: 'deny', scope: 'logon', score: risk.score, factors: riskFactors(risk), reason }),
     };
+  }
+  if (risk.decision === 'step-up' && speaksPlainFix44(user)) {
+    // Plain FIX 4.4 has no message for a challenge: the logon is refused with what it would have needed.
+    return refuse(`${describeRisk(risk)}; ${risk.summary} - a second factor cannot be asked over plain FIX 4.4`, { username, score: risk.score });
   }
   const ctx: LogonContext = { user, compId, serial, ip, country, network, compliance, attested, postureReasons, risk, ...(prior ? { priorAuth: prior } : {}) };
   const extraFields: Field[] = [

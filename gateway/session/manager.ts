@@ -15,6 +15,7 @@ import type { FixConnection, FixsConnection } from '../../fix/transport.ts';
 import { LiveSession } from './live-session.ts';
 import { authorizeLogon, reportForeignCompId, type LogonContext } from './logon.ts';
 import { LogonGuard } from './logon-guard.ts';
+import { speakPlainFix44, speaksPlainFix44 } from './service-plain-fix.ts';
 import type { Ports } from './ports.ts';
 
 export type ManagerOptions = {
@@ -118,6 +119,8 @@ export class SessionManager {
       const ctx = this.#pending.get(conn);
       if (!ctx) { void fix.logout('logon was not authorised'); return; }
       this.#pending.delete(conn);
+      // A plain FIX 4.4 account hears standard FIX only (its decisions in Logout / reject Text); audited as any.
+      if (speaksPlainFix44(ctx.user)) speakPlainFix44(fix, () => {});
       live = new LiveSession(fix, conn, ctx, this.ports);
       this.#live.set(live.id, live);
       const prev = this.#dropped.get(ctx.compId);

@@ -64,6 +64,9 @@ export class PostureWatch {
 
   /** Past the deadline: a lapse (once; a downgraded session waits for its attestation). Near it: one reminder. */
   tick(now: number): void {
+    // A service account has no desktop agent to re-attest with (server posture, issue 11 item 2, is not built):
+    // its sessions rest on the workload certificate and the allow-list (docs/connecting-an-engine.md).
+    if (this.#io.ctx.user.service) return;
     const s = this.#ports.settings.attestation;
     if (now > this.#deadline) {
       if (!this.#host.downgraded()) this.#host.lapse('re-attestation missing: no fresh attestation before the deadline');
