@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { anomalySchema } from './anomaly/config.ts';
 import { webhookAllowed } from './audit/log.ts';
 import { compileNetworks } from './policy/network.ts';
 import { parsePosturePolicy, type PosturePolicy } from './posture/policy.ts';
@@ -108,6 +109,10 @@ export const configSchema = z.object({
       r: z.number().int().min(1).max(32).default(8),
       p: z.number().int().min(1).max(16).default(1),
     }).strict().prefault({}),
+    /** Password-hashing worker threads (identity/kdf-pool.ts); null = cores - 1 (at least 1, at most 4). */
+    kdfWorkers: z.number().int().min(1).max(16).nullable().default(null),
+    /** Hashes that may wait for a worker; past that a logon is refused "busy, retry" instead of queueing. */
+    kdfQueue: z.number().int().min(0).max(10_000).default(32),
   }).strict().prefault({}),
   policy: z.object({
     /** Folder of *.cedar files and the schema; null = the shipped default policy (gateway/policy/default). */
@@ -209,6 +214,8 @@ export const configSchema = z.object({
       message: 'a metrics listener off loopback must use tls: true (mutual TLS with the gateway CA)',
     }).prefault({}),
   }).strict().prefault({}),
+  /** Anomaly rules feeding the risk score (gateway/anomaly/config.ts); every rule off by default. */
+  anomaly: anomalySchema.prefault({}),
 }).strict();
 
 export type GatewayConfigInput = z.input<typeof configSchema>;

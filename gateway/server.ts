@@ -5,11 +5,12 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { createFixsServer, type FixsServer } from '../fix/transport.ts';
 import type { AdminServer } from './admin/channel.ts';
 import { revokeSerials } from './admin/certs.ts';
 import { gatewayContext, serveAdmin } from './admin/live.ts';
+import { AnomalyDetector } from './anomaly/detector.ts';
 import { AlertSink, AuditLog } from './audit/log.ts';
 import type { GatewayConfig } from './config.ts';
 import { DealerDesk } from './desk/desk.ts';
@@ -21,6 +22,7 @@ import { CertRegistry, normSerial } from './enroll/registry.ts';
 import { TokenStore } from './enroll/tokens.ts';
 import { GeoIp } from './geo/geoip.ts';
 import { VerifiedCredentialCache } from './identity/credential-cache.ts';
+import { KdfPool } from './identity/kdf-pool.ts';
 import { rehashIfWeaker, UserDirectory, verifyPassword } from './identity/directory.ts';
 import { SecretBox } from './identity/secret-box.ts';
 import { StepUpManager } from './mfa/stepup.ts';
@@ -95,8 +97,12 @@ export class Gateway {
   audit!: Audit;
   /** Passwords verified with scrypt, remembered as keyed HMACs (identity.credentialCacheTtlSec). */
   credentials!: VerifiedCredentialCache;
+  /** scrypt off the event loop and off libuv's pool, with a bounded queue (identity.kdfWorkers / kdfQueue). */
+  kdf!: KdfPool;
   /** Metrics, the /metrics listener and the SIEM export (telemetry.*; off by default). */
   telemetry!: Telemetry;
+  /** Anomaly rules (anomaly.*): risk factors from the gateway's own history. */
+  anomaly!: AnomalyDetector;
   #fix: FixsServer | undefined;
   #enroll: EnrollServer | undefined;
   #admin: AdminServer | undefined;
@@ -146,6 +152,13 @@ export class Gateway {
     // Metrics count the audit events; the SIEM export tails the audit file (it is never on the append path).
     this.telemetry = await Telemetry.start({ cfg, caPem, serverCert, serverKey, auditSeq: () => this.auditLog.seq, sessions: () => this.manager?.size ?? 0, audit: this.audit });
     this.audit = this.telemetry.tap(this.audit);
+    const ax = cfg.anomaly;
+    this.anomaly = AnomalyDetector.open({
+      cfg: ax, file: isAbsolute(ax.historyFile) ? ax.historyFile : resolve(p.dataDir, ax.historyFile), audit: this.audit,
+      country: (ip) => geo.country(ip), rescoreUser: (u) => this.#rescoreUser(u),
+    });
+    const observed = this.audit;
+    this.audit = { event: (type, data) => { observed.event(type, data); this.anomaly.observe(type, data); }, alert: observed.alert };
 
     this.ca = await GatewayCa.load(caPem, caKey);
     const crlValidityMs = cfg.enroll.crlValiditySec * 1000;
@@ -173,6 +186,8 @@ export class Gateway {
     const webauthn = new WebAuthnService({ rpID: cfg.stepUp.rpId, origin: cfg.stepUp.origin });
     this.credentials = new VerifiedCredentialCache({ ttlMs: cfg.identity.credentialCacheTtlSec * 1000 });
     const credentials = this.credentials;
+    this.kdf = new KdfPool({ ...(cfg.identity.kdfWorkers ? { workers: cfg.identity.kdfWorkers } : {}), maxQueue: cfg.identity.kdfQueue });
+    const kdf = this.kdf.scrypt.bind(this.kdf);
     const ports: Ports = {
       decisions: {
         user: (u) => this.users.get(u),
@@ -180,10 +195,10 @@ export class Gateway {
         verifyPassword: async (u, pw) => {
           // The first logon pays scrypt; a reconnect within the TTL with the same password and hash does not.
           if (credentials.matches(u.username, u.passwordHash, pw)) return true;
-          const ok = await verifyPassword(u.passwordHash, pw);
+          const ok = await verifyPassword(u.passwordHash, pw, kdf);
           if (ok) credentials.remember(u.username, u.passwordHash, pw);
           // A hash weaker than identity.scrypt is replaced now that the password is known (in the background).
-          if (ok) void rehashIfWeaker(this.users, u.username, pw, cfg.identity.scrypt).then((done) => { const h = done && this.users.get(u.username)?.passwordHash; if (h) credentials.remember(u.username, h, pw); }, (e: unknown) => this.#log(`gateway: rehashing ${u.username}: ${(e as Error).message}`));
+          if (ok) void rehashIfWeaker(this.users, u.username, pw, cfg.identity.scrypt, kdf).then((done) => { const h = done && this.users.get(u.username)?.passwordHash; if (h) credentials.remember(u.username, h, pw); }, (e: unknown) => this.#log(`gateway: rehashing ${u.username}: ${(e as Error).message}`));
           return ok;
         },
         forgetVerifiedPassword: (username) => credentials.forget(username),
@@ -225,6 +240,10 @@ export class Gateway {
       isRevoked: (serial) => this.registry.isRevoked(serial),
       certOwner: (serial) => this.registry.issued(serial)?.user,
     };
+    // Anomalies add factors to every score and may hold a trading action for a step-up (gateway/anomaly).
+    const anomaly = this.anomaly;
+    const plain = ports.decisions;
+    ports.decisions = { ...plain, score: (c) => plain.score(anomaly.score(c)), decideLogon: (c, e) => plain.decideLogon(anomaly.logon(c), e), authorize: (r) => anomaly.action(r, plain.authorize) };
     const metrics = this.telemetry.metrics;
     const d = ports.decisions;
     ports.decisions = { ...d, verifyPassword: (u, pw) => metrics.timed(metrics.passwordSeconds, () => d.verifyPassword(u, pw)), authorize: (req) => metrics.timed(metrics.policySeconds, () => d.authorize(req)) };
@@ -256,6 +275,13 @@ export class Gateway {
 
     this.#admin = await serveAdmin(p.adminSocket, this);
     this.audit.event('gateway.started', { fixPort: this.fixPort, enrollPort: this.enrollPort, policyMode: this.policy.mode, config: cfg.source });
+  }
+
+  /** An enforced anomaly found mid-session: the user's live sessions are scored again (and end at denyAt). */
+  #rescoreUser(username: string): void {
+    for (const v of this.manager.list()) {
+      if (v.user === username) this.manager.get(v.id)?.rescore('policy');
+    }
   }
 
   /** Enrollment and CRL events: audited; alerted where they say so (refusals come aggregated, see enroll/refusals.ts). */
@@ -304,7 +330,9 @@ export class Gateway {
     await this.#admin?.close().catch(() => {});
     this.desk?.close();
     this.desk?.trades.close();
+    await this.kdf?.close().catch(() => {});
     if (this.auditLog) {
+      await this.anomaly?.close().catch(() => {});
       await this.auditLog.append('gateway.stopped', {}).catch(() => {});
       await this.telemetry?.close().catch(() => {});
       await this.auditLog.close().catch(() => {});
