@@ -1,0 +1,108 @@
+/**
+ * Issue 11 items 1 and 3 end to end: an institution's QuickFIX C++ engine (Debian's libquickfix, built by the test
+ * as the interop tests do) with an RSA workload certificate logs on to a real gateway over mutual TLS as a service
+ * account — no password, no TOTP, no posture agent — sends a QuoteRequest, gets quotes, hits one and gets the
+ * ExecutionReport. With the stock FIX44.xml (account protocol fix44: the gateway sends standard FIX 4.4 only, and
+ * QuickFIX validates user-defined fields) and with the shipped Parley dictionary (account protocol parley). From
+ * an address off its allow-list the same kind of engine is refused with the reason, in plain FIX.
+ */
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SHIPPED_DICTIONARY } from '../../fix/interop/parley-dictionary.ts';
+import { buildQuickfixEngine, dataDictionaryPath, quickfixAvailable, startProgram, writeSettings } from '../../fix/interop/quickfix.ts';
+import type { User } from '../identity/directory.ts';
+import { startTestGateway, type TestGateway } from './test-gateway.ts';
+
+const missing = quickfixAvailable();
+let t: TestGateway;
+let dir = '';
+let engine = '';
+let stockDictionary = '';
+
+type AuditLine = { type: string; data: Record<string, unknown> };
+const auditLines = (): AuditLine[] => readFileSync(t.gw.cfg.paths.audit, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditLine);
+async function until<T>(f: () => T | undefined | false, what: string): Promise<T> {
+  for (let i = 0; i < 400; i++) {
+    const v = f();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function serviceUser(username: string, compId: string, protocol: 'fix44' | 'parley', allowedCidrs: string[]): User {
+  return {
+    username, role: 'Order Flow Engine', privileged: false, passwordHash: '', webauthnCredentials: [], expectedCountries: ['GB'],
+    certSubjects: [], compIds: [compId], protocol,
+    service: { purpose: 'order-flow', allowedCidrs, certFingerprints: [new X509Certificate(t.pki.clients[compId]!.rsa.certPem).fingerprint256] },
+  };
+}
+
+/** Runs the QuickFIX engine as `compId` with `dictionary`; its output lines and exit code (read on 'close'). */
+async function runEngine(compId: string, dictionary: string): Promise<{ lines: string[]; code: number | null }> {
+  const leaf = t.pki.clients[compId]!.rsa;
+  const settings = join(dir, `${compId}.cfg`);
+  writeSettings(settings, {
+    ConnectionType: 'initiator', BeginString: 'FIX.4.4', SenderCompID: compId, TargetCompID: t.gw.cfg.fix.compId,
+    SocketConnectHost: '127.0.0.1', SocketConnectPort: t.gw.fixPort, StartTime: '00:00:00', EndTime: '00:00:00',
+    HeartBtInt: 30, ReconnectInterval: 1, ResetOnLogon: 'Y', UseDataDictionary: 'Y', DataDictionary: dictionary,
+    // A stock engine's defaults: an unknown (user-defined) tag makes a message invalid.
+    ValidateUserDefinedFields: 'Y', ValidateFieldsOutOfOrder: 'Y',
+    FileStorePath: join(dir, `store-${compId}`), FileLogPath: join(dir, `log-${compId}`),
+    CertificationAuthoritiesFile: t.pki.caCertPath, ClientCertificateFile: leaf.certPath, ClientCertificateKeyFile: leaf.keyPath,
+  });
+  const p = startProgram(engine, [settings, 'US912828ZT0', '1000000']);
+  const code = await p.exited;
+  return { lines: p.lines, code };
+}
+
+describe.skipIf(missing !== null)(`a QuickFIX C++ engine as a service account (${missing ?? 'libquickfix'})`, () => {
+  beforeAll(async () => {
+    t = await startTestGateway({}, { memoryStores: true, users: ['alice'], extraClients: ['OMS1', 'OMS2', 'OMS3'] });
+    dir = mkdtempSync(join(tmpdir(), 'parley-engine-'));
+    engine = buildQuickfixEngine();
+    stockDictionary = dataDictionaryPath(dir);
+    t.gw.users.upsert(serviceUser('oms-1', 'OMS1', 'fix44', ['127.0.0.0/8']));
+    t.gw.users.upsert(serviceUser('oms-2', 'OMS2', 'fix44', ['10.99.0.0/16']));
+    t.gw.users.upsert(serviceUser('oms-3', 'OMS3', 'parley', ['127.0.0.1/32']));
+  }, 180_000);
+  afterAll(async () => {
+    await t?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('with the stock FIX44.xml: logs on with its certificate alone, gets quotes, hits one, gets the ExecutionReport — standard FIX only', async () => {
+    const { lines, code } = await runEngine('OMS1', stockDictionary);
+    expect(code, lines.join('\n')).toBe(0);
+    expect(lines.some((l) => l.startsWith('LOGON '))).toBe(true);
+    expect(lines.some((l) => l.startsWith('QUOTE '))).toBe(true);
+    expect(lines.some((l) => l.startsWith('HIT '))).toBe(true);
+    expect(lines.find((l) => l.startsWith('EXEC '))).toMatch(/^EXEC F 2/);
+    // QuickFIX found nothing to reject: no Parley tag or message reached it.
+    expect(lines.filter((l) => l.startsWith('REJECT') || l.startsWith('APP U'))).toEqual([]);
+    const decision = await until(() => auditLines().find((l) => l.type === 'logon.decision' && l.data.username === 'oms-1'), 'the logon decision');
+    expect(decision.data).toMatchObject({ machine: true, decision: 'allow' });
+    expect(String(decision.data.summary)).toMatch(/^machine identity: workload certificate bound to the service account/);
+    const rfq = await until(() => auditLines().find((l) => l.type === 'access.decision' && l.data.user === 'oms-1' && l.data.action === 'CreateRfq'), 'the RFQ decision');
+    expect(rfq.data).toMatchObject({ decision: 'allow', reasons: ['order-flow-engine-trading'] });
+  }, 90_000);
+
+  it('with the shipped Parley dictionary (account protocol parley): the same trade, Parley messages validated by QuickFIX', async () => {
+    const { lines, code } = await runEngine('OMS3', SHIPPED_DICTIONARY);
+    expect(code, lines.join('\n')).toBe(0);
+    expect(lines.find((l) => l.startsWith('EXEC '))).toMatch(/^EXEC F 2/);
+    expect(lines.some((l) => l.startsWith('APP U'))).toBe(true);
+    expect(lines.filter((l) => l.startsWith('REJECT'))).toEqual([]);
+  }, 90_000);
+
+  it('from an address off its allow-list: refused at logon with the reason, in plain FIX, and alerted', async () => {
+    const { lines, code } = await runEngine('OMS2', stockDictionary);
+    expect(code, lines.join('\n')).toBe(3);
+    expect(lines.find((l) => l.startsWith('REFUSED '))).toBe('REFUSED logon denied: source address 127.0.0.1 is not on the allow-list of service account oms-2');
+    expect(lines.some((l) => l.startsWith('LOGON '))).toBe(false);
+    await until(() => auditLines().find((l) => l.type === 'alert' && l.data.kind === 'logon.denied' && l.data.username === 'oms-2'), 'the alert');
+  }, 90_000);
+});
