@@ -23,7 +23,7 @@ import { TokenStore } from './enroll/tokens.ts';
 import { GeoIp } from './geo/geoip.ts';
 import { VerifiedCredentialCache } from './identity/credential-cache.ts';
 import { KdfPool } from './identity/kdf-pool.ts';
-import { rehashIfWeaker, UserDirectory, verifyPassword } from './identity/directory.ts';
+import { rehashIfWeaker, UserDirectory, verifyPassword, type Kdf } from './identity/directory.ts';
 import { SecretBox } from './identity/secret-box.ts';
 import { StepUpManager } from './mfa/stepup.ts';
 import { TotpVerifier } from './mfa/totp.ts';
@@ -187,7 +187,8 @@ export class Gateway {
     this.credentials = new VerifiedCredentialCache({ ttlMs: cfg.identity.credentialCacheTtlSec * 1000 });
     const credentials = this.credentials;
     this.kdf = new KdfPool({ ...(cfg.identity.kdfWorkers ? { workers: cfg.identity.kdfWorkers } : {}), maxQueue: cfg.identity.kdfQueue });
-    const kdf = this.kdf.scrypt.bind(this.kdf);
+    // Through the field, so the pool in use is the one this.kdf names (a test may swap in one it controls).
+    const kdf: Kdf = (pw, salt, len, o) => this.kdf.scrypt(pw, salt, len, o);
     const ports: Ports = {
       decisions: {
         user: (u) => this.users.get(u),

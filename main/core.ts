@@ -133,8 +133,10 @@ export class ClientCore {
   #wireEvents(): void {
     const s = this.#session;
     s.on('connection', (e) => {
-      if (e.state === 'enrollment-needed') this.#certs.markUnusable(e.reason ?? 'the gateway refused the device certificate');
+      // The session's event first (it carries how the session ended): the certificate manager's own
+      // enrollment-needed then finds the state already set and adds no second event without it.
       this.#setConnection(e);
+      if (e.state === 'enrollment-needed') this.#certs.markUnusable(e.reason ?? 'the gateway refused the device certificate');
     });
     s.on('rfq', (r) => this.events.emit('rfq', r));
     s.on('execution', (e) => this.events.emit('execution', e));

@@ -8,6 +8,7 @@ import { factorFields, logoutDecisionFields, safeText, decisionToWire, type Fact
 import { Tag } from '../../fix/dictionary/tags.ts';
 import type { FixsConnection } from '../../fix/transport.ts';
 import type { User } from '../identity/directory.ts';
+import { isKdfRefusal } from '../identity/kdf-pool.ts';
 import type { DeviceCompliance } from '../policy/engine.ts';
 import type { NetworkLabel } from '../policy/network.ts';
 import type { AchievableDecision, RiskDecision, SecondFactor } from '../risk/score.ts';
@@ -67,6 +68,8 @@ export function scoreSession(d: Ports['decisions'], ctx: LogonContext, strongest
 
 /** What the client is told for every refusal that would otherwise say something about a user's state. */
 export const LOGON_REFUSED = 'invalid username or password';
+/** The password could not be checked now (the hashing pool is full): the client may try again shortly. */
+export const LOGON_BUSY = 'busy, retry';
 
 /**
  * One Logon through the guard: counted, rate-limited and alone in flight for its certificate and user while its
@@ -155,7 +158,17 @@ async function decideLogon(ports: Ports, guard: LogonGuard, logon: FixMessage, c
   // are checked before the lockout.
   const n = lockouts.attempt(user.username);
   if (n > MAX_PASSWORD_FAILURES) return refuseUser('too many password attempts', { username, failures: n - 1 });
-  if (!(await d.verifyPassword(user, password))) {
+  let verified: boolean;
+  try {
+    verified = await d.verifyPassword(user, password);
+  } catch (e) {
+    if (!isKdfRefusal(e)) throw e;
+    // Not checked, so not counted; a structured DENY that says to retry, not "wrong password".
+    lockouts.uncount(user.username);
+    audit.event('logon.busy', { ...base, username, reason: (e as Error).message });
+    return denied(LOGON_BUSY, 'logon');
+  }
+  if (!verified) {
     if (n >= MAX_PASSWORD_FAILURES) {
       lockouts.lock(user.username, ports.settings.stepUp.lockoutSec * 1000);
       lockouts.clear(user.username);

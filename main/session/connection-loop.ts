@@ -16,10 +16,11 @@ import { readLogoutSessionStatus, writeLogonCredentials, type SessionStatus } fr
 import { initiateSession, type FixSession } from '../../fix/session.ts';
 import { FileStore } from '../../fix/store.ts';
 import { connectFixs, type FixsConnection } from '../../fix/transport.ts';
-import { ParleyError, type ConnectionEvent, type ConnectionState } from '../ipc/contract.ts';
+import { ParleyError, type ConnectionEvent, type ConnectionState, type SessionEnd } from '../ipc/contract.ts';
 import type { DeviceKey } from '../keychain/device-identity.ts';
 import { Backoff } from './backoff.ts';
 import { closeOutcome } from './close-outcome.ts';
+import { revokedPerCrl, sessionEndOf } from './session-end.ts';
 import type { NetworkWatcher } from './network-watch.ts';
 
 export interface GatewayTarget {
@@ -119,6 +120,12 @@ export class ConnectionLoop extends EventEmitter<ConnectionLoopEvents> {
   #reconnectSoon = false;
   #tls: { version: string; cipher: string } | null = null;
   #lastAttestationAt: Date | null = null;
+  /**
+   * How the last session ended (who acted, why), carried on every state until the session is connected again or
+   * the user signs in or out: the screens say "IT ended the session" while Parley signs in again, not "nothing
+   * is lost".
+   */
+  #ended: SessionEnd | undefined;
 
   constructor(o: ConnectionLoopOptions) {
     super();
@@ -158,6 +165,8 @@ export class ConnectionLoop extends EventEmitter<ConnectionLoopEvents> {
       ...(extra.reason !== undefined ? { reason: extra.reason.slice(0, 2_000) } : {}),
       ...(extra.retryInSec !== undefined ? { retryInSec: extra.retryInSec } : {}),
     };
+    if (state === 'connected' || state === 'signed-out') this.#ended = undefined;
+    if (this.#ended) ev.ended = this.#ended;
     this.#state = ev;
     this.emit('state', ev);
     return ev;
@@ -168,6 +177,7 @@ export class ConnectionLoop extends EventEmitter<ConnectionLoopEvents> {
     if (this.#session && this.#loggedOn) throw new ParleyError('conflict', 'already signed in; sign out first');
     this.#creds = { username, password };
     this.#denied = false;
+    this.#ended = undefined;
     this.#backoff.reset();
     this.#o.watcher?.start();
     this.#attempt();
@@ -176,6 +186,7 @@ export class ConnectionLoop extends EventEmitter<ConnectionLoopEvents> {
 
   async signOut(): Promise<void> {
     this.#creds = null;
+    this.#ended = undefined;
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     this.#o.watcher?.stop();
@@ -359,6 +370,7 @@ export class ConnectionLoop extends EventEmitter<ConnectionLoopEvents> {
     }
     if (!this.#creds) return;
     if (!wasLoggedOn && logout?.decision) this.emit('refused', logout.decision);
+    this.#ended = sessionEndOf({ wasLoggedOn, decision: logout?.decision }) ?? this.#ended;
     switch (outcome.kind) {
       case 'certificate-refused':
         return this.#certificateRefused(outcome.reason);
@@ -367,7 +379,10 @@ export class ConnectionLoop extends EventEmitter<ConnectionLoopEvents> {
         this.setState('denied', { reason: outcome.reason });
         return;
       case 'check-revocation':
-        if (await this.#revoked()) return this.#certificateRefused('the device certificate is revoked');
+        if (await this.#revoked()) {
+          this.#ended = revokedPerCrl();
+          return this.#certificateRefused('the device certificate is revoked');
+        }
         return this.#scheduleReconnect(outcome.otherwise);
       case 'reconnect':
         return this.#scheduleReconnect(outcome.reason);

@@ -104,7 +104,7 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
       active: () => loop.active(),
       nextId: (prefix) => `${prefix}-${Date.now().toString(36)}-${++this.#reqSeq}`,
       timeoutMs: (fallback) => o.requestTimeoutMs ?? fallback,
-      notify: (level, title, message) => notifier.notify(level, title, message),
+      notify: (level, title, message, topic) => notifier.notify(level, title, message, topic),
     });
     this.#reattest = new Reattestation({
       attest: o.attest, intervalSec: o.reattestIntervalSec, live: () => loop.live(),
@@ -135,7 +135,10 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
     loop.on('logon', (m) => this.#onLogon(m));
     loop.on('message', (m) => this.#dispatch.dispatch(m));
     loop.on('refused', (d) => this.#view.onRefused(d));
-    loop.on('certificateRefused', (reason) => link.notify('error', 'Device certificate refused', reason));
+    // After the gateway's own structured end (its UB ENDED was the notice) a second notice in its raw words adds nothing.
+    loop.on('certificateRefused', (reason) => {
+      if (loop.state.ended?.cause !== 'certificate-revoked' || !loop.state.ended.detail) link.notify('error', 'Device certificate refused', reason, 'session');
+    });
     loop.on('dropped', () => {
       this.#reattest.stop();
       this.#trading.dropped();
@@ -229,7 +232,7 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
     if (refMsgType === MsgType.ParleyOpenRfqsRequest) return this.#openRfqs.refused(text, decision === 'step-up');
     if (refMsgType === MsgType.TradeCaptureReportRequest) return this.#history.refused(text, decision === 'step-up');
     if (refMsgType === MsgType.QuoteRequest && refId) this.#trading.rejected(refId, text);
-    this.#link.notify(decision === 'deny' ? 'error' : 'warning', 'Request refused', text);
+    this.#link.notify(decision === 'deny' ? 'error' : 'warning', 'Request refused', text, 'action');
   }
 
   // ------------------------------------------------------------------------------------------------

@@ -72,7 +72,7 @@ export class SecurityKeyRegistration {
       return;
     }
     if (r.status === 'registered' && r.credentialId && r.credentialId.length <= 1024) {
-      this.#link.notify('info', 'Security key registered', 'You can now use this security key when Parley asks for a second factor.');
+      this.#link.notify('info', 'Security key registered', 'You can now use this security key when Parley asks for a second factor.', 'action');
       this.#pending.resolve(r.requestId, { status: 'registered', credentialId: r.credentialId });
       return;
     }

@@ -14,6 +14,7 @@ import {
 } from '../../fix/parley-protocol.ts';
 import type { Decision, RiskFactor } from '../ipc/contract.ts';
 import type { SessionLink } from './session-link.ts';
+import { endedNotice } from './session-end.ts';
 
 export interface RiskState {
   score: number;
@@ -99,12 +100,13 @@ export class SecurityView {
     if (s.attestDeadline) this.#on.attestBy(s.attestDeadline);
     if ((s.scope === 'logon' || s.scope === 'reattest' || s.scope === 'posture') && s.decision === 'allow' && challenged) this.#on.allowed();
     if (s.decision === 'downgraded') {
-      this.#link.notify('warning', 'Session downgraded', s.text ?? 'trading is paused until the device passes its posture check');
+      this.#link.notify('warning', 'Session downgraded', s.text ?? 'trading is paused until the device passes its posture check', 'session');
     } else if (s.decision === 'deny' && s.scope === 'action') {
-      this.#link.notify('error', 'Request denied', s.text ?? s.reasons?.join('; ') ?? 'the access policy denied the request');
+      this.#link.notify('error', 'Request denied', s.text ?? s.reasons?.join('; ') ?? 'the access policy denied the request', 'action');
       if (s.requestRef) this.#on.actionDenied(s.requestRef, s.text ?? 'denied by policy');
     } else if (s.decision === 'ended') {
-      this.#link.notify('error', 'Session ended', s.text ?? 'the gateway ended the session');
+      // One 'session' notice, worded from who ended it (the screens fold it into the session banner).
+      this.#link.notify(s.end?.by === 'shutdown' || s.end?.by === 'network' ? 'warning' : 'error', 'Session ended', endedNotice(s), 'session');
     }
     this.#on.changed();
   }

@@ -13,7 +13,8 @@ export interface SessionLink {
   nextId(prefix: string): string;
   /** The configured request timeout (ms), or the concern's own default when none is configured. */
   timeoutMs(fallback: number): number;
-  notify(level: Notification['level'], title: string, message: string): void;
+  /** `topic` lets the screens fold a notice into what they already show (the session banner) and deduplicate. */
+  notify(level: Notification['level'], title: string, message: string, topic?: Notification['topic']): void;
 }
 
 /** Makes notifications with ids unique per session (the counter lives in the instance, not the module). */
@@ -25,12 +26,13 @@ export class Notifier {
     this.#emit = emit;
   }
 
-  notify(level: Notification['level'], title: string, message: string): void {
+  notify(level: Notification['level'], title: string, message: string, topic?: Notification['topic']): void {
     this.#emit({
       id: `n-${Date.now().toString(36)}-${++this.#seq}`,
       level,
       title: title.slice(0, 200),
       message: message.slice(0, 2_000),
+      ...(topic ? { topic } : {}),
       at: new Date().toISOString(),
     });
   }
