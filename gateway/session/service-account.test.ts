@@ -61,13 +61,16 @@ async function runEngine(compId: string, dictionary: string): Promise<{ lines: s
 
 describe.skipIf(missing !== null)(`a QuickFIX C++ engine as a service account (${missing ?? 'libquickfix'})`, () => {
   beforeAll(async () => {
-    t = await startTestGateway({}, { memoryStores: true, users: ['alice'], extraClients: ['OMS1', 'OMS2', 'OMS3'] });
+    t = await startTestGateway({}, { memoryStores: true, users: ['alice'], extraClients: ['OMS1', 'OMS2', 'OMS3', 'OMS4', 'OMS5'] });
     dir = mkdtempSync(join(tmpdir(), 'parley-engine-'));
     engine = buildQuickfixEngine();
     stockDictionary = dataDictionaryPath(dir);
     t.gw.users.upsert(serviceUser('oms-1', 'OMS1', 'fix44', ['127.0.0.0/8']));
     t.gw.users.upsert(serviceUser('oms-2', 'OMS2', 'fix44', ['10.99.0.0/16']));
     t.gw.users.upsert(serviceUser('oms-3', 'OMS3', 'parley', ['127.0.0.1/32']));
+    // Bound to OMS1's certificate, not to its own: its own certificate (CompID OMS4) is not its workload certificate.
+    t.gw.users.upsert({ ...serviceUser('oms-4', 'OMS4', 'fix44', ['127.0.0.0/8']), service: { purpose: 'order-flow', allowedCidrs: ['127.0.0.0/8'], certFingerprints: serviceUser('x', 'OMS1', 'fix44', []).service!.certFingerprints } });
+    t.gw.users.upsert({ ...serviceUser('oms-5', 'OMS5', 'fix44', ['127.0.0.0/8']), disabled: true });
   }, 180_000);
   afterAll(async () => {
     await t?.close();
@@ -105,4 +108,24 @@ describe.skipIf(missing !== null)(`a QuickFIX C++ engine as a service account ($
     expect(lines.some((l) => l.startsWith('LOGON '))).toBe(false);
     await until(() => auditLines().find((l) => l.type === 'alert' && l.data.kind === 'logon.denied' && l.data.username === 'oms-2'), 'the alert');
   }, 90_000);
+
+  it('refuses what a machine identity must not present, each with its reason in plain FIX (no Parley tag), and audits it', async () => {
+    const cases: [string, string, string, string][] = [
+      ['OMS1', 'someone-else', 'p', 'Username(553) does not name the service account of this CompID'],
+      ['OMS1', 'oms-1', 'a-password', 'a service account logs on with its workload certificate, without Password(554)'],
+      ['OMS1', 'oms-1', 'x'.repeat(900), 'a service account logs on with its workload certificate, without Password(554)'],
+      ['OMS1', '\u0007\u00ff'.repeat(20), 'p', 'Username(553) does not name the service account of this CompID'],
+      ['OMS4', 'oms-4', 'p', 'the workload certificate is not bound to this service account'],
+      ['OMS5', 'oms-5', 'p', 'the service account is disabled'],
+    ];
+    // (fix/ refuses a Logon with an empty Password(554) as invalid before it is authorised: every case sends one.)
+    for (const [compId, username, password, reason] of cases) {
+      const c = await t.connect(username, { compId, key: t.pki.clients[compId]!.rsa.keyPem, cert: t.pki.clients[compId]!.rsa.certPem, password, attestation: false });
+      const why = await c.closed();
+      expect(c.logoutMessage?.get(58), `${compId}/${username.slice(0, 10)}: ${why}; ${c.events.join(' | ')}`).toBe(`logon denied: ${reason}`);
+      expect(c.logoutMessage?.fields.filter((f) => f.tag >= 5000 && f.tag <= 9999)).toEqual([]);
+      expect(c.logoutMessage?.seqNum).toBe(1);
+    }
+    expect(auditLines().filter((l) => l.type === 'logon.denied' && String(l.data.reason).includes('workload certificate is not bound')).length).toBeGreaterThan(0);
+  });
 });

@@ -72,7 +72,6 @@ export function decideServiceLogon(ports: Ports, user: User, logon: FixMessage, 
   // Nothing a person types: a Username, if sent, must name this account; a password is a configuration mistake.
   const claimed = logon.get(Tag.Username);
   if (claimed !== undefined && claimed !== username) return refuse('Username(553) does not name the service account of this CompID', { username, claimed: claimed.slice(0, 64) });
-  if ((logon.get(Tag.Password) ?? '') !== '') return refuse('a service account logs on with its workload certificate, without Password(554)', { username });
   if (!user.compIds.includes(compId)) return refuse(`SenderCompID ${compId} does not belong to service account ${username}`, { username });
   const fingerprint = conn.peerCertificate.fingerprint256;
   if (!svc.certFingerprints.includes(fingerprint)) {
@@ -84,6 +83,8 @@ export function decideServiceLogon(ports: Ports, user: User, logon: FixMessage, 
   if (!onAllowList(user, ip)) {
     return refuse(`source address ${ip} is not on the allow-list of service account ${username}`, { username, allowedCidrs: svc.allowedCidrs });
   }
+  // Last: a password is a configuration mistake of an engine otherwise entitled, so it learns it only then.
+  if ((logon.get(Tag.Password) ?? '') !== '') return refuse('a service account logs on with its workload certificate, without Password(554)', { username });
   const country = ports.decisions.country(ip);
   const network = ports.decisions.network(ip);
   const risk = machineRisk(ports, user, ip, country);
