@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DATA_FIELD_LENGTH_TAG, decodeMessage, encodeFixMessage, encodeMessage, FixDecoder, FixEncoder, FixMessage, renderTagPrefix, SOH, checksum, type Field,
+  DATA_FIELD_LENGTH_TAG, decodeMessage, encodeFixMessage, encodeMessage, FixDecoder, FixEncoder, FixMessage, SOH, checksum, type Field,
 } from './codec.ts';
 import { fix44Dictionary } from './dictionary/dictionary.ts';
 import { EncodeError, GarbledMessageError, UnexpectedBeginStringError } from './errors.ts';
@@ -140,7 +140,7 @@ describe('FixEncoder', () => {
     expect(outcomeOf(() => encodeMessage('X'.repeat(60), fields(HEARTBEAT)))).toBe(outcomeOf(() => encodeMessage('X'.repeat(60), fields(HEARTBEAT), e)));
   });
 
-  it('writes integers, decimals, pre-rendered prefixes and fields as the text encodeMessage writes', () => {
+  it('writes integers and decimals as the text encodeMessage writes', () => {
     const e = new FixEncoder();
     const values = [0, -0, 1, -1, 9, 10, 99, 100, 12345, 2 ** 31, 2 ** 53 - 1, 1.5, -2.25, 1.08515, 0.000001, 1999.999999, 12345.6789, 1e15 + 0.5, 1e20, 1e-7];
     for (const v of values) {
@@ -148,16 +148,14 @@ describe('FixEncoder', () => {
       e.writeString(35, '0');
       if (Number.isSafeInteger(v)) {
         e.writeInt(34, v);
-        e.writePrefixedInt(renderTagPrefix(369), 369, v);
       }
       e.writeDecimal(44, v);
-      e.writePrefixedDecimal(renderTagPrefix(132), 132, v);
-      expect(e.writePrefixedString(renderTagPrefix(58), 58, 'free text')).toBeGreaterThan(0);
+      e.writeString(58, 'free text');
       const out = e.finish('FIX.4.4');
       const text = (x: number): string => (Object.is(x, -0) ? '0' : x === 1e20 ? '100000000000000000000' : x === 1e-7 ? '0.0000001' : String(x));
       const want: Field[] = [{ tag: 35, value: '0' }];
-      if (Number.isSafeInteger(v)) want.push({ tag: 34, value: text(v) }, { tag: 369, value: text(v) });
-      want.push({ tag: 44, value: text(v) }, { tag: 132, value: text(v) }, { tag: 58, value: 'free text' });
+      if (Number.isSafeInteger(v)) want.push({ tag: 34, value: text(v) });
+      want.push({ tag: 44, value: text(v) }, { tag: 58, value: 'free text' });
       expect(show(out), String(v)).toBe(show(encodeMessage('FIX.4.4', want)));
     }
   });
@@ -171,7 +169,7 @@ describe('FixEncoder', () => {
     expect(() => e.writeString(58, 'a\x01b')).toThrow(/SOH/);
     e.abort();
     e.begin();
-    expect(e.writePrefixedString(renderTagPrefix(58), 58, 'EUR€')).toBe(-1);
+    expect(() => e.writeString(58, 'EUR€')).toThrow(/not Latin-1/);
     e.abort();
     e.begin();
     expect(() => e.writeInt(34, 1.5)).toThrow(/integer/);

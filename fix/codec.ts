@@ -12,7 +12,6 @@ export { asBuffer, checksum, decodeMessage, FixDecoder, scanMessage, type Decode
 export { FixEncoder, unencodableStringError } from './codec/encoder.ts';
 export { FixMessage, type Field } from './codec/fix-message.ts';
 export { latin1Slice, parseIntBytes } from './codec/latin1.ts';
-export { renderTagPrefix, type RenderedBytes } from './codec/rendered-bytes.ts';
 
 /**
  * Encodes 8=<beginString>, 9=<computed>, the body (35 onwards, without 8/9/10) and 10=<computed>: with

@@ -10,7 +10,6 @@
 import { EncodeError } from '../errors.ts';
 import { digitCount, isDataField } from './bytes.ts';
 import { decimalText, fractionDigits, POW10 } from './decimal.ts';
-import { renderBytes, type RenderedBytes } from './rendered-bytes.ts';
 
 // The byte values of bytes.ts again, as this module's own constants: module-local constants fold into the
 // compiled hot loops below, where imported bindings stay loads (measured: ~10 % of a decode).
@@ -40,7 +39,7 @@ export function isUnencodable(tag: number, c: number): boolean {
   return c - 2 >>> 0 > 0xfd && (c === SOH ? !isDataField(tag) : c !== 0);
 }
 
-/** The EncodeError for a value writePrefixedString refused (its -1). */
+/** The EncodeError for a value putLatin1 refused. */
 export function unencodableStringError(tag: number, value: string): EncodeError {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
@@ -73,8 +72,7 @@ function allocateSlab(bytes: number): Buffer {
 export class FixEncoder {
   /** The buffer messages are written into. */
   private slab: Buffer;
-  /** The slab as a DataView: pre-rendered words are stored through it (a store may write up to 3 bytes past
-   * their end, which the next write overwrites; reserve() keeps that slack inside the slab). */
+  /** The slab as a DataView: putLatin1 stores four characters at a time through it. */
   private slabWords: DataView;
   /** Where the message being written begins in the slab (the start of its head room). */
   private messageStart = 0;
@@ -184,22 +182,6 @@ export class FixEncoder {
     this.putByte(EQUALS);
   }
 
-  private putRendered(r: RenderedBytes): void {
-    const words = this.slabWords;
-    const p = this.writeAt;
-    const n = r.length;
-    words.setInt32(p, r.firstWord, true);
-    if (n > 4) {
-      words.setInt32(p + 4, r.secondWord, true);
-      if (n > 8) {
-        const w = r.words;
-        for (let k = 2, q = p + 8; k < w.length; k++, q += 4) words.setInt32(q, w[k]!, true);
-      }
-    }
-    this.writeAt = p + n;
-    this.bodyByteSum += r.byteSum;
-  }
-
   /** `value`'s characters and SOH; false (nothing usable written) when one of them cannot be carried. */
   private putLatin1(tag: number, value: string): boolean {
     const n = value.length;
@@ -292,61 +274,6 @@ export class FixEncoder {
       this.bodyByteSum += sum;
     }
     this.putByte(SOH);
-  }
-
-  // -------------------------------------------------------------------------------------------------------
-  // Pre-rendered prefixes and fields (the typed encoder's fast path).
-
-  /** Copies pre-rendered bytes (a whole "tag=value<SOH>" field). */
-  writeRendered(r: RenderedBytes): void {
-    this.reserve(r.length + 8);
-    this.putRendered(r);
-  }
-
-  /**
-   * <prefix><Latin-1 string><SOH>; returns where the value starts in writtenBytes(), or -1 (nothing usable
-   * written) when the value has a character the field cannot carry (see unencodableStringError).
-   */
-  writePrefixedString(prefix: RenderedBytes, tag: number, value: string): number {
-    this.reserve(value.length + prefix.length + 16);
-    this.putRendered(prefix);
-    const valueStart = this.writeAt;
-    return this.putLatin1(tag, value) ? valueStart : -1;
-  }
-
-  /** <prefix><integer><SOH>. */
-  writePrefixedInt(prefix: RenderedBytes, tag: number, value: number): void {
-    this.reserve(prefix.length + 40);
-    this.putRendered(prefix);
-    this.putInt(tag, value);
-  }
-
-  /** <prefix><decimal><SOH>, the same text as writeDecimal. */
-  writePrefixedDecimal(prefix: RenderedBytes, tag: number, value: number): void {
-    if (!Number.isFinite(value)) throw new EncodeError(`value of tag ${tag} must be a finite number, got ${value}`);
-    this.reserve(prefix.length + 48);
-    this.putRendered(prefix);
-    this.putDecimal(tag, value);
-  }
-
-  /** A position in the message being written that survives the slab being replaced (for renderSince). */
-  offsetInMessage(): number {
-    return this.writeAt - this.messageStart;
-  }
-
-  /** The bytes written since `offset` (an offsetInMessage() of this message), as RenderedBytes. */
-  renderSince(offset: number): RenderedBytes {
-    return renderBytes(this.slab, this.messageStart + offset, this.writeAt);
-  }
-
-  /** The buffer being written; valid until the next write (for checking a value in place). */
-  writtenBytes(): Buffer {
-    return this.slab;
-  }
-
-  /** Where the next byte goes in writtenBytes(). */
-  writePosition(): number {
-    return this.writeAt;
   }
 
   /** Finishes the message: writes the head and 10=<checksum><SOH>; returns the bytes (a view, see above). */
