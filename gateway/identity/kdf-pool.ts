@@ -9,6 +9,7 @@
  *   scrypt(password, salt, keylen, { N, r, p, maxmem }): Promise<Buffer> — the same as node:crypto's scrypt;
  *     rejects with KdfBusyError when every worker is busy and the queue is full, with KdfWorkerError when the
  *     worker died or timed out on this job (the worker is replaced and the queue goes on)
+ *   isKdfRefusal(e): e is KdfBusyError | KdfWorkerError — the password was not checked; a retry may succeed
  *   busy: boolean (a new job would be refused); stats(): { workers; running; queued; done; refused; crashes }
  *   close(): Promise<void> — stops the workers; queued and running jobs reject with KdfWorkerError
  *
@@ -30,6 +31,11 @@ export class KdfWorkerError extends Error {
     super(message);
     this.name = 'KdfWorkerError';
   }
+}
+
+/** The pool could not check the password (busy, or its worker failed): the logon may simply be tried again. */
+export function isKdfRefusal(e: unknown): e is KdfBusyError | KdfWorkerError {
+  return e instanceof KdfBusyError || e instanceof KdfWorkerError;
 }
 
 export type ScryptParams = { N: number; r: number; p: number; maxmem: number };

@@ -52,6 +52,13 @@ export class Lockouts {
   clear(user: string): void {
     this.#attempts.delete(user);
   }
+
+  /** An attempt whose password was never checked (the hashing pool was busy): it does not count. */
+  uncount(user: string): void {
+    const n = (this.#attempts.get(user) ?? 0) - 1;
+    if (n > 0) this.#attempts.set(user, n);
+    else this.#attempts.delete(user);
+  }
 }
 
 /** Token buckets by key, the least recently used forgotten first. */
