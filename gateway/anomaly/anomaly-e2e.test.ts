@@ -6,6 +6,9 @@
  *                      the password, 45 even with TOTP). Log-only: the usual step-up and allow, the finding audited.
  *   notional           alice's history is ten 1,000,000 RFQs; a 40,000,000 RFQ (below the policy's step-up limit)
  *                      is held for a fresh second factor under enforce, goes straight to the dealers in log-only.
+ *   password spraying  five logons with unknown user names from 127.0.0.1 (alice's certificate); then carol's own
+ *                      logon from that address carries +30 (enforce) or nothing (log-only). Runs last: it taints
+ *                      the address for the rest of the gateway's life.
  *   RFQ rate           the 21st RFQ in the window (alice's norm: 2) adds 20 more: the re-score reaches denyAt and
  *                      the session ends, both anomaly factors in the Logout. Log-only: the session goes on.
  */
@@ -47,6 +50,7 @@ function config(mode: Mode, historyFile: string): GatewayConfigInput {
       impossibleTravel: { mode },
       notional: { mode, score: 30 },
       rate: { mode, score: 20, windowSec: 3600, minCount: 20 },
+      passwordSpray: { mode, score: 30, distinctUsers: 5 },
     },
   };
 }
@@ -73,7 +77,7 @@ for (const mode of ['enforce', 'log-only'] as const) {
     beforeAll(async () => {
       const historyFile = join(dir, `history-${mode}.json`);
       seedHistory(historyFile);
-      t = await startTestGateway(config(mode, historyFile), { users: ['alice', 'bob'] });
+      t = await startTestGateway(config(mode, historyFile), { users: ['alice', 'bob', 'carol'] });
     });
     afterAll(async () => { await t?.close(); });
 
@@ -126,6 +130,27 @@ for (const mode of ['enforce', 'log-only'] as const) {
         expect(auditEntries(t, 'session.ended')).toHaveLength(0);
         await c.close();
       }
+    });
+
+    it('password spraying from one address across users', async () => {
+      for (const u of ['x1', 'x2', 'x3', 'x4', 'x5']) {
+        const c = await t.connect(u, { compId: 'ALICE', password: 'guess' });
+        await c.closed();
+      }
+      expect(await auditFinding(t, 'password-spray')).toMatchObject({ mode, ip: '127.0.0.1', users: 5 });
+      // carol: no earlier anomaly of her own (alice's from the test before still count for activeSec).
+      const c = await t.connect('carol');
+      const ch = readStepUpChallenge(await c.waitFor(MSG.StepUpChallenge));
+      const anomaly = ch.factors.find((f) => f.name === 'anomaly');
+      if (mode === 'enforce') {
+        expect(anomaly?.score).toBe(30);
+        expect(anomaly?.condition.startsWith('password spraying from 127.0.0.1: 5 users')).toBe(true);
+        expect(ch.score).toBe(60);
+      } else {
+        expect(anomaly).toBeUndefined();
+        expect(ch.score).toBe(30);
+      }
+      await c.close();
     });
   });
 }
