@@ -3,7 +3,7 @@
  * at run time: ECS documents arrive; rsyslog stopped while events are produced and started again loses nothing,
  * and the duplicates are only the replay window's, with the same event.id; a restart resumes at the cursor.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -150,6 +150,36 @@ describe.skipIf(skip !== null)(`SIEM export to rsyslog over TLS${skip ? ` (skipp
       expect(docs(rsyslog).slice(before).map((r) => r.doc.event.sequence)).toEqual([seq + 1, seq + 2]);
     } finally {
       await x.close();
+      await log.close();
+    }
+  });
+
+  it('after a crash (the cursor as last saved while running) the replay window is sent again: nothing lost, duplicates by id', async () => {
+    const log = await AuditLog.open(join(dir, 'audit-crash.jsonl'));
+    const cursorFile = join(dir, 'crash.cursor');
+    const before = docs(rsyslog).length;
+    const mine = () => docs(rsyslog).slice(before);
+    const a = await SyslogExporter.start(options(log, { cursorFile, replayWindow: 20, replayBytes: 0 }));
+    for (let i = 0; i < 60; i++) await log.append('rfq.created', { user: 'alice', n: i });
+    a.nudge();
+    await until('60 entries', () => mine().length >= 60);
+    // The cursor as a crash would leave it: saved while running, pointing at the start of the replay window.
+    await until('the cursor saved at the window', () => { a.nudge(); try { return JSON.parse(readFileSync(cursorFile, 'utf8')).seq === 41; } catch { return false; } });
+    copyFileSync(cursorFile, `${cursorFile}.crash`);
+    await a.close();
+    copyFileSync(`${cursorFile}.crash`, cursorFile);
+    for (let i = 60; i < 70; i++) await log.append('rfq.created', { user: 'alice', n: i });
+    const b = await SyslogExporter.start(options(log, { cursorFile, replayWindow: 20, replayBytes: 0 }));
+    try {
+      await until('all 70 entries', () => new Set(mine().map((r) => r.doc.event.sequence)).size === 70);
+      const seqs = mine().map((r) => r.doc.event.sequence as number);
+      // 1-60 once, then 41-60 again (the window) with the same ids, then 61-70.
+      expect(seqs).toEqual([...Array.from({ length: 60 }, (_, i) => i + 1), ...Array.from({ length: 30 }, (_, i) => i + 41)]);
+      const ids = new Map<number, Set<string>>();
+      for (const r of mine()) ids.set(r.doc.event.sequence as number, (ids.get(r.doc.event.sequence as number) ?? new Set()).add(r.doc.event.id as string));
+      expect([...ids.values()].every((x) => x.size === 1)).toBe(true);
+    } finally {
+      await b.close();
       await log.close();
     }
   });
