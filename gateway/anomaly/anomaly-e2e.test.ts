@@ -6,6 +6,7 @@
  *                      the password, 45 even with TOTP). Log-only: the usual step-up and allow, the finding audited.
  *   notional           alice's history is ten 1,000,000 RFQs; a 40,000,000 RFQ (below the policy's step-up limit)
  *                      is held for a fresh second factor under enforce, goes straight to the dealers in log-only.
+ *   off hours          dave's 30 earlier logons were all twelve hours (UTC) away from now: +15 under enforce.
  *   password spraying  five logons with unknown user names from 127.0.0.1 (alice's certificate); then carol's own
  *                      logon from that address carries +30 (enforce) or nothing (log-only). Runs last: it taints
  *                      the address for the rest of the gateway's life.
@@ -34,6 +35,8 @@ function seedHistory(file: string): void {
     version: 1,
     users: {
       bob: { logons: [{ at: Date.now() - 10 * 60_000, country: 'JP' }], notionals: [], windows: {} },
+      // dave always logs on twelve hours (UTC) away from now, from GB.
+      dave: { logons: Array.from({ length: 30 }, (_, i) => ({ at: Date.now() - (i + 1) * 86_400_000 + 12 * 3_600_000, country: 'GB' })), notionals: [], windows: {} },
       alice: {
         logons: [], notionals: Array(10).fill(1_000_000),
         windows: { CreateRfq: Object.fromEntries([1, 2, 3, 4, 5].map((k) => [String(window - k * 24), 2])) },
@@ -51,6 +54,7 @@ function config(mode: Mode, historyFile: string): GatewayConfigInput {
       notional: { mode, score: 30 },
       rate: { mode, score: 20, windowSec: 3600, minCount: 20 },
       passwordSpray: { mode, score: 30, distinctUsers: 5 },
+      offHours: { mode, score: 15 },
     },
   };
 }
@@ -77,7 +81,7 @@ for (const mode of ['enforce', 'log-only'] as const) {
     beforeAll(async () => {
       const historyFile = join(dir, `history-${mode}.json`);
       seedHistory(historyFile);
-      t = await startTestGateway(config(mode, historyFile), { users: ['alice', 'bob', 'carol'] });
+      t = await startTestGateway(config(mode, historyFile), { users: ['alice', 'bob', 'carol', 'dave'] });
     });
     afterAll(async () => { await t?.close(); });
 
@@ -130,6 +134,21 @@ for (const mode of ['enforce', 'log-only'] as const) {
         expect(auditEntries(t, 'session.ended')).toHaveLength(0);
         await c.close();
       }
+    });
+
+    it('a logon outside the user\'s usual hours', async () => {
+      const c = await t.connect('dave');
+      const ch = readStepUpChallenge(await c.waitFor(MSG.StepUpChallenge));
+      const anomaly = ch.factors.find((f) => f.name === 'anomaly');
+      if (mode === 'enforce') {
+        expect(anomaly?.score).toBe(15);
+        expect(ch.score).toBe(45);
+      } else {
+        expect(anomaly).toBeUndefined();
+        expect(ch.score).toBe(30);
+      }
+      expect(await auditFinding(t, 'off-hours')).toMatchObject({ mode, user: 'dave', within: 0, logons: 30 });
+      await c.close();
     });
 
     it('password spraying from one address across users', async () => {
