@@ -3,7 +3,10 @@
 // QuoteRespType=1 at the offer), waits for the ExecutionReport, logs out. Prints one line per event on stdout
 // for the test; every message type is accepted (a stock engine must never bounce a standard message back).
 // A Logout that answers our Logon (a refusal) is printed with its Text and ends the program.
-// Usage: qf_engine <settings file> <symbol> <quantity>      exit 0 = traded, 3 = refused at logon, 1 otherwise
+// With a 4th argument `wait`, after the first Quote it waits for a line on stdin, then forces a sequence gap
+// (the gateway must ResendRequest and accept QuickFIX's gap fill) and hits: the test decides when (e.g. after
+// a desktop session's re-attestation deadline has passed) without any timing in the program.
+// Usage: qf_engine <settings file> <symbol> <quantity> [wait]   exit 0 = traded, 3 = refused at logon, 1 otherwise
 #include <quickfix/Application.h>
 #include <quickfix/FileLog.h>
 #include <quickfix/FileStore.h>
@@ -12,6 +15,7 @@
 #include <quickfix/ThreadedSSLSocketInitiator.h>
 #include <quickfix/fix44/QuoteRequest.h>
 #include <quickfix/fix44/QuoteResponse.h>
+#include <quickfix/fix44/Quote.h>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -19,6 +23,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unistd.h>
 
 static void say(const std::string& line) {
   static std::mutex m;
@@ -36,18 +41,32 @@ class Engine : public FIX::Application {
   std::string symbol;
   double qty;
   std::atomic<bool> hit{false};
+  std::thread waiter;
  public:
+  bool waitFirst = false;
+  ~Engine() { if (waiter.joinable()) waiter.detach(); }
   std::atomic<bool> loggedOn{false};
   std::atomic<bool> traded{false};
   std::atomic<bool> refused{false};
   std::atomic<bool> finished{false};
   Engine(std::string s, double q) : symbol(std::move(s)), qty(q) {}
 
+  void sendHit(const FIX::SessionID& id, const std::string& quoteId, double price) {
+    FIX44::QuoteResponse r{FIX::QuoteRespID("HIT-" + std::to_string(getpid())), FIX::QuoteRespType(FIX::QuoteRespType_HIT_LIFT)};
+    r.set(FIX::QuoteID(quoteId));
+    r.set(FIX::Symbol(symbol));
+    r.set(FIX::Side(FIX::Side_BUY));
+    r.set(FIX::OrderQty(qty));
+    r.set(FIX::Price(price));
+    FIX::Session::sendToTarget(r, id);
+    say("HIT " + quoteId);
+  }
   void onCreate(const FIX::SessionID&) override {}
   void onLogon(const FIX::SessionID& id) override {
     loggedOn = true;
     say("LOGON " + id.toString());
-    FIX44::QuoteRequest req{FIX::QuoteReqID("ENG-1")};
+    // Unique per run (the gateway refuses a QuoteReqID it has seen from this account).
+    FIX44::QuoteRequest req{FIX::QuoteReqID("ENG-" + std::to_string(getpid()))};
     FIX44::QuoteRequest::NoRelatedSym g;
     g.set(FIX::Symbol(symbol));
     g.set(FIX::Side(FIX::Side_BUY));
@@ -70,6 +89,8 @@ class Engine : public FIX::Application {
       say(std::string(loggedOn ? "LOGOUT-TEXT " : "REFUSED ") + text(msg));
     } else if (t == FIX::MsgType_Reject) {
       say("REJECT " + text(msg));
+    } else if (t == FIX::MsgType_ResendRequest) {
+      say("ADMIN-IN ResendRequest");
     }
   }
   void fromApp(const FIX::Message& msg, const FIX::SessionID& id)
@@ -83,14 +104,22 @@ class Engine : public FIX::Application {
       msg.getField(offer);
       say("QUOTE " + qid.getValue() + " " + offer.getString());
       if (hit.exchange(true)) return;
-      FIX44::QuoteResponse r{FIX::QuoteRespID("HIT-1"), FIX::QuoteRespType(FIX::QuoteRespType_HIT_LIFT)};
-      r.set(FIX::QuoteID(qid.getValue()));
-      r.set(FIX::Symbol(symbol));
-      r.set(FIX::Side(FIX::Side_BUY));
-      r.set(FIX::OrderQty(qty));
-      r.set(FIX::Price(offer.getValue()));
-      FIX::Session::sendToTarget(r, id);
-      say("HIT " + qid.getValue());
+      std::string q = qid.getValue();
+      double px = offer.getValue();
+      if (!waitFirst) { sendHit(id, q, px); return; }
+      say("WAITING");
+      // Not on QuickFIX's thread: heartbeats and test requests go on while we wait.
+      waiter = std::thread([this, id, q, px]() {
+        std::string line;
+        std::getline(std::cin, line);
+        FIX::Session* s = FIX::Session::lookupSession(id);
+        if (s) {
+          int next = s->getExpectedSenderNum();
+          s->setNextSenderMsgSeqNum(next + 1);
+          say("GAP-FORCED " + std::to_string(next));
+        }
+        sendHit(id, q, px);
+      });
     } else if (t == FIX::MsgType_ExecutionReport) {
       FIX::ExecType et;
       FIX::OrdStatus os;
@@ -111,15 +140,16 @@ class Engine : public FIX::Application {
 };
 
 int main(int argc, char** argv) {
-  if (argc != 4) { std::cerr << "usage: qf_engine <settings> <symbol> <qty>\n"; return 2; }
+  if (argc != 4 && argc != 5) { std::cerr << "usage: qf_engine <settings> <symbol> <qty> [wait]\n"; return 2; }
   try {
     FIX::SessionSettings settings(argv[1]);
     Engine app(argv[2], std::stod(argv[3]));
+    app.waitFirst = argc == 5 && std::string(argv[4]) == "wait";
     FIX::FileStoreFactory store(settings);
     FIX::FileLogFactory log(settings);
     FIX::ThreadedSSLSocketInitiator initiator(app, store, settings, log);
     initiator.start();
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     while (!app.finished && !app.refused && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHIPPED_DICTIONARY } from '../../fix/interop/parley-dictionary.ts';
 import { buildQuickfixEngine, dataDictionaryPath, quickfixAvailable, startProgram, writeSettings } from '../../fix/interop/quickfix.ts';
 import type { User } from '../identity/directory.ts';
-import { startTestGateway, type TestGateway } from './test-gateway.ts';
+import { loggedIn, startTestGateway, type TestGateway } from './test-gateway.ts';
 
 const missing = quickfixAvailable();
 let t: TestGateway;
@@ -43,6 +43,12 @@ function serviceUser(username: string, compId: string, protocol: 'fix44' | 'parl
 
 /** Runs the QuickFIX engine as `compId` with `dictionary`; its output lines and exit code (read on 'close'). */
 async function runEngine(compId: string, dictionary: string): Promise<{ lines: string[]; code: number | null }> {
+  const p = startEngine(compId, dictionary, false);
+  const code = await p.exited;
+  return { lines: p.lines, code };
+}
+
+function startEngine(compId: string, dictionary: string, wait: boolean): ReturnType<typeof startProgram> {
   const leaf = t.pki.clients[compId]!.rsa;
   const settings = join(dir, `${compId}.cfg`);
   writeSettings(settings, {
@@ -51,17 +57,17 @@ async function runEngine(compId: string, dictionary: string): Promise<{ lines: s
     HeartBtInt: 30, ReconnectInterval: 1, ResetOnLogon: 'Y', UseDataDictionary: 'Y', DataDictionary: dictionary,
     // A stock engine's defaults: an unknown (user-defined) tag makes a message invalid.
     ValidateUserDefinedFields: 'Y', ValidateFieldsOutOfOrder: 'Y',
-    FileStorePath: join(dir, `store-${compId}`), FileLogPath: join(dir, `log-${compId}`),
+    FileStorePath: join(dir, `store-${compId}-${Math.random().toString(36).slice(2)}`), FileLogPath: join(dir, `log-${compId}`),
     CertificationAuthoritiesFile: t.pki.caCertPath, ClientCertificateFile: leaf.certPath, ClientCertificateKeyFile: leaf.keyPath,
   });
-  const p = startProgram(engine, [settings, 'US912828ZT0', '1000000']);
-  const code = await p.exited;
-  return { lines: p.lines, code };
+  return startProgram(engine, [settings, 'US912828ZT0', '1000000', ...(wait ? ['wait'] : [])]);
 }
 
 describe.skipIf(missing !== null)(`a QuickFIX C++ engine as a service account (${missing ?? 'libquickfix'})`, () => {
   beforeAll(async () => {
-    t = await startTestGateway({}, { memoryStores: true, users: ['alice'], extraClients: ['OMS1', 'OMS2', 'OMS3', 'OMS4', 'OMS5'] });
+    // A short desktop re-attestation interval: a person's session without a fresh attestation ends after 1 s; a
+    // service account's does not (it has no desktop agent; docs/connecting-an-engine.md).
+    t = await startTestGateway({ attestation: { reattestIntervalSec: 1, graceSec: 0 } }, { memoryStores: true, users: ['alice'], extraClients: ['OMS1', 'OMS2', 'OMS3', 'OMS4', 'OMS5'] });
     dir = mkdtempSync(join(tmpdir(), 'parley-engine-'));
     engine = buildQuickfixEngine();
     stockDictionary = dataDictionaryPath(dir);
@@ -101,6 +107,30 @@ describe.skipIf(missing !== null)(`a QuickFIX C++ engine as a service account ($
     expect(lines.filter((l) => l.startsWith('REJECT'))).toEqual([]);
   }, 90_000);
 
+  it('stays logged on past the desktop re-attestation deadline (a person\'s session ends at it), then heals a forced gap and trades', async () => {
+    const p = startEngine('OMS1', stockDictionary, true);
+    try {
+      await p.waitFor(/^WAITING$/, 30_000);
+      // A desktop session on the same gateway, which sends no re-attestation, is ended at the deadline…
+      const alice = await loggedIn(t, 'alice');
+      expect(await alice.closed(30_000)).toBeTruthy();
+      expect(alice.logoutText).toMatch(/re-attestation missing/);
+      // …the engine's session, logged on before it, is still there: it hits now, after forcing a sequence gap.
+      expect(p.lines.filter((l) => l === 'LOGOUT' || l.startsWith('LOGOUT-TEXT'))).toEqual([]);
+      p.child.stdin!.write('go\n');
+      const code = await Promise.race([p.exited, p.waitFor(/^END /, 60_000).then(() => p.exited)]);
+      expect(code, p.lines.join('\n')).toBe(0);
+      expect(p.lines.some((l) => l.startsWith('GAP-FORCED '))).toBe(true);
+      expect(p.lines.some((l) => l === 'ADMIN-IN ResendRequest')).toBe(true);
+      expect(p.lines.find((l) => l.startsWith('EXEC '))).toMatch(/^EXEC F 2/);
+    } catch (e) {
+      process.stderr.write(`DEBUG ${auditLines().filter((l) => JSON.stringify(l).includes('OMS1') || JSON.stringify(l).includes('oms-1')).slice(-25).map((l) => JSON.stringify(l).slice(0, 300)).join('\n')}\n`);
+      throw e;
+    } finally {
+      await p.stop();
+    }
+  }, 120_000);
+
   it('from an address off its allow-list: refused at logon with the reason, in plain FIX, and alerted', async () => {
     const { lines, code } = await runEngine('OMS2', stockDictionary);
     expect(code, lines.join('\n')).toBe(3);
@@ -126,6 +156,7 @@ describe.skipIf(missing !== null)(`a QuickFIX C++ engine as a service account ($
       expect(c.logoutMessage?.fields.filter((f) => f.tag >= 5000 && f.tag <= 9999)).toEqual([]);
       expect(c.logoutMessage?.seqNum).toBe(1);
     }
-    expect(auditLines().filter((l) => l.type === 'logon.denied' && String(l.data.reason).includes('workload certificate is not bound')).length).toBeGreaterThan(0);
+    // The audit log is written asynchronously: wait for the line, then it is there.
+    await until(() => auditLines().find((l) => l.type === 'logon.denied' && String(l.data.reason).includes('workload certificate is not bound')), 'the audited refusal');
   });
 });
