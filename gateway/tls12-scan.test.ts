@@ -30,12 +30,13 @@ function parseScan(xml: string): Scan {
 function sslscan(port: number, t: TestGateway): Promise<Scan> {
   const leaf = t.pki.clients.ALICE!.rsa;
   return new Promise((resolve, reject) => {
-    const p = spawn(SSLSCAN!, ['--no-colour', '--xml=-', '--no-heartbleed', '--no-groups', '--no-compression', `--certs=${leaf.certPath}`, `--pk=${leaf.keyPath}`, `127.0.0.1:${port}`]);
+    const p = spawn(SSLSCAN!, ['--no-colour', '--xml=-', '--timeout=30', '--no-heartbleed', '--no-groups', '--no-compression', `--certs=${leaf.certPath}`, `--pk=${leaf.keyPath}`, `127.0.0.1:${port}`]);
     let out = '';
     let err = '';
     p.stdout.on('data', (b: Buffer) => { out += b.toString(); });
     p.stderr.on('data', (b: Buffer) => { err += b.toString(); });
     p.on('error', reject);
+    // (A generous socket timeout: on a loaded machine a handshake may take seconds; sslscan's default is 3 s.)
     // 'close', not 'exit': the whole report has been read by then.
     p.on('close', (code) => (code === 0 && out.includes('</document>') ? resolve(parseScan(out)) : reject(new Error(`sslscan exited ${code}: ${err}${out}`))));
   });
