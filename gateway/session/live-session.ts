@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Field, FixMessage } from '../../fix/codec.ts';
-import { BusinessRejectReason, MsgType, rejectRefOf, type SessionEndSignal } from '../../fix/protocol/index.ts';
+import { BusinessRejectReason, MsgType, rejectRefOf, Tag, type SessionEndSignal } from '../../fix/protocol/index.ts';
 import {
   logoutDecisionFields, MSG, safeText, securityStatusFields, type SecurityStatus, type StatusScope, type StepUpMethod,
 } from '../../fix/parley-protocol.ts';
@@ -35,6 +35,9 @@ export type SessionState = 'challenged' | 'active' | 'downgraded' | 'ended';
 
 /** fix/session's close causes for a connection that went away without a Logout (the session may resume); a
  *  takeover by the same certificate is the resume itself. */
+/** Bounds the resent messages held during a logon step-up (a resend is at most what the client sent meanwhile). */
+const MAX_HELD_RESENDS = 1000;
+
 const CONNECTION_LOST: ReadonlySet<CloseKind> = new Set(['connection-lost', 'peer-timeout', 'taken-over']);
 
 /** Who ended a session when the caller does not say: the check its scope names. */
@@ -68,6 +71,8 @@ export class LiveSession {
   readonly #rfq: RfqHandlers;
   readonly #keys: KeyRegistrationHandler;
   readonly #posture: PostureWatch;
+  /** Resent (PossDup) application messages that arrived while the logon step-up was pending. */
+  readonly #resent: FixMessage[] = [];
   /** MsgType → handler, for an active session. */
   readonly #routes: ReadonlyMap<string, (m: FixMessage) => void>;
 
@@ -171,7 +176,10 @@ export class LiveSession {
       decision: 'allow', scope, score: this.risk.score, factors: riskFactors(this.risk), role: this.user.role,
       attestDeadline: new Date(this.attestDeadline), text: describeRisk(this.risk),
     });
-    if (scope === 'logon') this.#rfq.referenceData();
+    if (scope === 'logon') {
+      this.#rfq.referenceData();
+      for (const m of this.#resent.splice(0)) this.onMessage(m);
+    }
   }
 
   // ------------------------------------------------------------------ access and step-up
@@ -251,6 +259,9 @@ export class LiveSession {
       if (t === MSG.StepUpResponse) { void this.#stepUp.response(m).catch((e: unknown) => this.#internal(e)); return; }
       if (t === MSG.Attestation) { void this.#posture.attestation(m).catch((e: unknown) => this.#internal(e)); return; }
       if (this.state === 'challenged') {
+        // A message the client resends for the session's recovery (PossDup, after a cut or a gateway restart; a
+        // hit that was never answered) waits for the logon step-up instead of being refused: issue 19 item 4.
+        if (m.get(Tag.PossDupFlag) === 'Y' && this.#resent.length < MAX_HELD_RESENDS) { this.#resent.push(m); return; }
         this.#rfq.reject({ ...rejectRefOf(m), reason: BusinessRejectReason.NotAuthorized, text: 'step-up authentication required: answer the pending challenge first', decision: 'step-up', ...(this.challengeId ? { challengeId: this.challengeId } : {}) });
         return;
       }

@@ -10,7 +10,7 @@ import type { Fact, PostureReport } from '../../agent/report.ts';
 import type { Field, FixMessage } from '../../fix/codec.ts';
 import { parleyDictionary, TAG } from '../../fix/parley-protocol.ts';
 import { initiateSession, type FixSession } from '../../fix/session.ts';
-import { MemoryStore } from '../../fix/store.ts';
+import { MemoryStore, type MessageStore } from '../../fix/store.ts';
 import { connectFixs, type FixsConnection } from '../../fix/transport.ts';
 
 function fact(id: string, status: Fact['status'], value?: unknown): Fact {
@@ -43,6 +43,9 @@ export type ClientOptions = {
   /** The logon attestation: a report to sign (default compliant), `false` for none, or a raw JWS string. */
   attestation?: PostureReport | false | string;
   heartBtInt?: number;
+  /** A store kept across connections, with resetOnLogon false: the session resumes (resend) instead of resetting. */
+  store?: MessageStore;
+  resetOnLogon?: boolean;
 };
 
 type Waiter = { pred: (m: FixMessage) => boolean; resolve: (m: FixMessage) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
@@ -92,8 +95,8 @@ export class TestClient {
       logonFields.push({ tag: TAG.Attestation, value: jws });
     }
     const fix = initiateSession(conn, {
-      senderCompId: o.compId, targetCompId: o.targetCompId ?? 'PARLEY', heartBtInt: o.heartBtInt ?? 30, store: new MemoryStore(),
-      dictionary: parleyDictionary(), resetOnLogon: true, logonFields,
+      senderCompId: o.compId, targetCompId: o.targetCompId ?? 'PARLEY', heartBtInt: o.heartBtInt ?? 30, store: o.store ?? new MemoryStore(),
+      dictionary: parleyDictionary(), resetOnLogon: o.resetOnLogon ?? true, logonFields,
     });
     return new TestClient(fix, conn, key);
   }

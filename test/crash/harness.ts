@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { createDevPki, type DevPki } from '../../fix/pki/devpki.ts';
 import { Tag } from '../../fix/dictionary/tags.ts';
 import type { FixMessage } from '../../fix/codec.ts';
+import type { MessageStore } from '../../fix/store.ts';
 import { MSG, readSecurityStatus, readStepUpChallenge, stepUpResponseFields } from '../../fix/parley-protocol.ts';
 import { hashPassword, UserDirectory } from '../../gateway/identity/directory.ts';
 import { newTotpSecret } from '../../gateway/mfa/totp.ts';
@@ -81,9 +82,11 @@ export class CrashHarness {
   }
 
   /** Starts the gateway child; resolves once its FIX port accepts, or with its exit if it refuses to start. */
-  async start(): Promise<{ started: true } | { started: false; exit: Exit }> {
+  async start(o: { crashAt?: string } = {}): Promise<{ started: true } | { started: false; exit: Exit }> {
     this.stderr = '';
-    const child = spawn(process.execPath, ['gateway/cli.ts', '--config', this.configFile], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    // PARLEY_CRASH_AT names the kill point (fix/crash-point.ts); never inherited from this process.
+    const env = { ...process.env, PARLEY_CRASH_AT: o.crashAt ?? '' };
+    const child = spawn(process.execPath, ['gateway/cli.ts', '--config', this.configFile], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
     this.#child = child;
     child.stderr!.on('data', (b: Buffer) => { this.stderr += b.toString('utf8'); });
     // 'close', not 'exit': only then has all of the child's stderr been read.
@@ -116,6 +119,13 @@ export class CrashHarness {
     return this.#child && this.#child.exitCode === null ? canConnect(this.fixPort) : Promise.resolve(false);
   }
 
+  /** The child's exit (a kill point's SIGKILL, for instance), once all its output has been read. */
+  async exited(): Promise<Exit> {
+    const e = await this.#exited!;
+    this.#child = undefined;
+    return e;
+  }
+
   /** kill -9: no shutdown code runs. */
   async kill9(): Promise<Exit> {
     this.#child?.kill('SIGKILL');
@@ -138,10 +148,12 @@ export class CrashHarness {
   }
 
   /** Logs alice on (password, attestation, TOTP step-up) over mutual TLS. */
-  async logon(): Promise<TestClient> {
+  async logon(o: { store?: MessageStore } = {}): Promise<TestClient> {
     const code = await this.#totp();
     const leaf = this.pki.clients.ALICE!.ec;
-    const c = await TestClient.connect({ port: this.fixPort, ca: this.pki.caCertPem, cert: leaf.certPem, key: leaf.keyPem, compId: 'ALICE', username: 'alice', password: this.user.password });
+    // With a store: the client resumes its FIX session (no reset), as the client core does after a reconnect.
+    const resume = o.store ? { store: o.store, resetOnLogon: false } : {};
+    const c = await TestClient.connect({ port: this.fixPort, ca: this.pki.caCertPem, cert: leaf.certPem, key: leaf.keyPem, compId: 'ALICE', username: 'alice', password: this.user.password, ...resume });
     const ch = readStepUpChallenge(await c.waitFor(MSG.StepUpChallenge));
     c.send(MSG.StepUpResponse, stepUpResponseFields({ challengeId: ch.challengeId, method: 'totp', code }));
     await c.waitFor(MSG.StepUpResult);
@@ -152,6 +164,9 @@ export class CrashHarness {
 
   /** A TOTP code not used yet: a step is single-use, so many logons in a row wait for the next 30-s step. */
   async #totp(): Promise<string> {
+    // freshTotp may pick the oldest step the gateway still accepts: in the last seconds of a step that one lapses
+    // before a loaded machine has logged on, so start on the next step instead.
+    if (30_000 - (Date.now() % 30_000) < 6_000) await new Promise((r) => setTimeout(r, 30_000 - (Date.now() % 30_000) + 200));
     for (;;) {
       try {
         return freshTotp(this.user);

@@ -42,9 +42,10 @@ describe('kill -9 and damaged files, against the real gateway process', { timeou
     c = await h.logon();
     const reports = await CrashHarness.history(c, 'H-after');
     expect(reports.map((r) => r.get(Tag.TradeReportID)).sort()).toEqual([...confirmed].sort());
-    // The retried hit of a trade booked before the crashes is still recognised, never a second trade.
+    // The retried hit of a trade booked before the crashes is answered with that trade, never a second trade.
     c.send('AJ', [{ tag: Tag.QuoteRespID, value: 'HIT-T1' }, { tag: Tag.QuoteID, value: 'Q-gone' }, { tag: Tag.QuoteRespType, value: '1' }]);
-    expect((await c.waitFor('8')).get(Tag.ExecType)).toBe('8');
+    const again = await c.waitFor('8');
+    expect([again.get(Tag.ExecType), again.get(Tag.OrderID)]).toEqual(['F', confirmed[0]]);
     expect((await CrashHarness.history(c, 'H-again')).length).toBe(confirmed.length);
     await h.stop();
     expect(h.auditVerify().code).toBe(0);
