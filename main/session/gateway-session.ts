@@ -131,6 +131,8 @@ export class GatewaySession extends EventEmitter<SessionEvents> {
     loop.on('state', (ev) => {
       this.emit('connection', ev);
       this.emit('security');
+      // Issue 19 item 3: after a logon the hits in flight and the trades are reconciled with the gateway.
+      if (ev.state === 'connected') void this.#trading.reconcile(() => this.#history.query({ from: '0000-01-01', to: '9999-12-31' }));
     });
     loop.on('logon', (m) => this.#onLogon(m));
     loop.on('message', (m) => this.#dispatch.dispatch(m));
