@@ -108,3 +108,28 @@ describe('hostile and incomplete requests', () => {
     await c.close();
   });
 });
+
+describe('a trade store that cannot write (issue 19 item 6)', () => {
+  it('refuses the hit with "gateway storage unavailable", books nothing, and trades again once writes succeed', async () => {
+    const c = await loggedIn(t, 'bob');
+    const trades = t.gw.desk.trades;
+    const record = trades.record.bind(trades);
+    // The fault a full disk raises from the store's write (the real thing is test/crash/disk-full.test.ts).
+    trades.record = () => { throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); };
+    try {
+      c.send(MsgType.QuoteRequest, rfq('FULL-1'));
+      const q = await c.waitFor(MsgType.Quote, (m) => m.get(Tag.QuoteReqID) === 'FULL-1');
+      c.send(MsgType.QuoteResponse, [{ tag: Tag.QuoteRespID, value: 'FULL-1.h' }, { tag: Tag.QuoteID, value: q.get(Tag.QuoteID)! }, { tag: Tag.QuoteRespType, value: '1' }]);
+      const er = await c.waitFor(MsgType.ExecutionReport, (m) => m.get(Tag.ClOrdID) === 'FULL-1.h');
+      expect(er.get(Tag.ExecType)).toBe('8');
+      expect(er.get(Tag.Text)).toContain('gateway storage unavailable');
+      expect(trades.byQuoteResp('bob', 'FULL-1.h')).toBeUndefined();
+    } finally {
+      trades.record = record;
+    }
+    // Space is back: the next hit trades, on the same session (it never dropped).
+    const id = await trade(c, 'FULL-2');
+    expect(id).toMatch(/^T-/);
+    await c.close();
+  });
+});

@@ -146,7 +146,19 @@ export class RfqHandlers {
       case 'hit-quote': {
         if (this.#io.isEnded()) return;
         const h = a.hit;
-        const r = desk.hit(this.#io.owner, h);
+        let r: ReturnType<typeof desk.hit>;
+        try {
+          r = desk.hit(this.#io.owner, h);
+        } catch (e) {
+          if (!isStorageError(e)) throw e;
+          // The trade could not be written (a full disk, an I/O error): nothing was booked (the store undoes a torn
+          // write), the client is told why, and the operator is alerted on stderr, which does not need the disk.
+          const why = `${(e as NodeJS.ErrnoException).code}: ${(e as Error).message}`;
+          process.stderr.write(`gateway: ALERT trade store write failed (${why}); hits are refused until it succeeds again\n`);
+          this.#io.audit('trade.refused', { quoteRespId: h.quoteRespId, quoteId: h.quoteId, code: 'storage', reason: why });
+          this.#io.send(MsgType.ExecutionReport, executionRejectFields(hitRef(h, a.symbol), STORAGE_UNAVAILABLE, 'storage'));
+          return;
+        }
         if (r.ok) {
           this.#io.audit('trade.executed', { tradeId: r.trade.tradeId, quoteId: r.trade.quoteId, quoteRespId: h.quoteRespId, symbol: r.trade.symbol, qty: r.trade.qty, price: r.trade.price, dealer: r.trade.dealer });
           this.#io.send(MsgType.ExecutionReport, executionFields(r.trade));
@@ -210,6 +222,13 @@ export class RfqHandlers {
     if (this.#feed !== null) this.#ports.desk.off('rfq', this.#onRfq);
     this.#feed = null;
   }
+}
+
+const STORAGE_UNAVAILABLE = 'gateway storage unavailable: the trade was not booked; try again shortly';
+const STORAGE_ERRORS = new Set(['ENOSPC', 'EIO', 'EDQUOT', 'EROFS']);
+
+function isStorageError(e: unknown): boolean {
+  return e instanceof Error && STORAGE_ERRORS.has((e as NodeJS.ErrnoException).code ?? '');
 }
 
 function hitRef(h: ParsedHit, symbol: string | undefined): ParsedHit {
